@@ -1,0 +1,91 @@
+import {Command, Flags, Interfaces} from '@oclif/core'
+import {LbctlError, toLbctlError} from './errors.js'
+import {configureColor, type Column, OUTPUT_FORMATS, type OutputFormat, plain, render} from './output.js'
+
+/**
+ * Base of every lbctl command: `--json`, typed errors mapped to exit codes in one place, colour rules.
+ * A command parses, calls one library function, and returns its typed result (printed by `report`).
+ */
+export abstract class LbctlCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+
+  protected flags!: Interfaces.InferredFlags<(typeof LbctlCommand)['baseFlags'] & T['flags']>
+  protected args!: Interfaces.InferredArgs<T['args']>
+
+  public override async init(): Promise<void> {
+    await super.init()
+    configureColor()
+    const {args, flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (this.ctor as typeof LbctlCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as typeof this.flags
+    this.args = args as typeof this.args
+  }
+
+  protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
+    return super.catch(toLbctlError(err))
+  }
+
+  protected override toErrorJson(err: unknown): unknown {
+    const e = err instanceof LbctlError ? err : toLbctlError(err)
+    return {error: plain(e.toJSON())}
+  }
+
+  protected override toSuccessJson(result: unknown): unknown {
+    return plain(result)
+  }
+
+  /** Output format chosen by -o/--output, with --json taking precedence. */
+  protected get format(): OutputFormat {
+    if (this.jsonEnabled()) return 'json'
+    const f = (this.flags as {output?: OutputFormat}).output
+    return f ?? 'table'
+  }
+
+  /**
+   * Print a result in the chosen format. Under --json oclif prints the returned value itself, so this prints nothing.
+   * `text` renders the table form when a command has something better than rows (a summary line, a diff).
+   */
+  protected report<Row>(data: unknown, view?: {rows: readonly Row[]; columns: readonly Column<Row>[]} | (() => string)): void {
+    if (this.jsonEnabled()) return
+    const f = this.format
+    if (typeof view === 'function' && (f === 'table' || f === 'wide')) {
+      this.log(view())
+      return
+    }
+    this.log(render(f, data, typeof view === 'function' ? undefined : view))
+  }
+
+  /** Progress and warnings go to stderr, so stdout stays machine-readable. */
+  protected note(message: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(message + '\n')
+  }
+}
+
+/** Flags of every command that talks to a cluster (kubectl's spellings). */
+export const clusterFlags = {
+  kubeconfig: Flags.string({description: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).', helpGroup: 'CLUSTER'}),
+  context: Flags.string({description: 'The kubeconfig context to use.', helpGroup: 'CLUSTER'}),
+  namespace: Flags.string({char: 'n', description: 'Namespace of the load balancer.', default: 'metallb-system', helpGroup: 'CLUSTER'}),
+  output: Flags.option({char: 'o', description: 'Output format.', options: OUTPUT_FORMATS, helpGroup: 'OUTPUT'})(),
+}
+
+export interface ClusterTarget {
+  kubeconfig?: string
+  context?: string
+  namespace: string
+}
+
+/** Base of commands that talk to a cluster. */
+export abstract class ClusterCommand<T extends typeof Command> extends LbctlCommand<T> {
+  static override baseFlags = {...clusterFlags}
+
+  protected get target(): ClusterTarget {
+    const f = this.flags as unknown as ClusterTarget
+    return {kubeconfig: f.kubeconfig, context: f.context, namespace: f.namespace}
+  }
+}

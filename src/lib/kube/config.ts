@@ -1,0 +1,75 @@
+import {existsSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {delimiter, join} from 'node:path'
+import {KubeConfig} from '@kubernetes/client-node'
+import {badInput, unreachable} from '../cli/errors.js'
+
+export interface KubeTarget {
+  kubeconfig?: string
+  context?: string
+  /** Use the pod's service account when no kubeconfig is given (daemons). */
+  inCluster?: boolean
+}
+
+export interface LoadedConfig {
+  kc: KubeConfig
+  context: string
+  server: string
+  /** Where the configuration came from, for messages. */
+  source: string
+}
+
+/** Paths of the kubeconfig lbctl would read, in kubectl's order: --kubeconfig, $KUBECONFIG, ~/.kube/config. */
+export function kubeconfigPaths(target: KubeTarget, env = process.env): string[] {
+  if (target.kubeconfig) return [target.kubeconfig]
+  if (env.KUBECONFIG) return env.KUBECONFIG.split(delimiter).filter(Boolean)
+  return [join(env.HOME ?? homedir(), '.kube', 'config')]
+}
+
+/** True when a kubeconfig exists where kubectl would look (used by the demo to decide where to run). */
+export function hasKubeconfig(target: KubeTarget = {}, env = process.env): boolean {
+  return kubeconfigPaths(target, env).some((p) => existsSync(p))
+}
+
+/** Load a kubeconfig like kubectl does, or the in-cluster service account for daemons. Errors say what to fix. */
+export function loadKubeConfig(target: KubeTarget, env = process.env): LoadedConfig {
+  const kc = new KubeConfig()
+  let source: string
+  if (target.kubeconfig) {
+    if (!existsSync(target.kubeconfig)) {
+      throw badInput('KUBECONFIG_NOT_FOUND', `kubeconfig ${target.kubeconfig} does not exist`, 'Pass the path of an existing kubeconfig to --kubeconfig.')
+    }
+    kc.loadFromFile(target.kubeconfig)
+    source = target.kubeconfig
+  } else if (target.inCluster && env.KUBERNETES_SERVICE_HOST) {
+    kc.loadFromCluster()
+    source = 'in-cluster service account'
+  } else {
+    const paths = kubeconfigPaths(target, env).filter((p) => existsSync(p))
+    if (paths.length === 0) {
+      throw unreachable(
+        'NO_KUBECONFIG',
+        `no cluster is configured: none of ${kubeconfigPaths(target, env).join(', ')} exists`,
+        'Set KUBECONFIG or pass --kubeconfig PATH (try it without a cluster: `npm run harness -- --kubeconfig /tmp/kc --crds`).',
+      )
+    }
+    try {
+      kc.loadFromDefault({}, false)
+    } catch (err) {
+      throw badInput('KUBECONFIG_INVALID', `cannot read kubeconfig ${paths.join(', ')}: ${(err as Error).message}`, 'Fix the file, or pass another with --kubeconfig.')
+    }
+    source = paths.join(delimiter)
+  }
+  if (target.context) {
+    const names = kc.getContexts().map((c) => c.name)
+    if (!names.includes(target.context)) {
+      throw badInput('CONTEXT_NOT_FOUND', `context "${target.context}" is not in ${source}`, `Use one of: ${names.join(', ') || '(none)'}.`)
+    }
+    kc.setCurrentContext(target.context)
+  }
+  const cluster = kc.getCurrentCluster()
+  if (!cluster) {
+    throw badInput('NO_CURRENT_CONTEXT', `${source} has no current context with a cluster`, 'Pass --context NAME, or run `kubectl config use-context NAME`.')
+  }
+  return {kc, context: kc.getCurrentContext(), server: cluster.server, source}
+}

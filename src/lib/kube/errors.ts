@@ -1,0 +1,119 @@
+import {ExitCode, LbctlError} from '../cli/errors.js'
+
+/** What a request was doing, so an error can say which verb on which resource failed, and where. */
+export interface RequestContext {
+  verb: 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'apply'
+  resource: string
+  namespace?: string
+  name?: string
+  server: string
+  context: string
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT'])
+
+/** The HTTP status of a client-node error, if it has one. */
+export function statusCode(err: unknown): number | undefined {
+  const e = err as {code?: unknown; statusCode?: unknown; response?: {statusCode?: number}}
+  if (typeof e?.code === 'number') return e.code
+  if (typeof e?.statusCode === 'number') return e.statusCode
+  return e?.response?.statusCode
+}
+
+/** The socket-level error code (ECONNREFUSED, …), looking through `cause` chains. */
+export function connectionCode(err: unknown): string | undefined {
+  for (let e = err as {code?: unknown; errno?: unknown; cause?: unknown; message?: string} | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
+    if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return e.code
+    if (typeof e.errno === 'string' && CONNECTION_CODES.has(e.errno)) return e.errno
+    if (typeof e.message === 'string') {
+      const m = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)\b/.exec(e.message)
+      if (m) return m[1]
+      if (/socket hang up/i.test(e.message)) return 'ECONNRESET'
+    }
+  }
+  return undefined
+}
+
+/** The Status object the API server sent, parsed when it came as a string. */
+export function statusBody(err: unknown): {message?: string; reason?: string; details?: {causes?: Array<{field?: string; message?: string}>}} | undefined {
+  const body = (err as {body?: unknown})?.body
+  if (!body) return undefined
+  if (typeof body === 'object') return body as ReturnType<typeof statusBody>
+  try {
+    return JSON.parse(String(body))
+  } catch {
+    return {message: String(body)}
+  }
+}
+
+export function retryAfterMs(err: unknown): number | undefined {
+  const h = (err as {headers?: Record<string, string>})?.headers
+  const v = h?.['retry-after'] ?? h?.['Retry-After']
+  const n = v === undefined ? NaN : Number(v)
+  return Number.isFinite(n) ? n * 1000 : undefined
+}
+
+/** 429, 5xx and dropped connections are worth retrying; everything else is an answer. */
+export function isRetryable(err: unknown): boolean | {afterMs: number} {
+  const code = statusCode(err)
+  if (code === 429 || code === 500 || code === 502 || code === 503 || code === 504) {
+    const after = retryAfterMs(err)
+    return after === undefined ? true : {afterMs: after}
+  }
+  if (code !== undefined) return false
+  return connectionCode(err) !== undefined
+}
+
+export const isNotFound = (err: unknown): boolean => statusCode(err) === 404
+export const isConflict = (err: unknown): boolean => statusCode(err) === 409
+
+/** Turn a failed API call into an error a person can act on. */
+export function toKubeError(err: unknown, ctx: RequestContext): LbctlError {
+  if (err instanceof LbctlError) return err
+  const where = `${ctx.resource}${ctx.name ? `/${ctx.name}` : ''}${ctx.namespace ? ` in namespace ${ctx.namespace}` : ''}`
+  const ctxName = ctx.context || '(none)'
+  const msg = (err as Error)?.message ?? String(err)
+  if (/Unrecognized API version and kind|Failed to fetch resource metadata/.test(msg) && (statusCode(err) === 404 || /Unrecognized/.test(msg))) {
+    return new LbctlError(`the API server at ${ctx.server} does not serve ${ctx.resource}: the load balancer's CRDs are not installed`, {
+      code: 'CRDS_MISSING',
+      exitCode: ExitCode.MISSING,
+      hint: 'Install them with `lbctl install` (or install MetalLB), then run this again.',
+      cause: err,
+    })
+  }
+  const code = statusCode(err)
+  const status = statusBody(err)
+  const serverMsg = status?.message ? `: ${status.message}` : ''
+  switch (code) {
+    case 401:
+      return new LbctlError(`the API server at ${ctx.server} (context ${ctxName}) rejected our credentials${serverMsg}`, {
+        code: 'UNAUTHORIZED', exitCode: ExitCode.UNREACHABLE, cause: err,
+        hint: `Refresh the credentials of context ${ctxName} (check with \`kubectl --context ${ctxName} get ns\`).`,
+      })
+    case 403:
+      return new LbctlError(`forbidden: lbctl needs permission to ${ctx.verb} ${ctx.resource}${ctx.namespace ? ` in namespace ${ctx.namespace}` : ''}${serverMsg}`, {
+        code: 'FORBIDDEN', exitCode: ExitCode.UNREACHABLE, cause: err,
+        hint: `Check with \`kubectl auth can-i ${ctx.verb === 'apply' ? 'patch' : ctx.verb} ${ctx.resource}${ctx.namespace ? ` -n ${ctx.namespace}` : ''}\` and ask for that RBAC permission.`,
+      })
+    case 404:
+      return new LbctlError(`${where} not found`, {code: 'NOT_FOUND', exitCode: ExitCode.BAD_INPUT, cause: err, hint: `List what exists with \`kubectl get ${ctx.resource}${ctx.namespace ? ` -n ${ctx.namespace}` : ' -A'}\`.`})
+    case 409:
+      return new LbctlError(`${where} was changed by someone else while lbctl worked on it${serverMsg}`, {code: 'CONFLICT', exitCode: ExitCode.CONFLICT, cause: err, hint: 'Run the command again: it re-reads the current state first.'})
+    case 422:
+    case 400: {
+      const causes = status?.details?.causes?.map((c) => `${c.field ?? ''}: ${c.message ?? ''}`).join('; ')
+      return new LbctlError(`the API server refused ${where}${causes ? `: ${causes}` : serverMsg}`, {code: 'INVALID', exitCode: ExitCode.BAD_INPUT, cause: err, hint: 'Fix the values named above and run the command again.'})
+    }
+  }
+  const conn = connectionCode(err)
+  if (conn || (code !== undefined && code >= 500) || code === 429) {
+    return new LbctlError(`cannot reach the API server at ${ctx.server} (context ${ctxName}): ${conn ?? `HTTP ${code}${serverMsg}`}`, {
+      code: 'UNREACHABLE', exitCode: ExitCode.UNREACHABLE, cause: err,
+      hint: `Check that the cluster is up (\`kubectl --context ${ctxName} cluster-info\`), or choose another with --kubeconfig/--context.`,
+    })
+  }
+  if ((err as {name?: string})?.name === 'KubeTimeout') {
+    return new LbctlError(`the API server at ${ctx.server} did not answer ${ctx.verb} ${where} in time`, {code: 'TIMEOUT', exitCode: ExitCode.UNREACHABLE, cause: err, hint: 'Check the cluster\'s health, or raise --request-timeout.'})
+  }
+  return new LbctlError(`${ctx.verb} ${where} failed${code ? ` (HTTP ${code})` : ''}: ${status?.message ?? msg}`, {code: 'API_ERROR', exitCode: ExitCode.INTERNAL, cause: err, hint: 'Run again with DEBUG=lbctl* for details.'})
+}

@@ -150,7 +150,7 @@ export interface BGPSessionStateStatus {
 export type BGPSessionState = KubeObject<undefined, BGPSessionStateStatus>
 
 /** The parts of core/v1 Service lbctl reads. */
-export interface Service extends KubeObject<
+export type Service = KubeObject<
   {
     type?: string
     loadBalancerIP?: string
@@ -163,13 +163,13 @@ export interface Service extends KubeObject<
     clusterIP?: string
   },
   {loadBalancer?: {ingress?: Array<{ip?: string; hostname?: string; ipMode?: string}>}}
-> {}
+>
 
-export interface NodeObject extends KubeObject<
+export type NodeObject = KubeObject<
   {unschedulable?: boolean},
   {
     addresses?: Array<{type: string; address: string}>
     conditions?: Array<{type: string; status: string}>
     nodeInfo?: {kubeletVersion?: string; kubeProxyVersion?: string; osImage?: string; containerRuntimeVersion?: string}
   }
-> {}
+>

@@ -1,5 +1,16 @@
 // The explicit command registry (oclif "explicit" strategy): one import, no directory scan, so the CLI can be bundled.
 // Command id → class. Add new commands here; the manifest test fails when this and oclif.manifest.json disagree.
 import type {Command} from '@oclif/core'
+import PoolAdd from './commands/pool/add.js'
+import PoolList from './commands/pool/list.js'
+import PoolRemove from './commands/pool/remove.js'
+import PoolSet from './commands/pool/set.js'
+import PoolShow from './commands/pool/show.js'
 
-export const COMMANDS: Record<string, Command.Class> = {}
+export const COMMANDS: Record<string, Command.Class> = {
+  'pool:add': PoolAdd,
+  'pool:list': PoolList,
+  'pool:remove': PoolRemove,
+  'pool:set': PoolSet,
+  'pool:show': PoolShow,
+}

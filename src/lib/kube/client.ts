@@ -1,9 +1,16 @@
-import {PatchStrategy, Watch, type KubernetesObject} from '@kubernetes/client-node'
+import {PatchStrategy, Watch} from '@kubernetes/client-node'
 import {FIELD_MANAGER} from '../api/constants.js'
 import {type KubeTarget, type LoadedConfig, loadKubeConfig} from './config.js'
 import {isNotFound, isRetryable, type RequestContext, toKubeError} from './errors.js'
 import {ObjectApi} from './object-api.js'
 import {type RetryOptions, withRetry} from './retry.js'
+
+/** Any object with the usual header; lbctl's own types (src/lib/api/types.ts) fit. */
+export interface KubernetesObject {
+  apiVersion?: string
+  kind?: string
+  metadata?: {name?: string; namespace?: string; resourceVersion?: string}
+}
 
 export interface KindRef {
   apiVersion: string
@@ -95,7 +102,7 @@ export class Kube {
   async get<T extends KubernetesObject>(ref: KindRef, name: string, namespace?: string): Promise<T | undefined> {
     try {
       return await this.call({verb: 'get', resource: Kube.resourceName(ref), namespace, name}, () =>
-        this.api.read<T>({apiVersion: ref.apiVersion, kind: ref.kind, metadata: {name, namespace}} as any),
+        this.api.read({apiVersion: ref.apiVersion, kind: ref.kind, metadata: {name, namespace}}) as unknown as Promise<T>,
       )
     } catch (err) {
       if ((err as {code?: string}).code === 'NOT_FOUND') return undefined
@@ -122,14 +129,14 @@ export class Kube {
   async apply<T extends KubernetesObject>(obj: T, opts: {force?: boolean} = {}): Promise<T> {
     const m = obj.metadata ?? {}
     return this.call({verb: 'apply', resource: Kube.resourceName(obj as KindRef), namespace: m.namespace, name: m.name}, () =>
-      this.api.patch<T>(obj, undefined, undefined, this.opts.fieldManager, opts.force ?? true, PatchStrategy.ServerSideApply),
+      this.api.patch(obj as any, undefined, undefined, this.opts.fieldManager, opts.force ?? true, PatchStrategy.ServerSideApply) as unknown as Promise<T>,
     )
   }
 
   async create<T extends KubernetesObject>(obj: T): Promise<T> {
     const m = obj.metadata ?? {}
     return this.call({verb: 'create', resource: Kube.resourceName(obj as KindRef), namespace: m.namespace, name: m.name}, () =>
-      this.api.create<T>(obj, undefined, undefined, this.opts.fieldManager),
+      this.api.create(obj as any, undefined, undefined, this.opts.fieldManager) as unknown as Promise<T>,
     )
   }
 
@@ -137,7 +144,7 @@ export class Kube {
   async replace<T extends KubernetesObject>(obj: T): Promise<T> {
     const m = obj.metadata ?? {}
     return this.call({verb: 'update', resource: Kube.resourceName(obj as KindRef), namespace: m.namespace, name: m.name}, () =>
-      this.api.replace<T>(obj, undefined, undefined, this.opts.fieldManager),
+      this.api.replace(obj as any, undefined, undefined, this.opts.fieldManager) as unknown as Promise<T>,
     )
   }
 

@@ -1,0 +1,216 @@
+import {Kinds, Labels} from '../api/constants.js'
+import type {BGPAdvertisement, IPAddressPool, L2Advertisement, NodeObject, Service} from '../api/types.js'
+import {badInput, missing} from '../cli/errors.js'
+import type {Kube} from '../kube/client.js'
+import {formatRange, subtractRanges, type IPRange} from '../net/index.js'
+import {checkOverlapWithPools, checkPoolName, nodeAddressWarnings, parseAddresses, planPool, type PoolPlan, refuseDataLoss} from './plan.js'
+import {advertisementsFor, computeUsage, type Holder, poolRanges} from './usage.js'
+
+export type AdvertiseMode = 'l2' | 'bgp' | 'none'
+
+export interface PoolSummary {
+  name: string
+  namespace: string
+  addresses: string[]
+  size: bigint
+  inUse: bigint
+  free: bigint
+  ipv4: {size: bigint; inUse: bigint}
+  ipv6: {size: bigint; inUse: bigint}
+  autoAssign: boolean
+  avoidBuggyIPs: boolean
+  priority?: number
+  advertisedBy: string[]
+}
+
+export interface PoolDetail extends PoolSummary {
+  serviceAllocation?: unknown
+  services: Holder[]
+}
+
+export interface PoolChangeResult {
+  pool: string
+  namespace: string
+  action: 'created' | 'updated' | 'unchanged' | 'deleted' | 'absent'
+  dryRun: boolean
+  added: string[]
+  removed: string[]
+  /** Services that held addresses taken away (only non-empty with --force). */
+  affectedServices: Holder[]
+  advertisement?: {kind: 'L2Advertisement' | 'BGPAdvertisement'; name: string; action: 'created' | 'deleted' | 'would-create' | 'would-delete'}
+  warnings: string[]
+}
+
+interface ClusterState {
+  pools: IPAddressPool[]
+  l2: L2Advertisement[]
+  bgp: BGPAdvertisement[]
+  services: Service[]
+  nodes: NodeObject[]
+}
+
+/** Read everything pool commands need, in parallel. Fails with MISSING when the metallb.io CRDs are absent. */
+async function readState(kube: Kube, namespace: string, opts: {nodes?: boolean} = {}): Promise<ClusterState> {
+  if (!(await kube.serves(Kinds.IPAddressPool))) {
+    throw missing(
+      'CRDS_MISSING',
+      `the cluster behind context "${kube.context}" (${kube.server}) has no IPAddressPool kind: the metallb.io CRDs are not installed`,
+      'Install the load balancer first: `lbctl install --mode l2` (or install MetalLB).',
+    )
+  }
+  const [pools, l2, bgp, services, nodes] = await Promise.all([
+    kube.list<IPAddressPool>(Kinds.IPAddressPool, {namespace}),
+    kube.list<L2Advertisement>(Kinds.L2Advertisement, {namespace}),
+    kube.list<BGPAdvertisement>(Kinds.BGPAdvertisement, {namespace}),
+    kube.list<Service>(Kinds.Service),
+    opts.nodes ? kube.list<NodeObject>(Kinds.Node).catch(() => ({items: [] as NodeObject[], resourceVersion: ''})) : Promise.resolve({items: [] as NodeObject[], resourceVersion: ''}),
+  ])
+  return {pools: pools.items, l2: l2.items, bgp: bgp.items, services: services.items, nodes: nodes.items}
+}
+
+function summarize(pool: IPAddressPool, state: ClusterState, usage: ReturnType<typeof computeUsage>): PoolSummary {
+  const u = usage.get(pool.metadata.name)!
+  const size = u.size[4] + u.size[6]
+  const inUse = u.inUse[4] + u.inUse[6]
+  return {
+    name: pool.metadata.name,
+    namespace: pool.metadata.namespace ?? '',
+    addresses: pool.spec?.addresses ?? [],
+    size,
+    inUse,
+    free: size > inUse ? size - inUse : 0n,
+    ipv4: {size: u.size[4], inUse: u.inUse[4]},
+    ipv6: {size: u.size[6], inUse: u.inUse[6]},
+    autoAssign: pool.spec?.autoAssign ?? true,
+    avoidBuggyIPs: pool.spec?.avoidBuggyIPs ?? false,
+    priority: pool.spec?.serviceAllocation?.priority,
+    advertisedBy: advertisementsFor(pool, state.l2, state.bgp),
+  }
+}
+
+export async function listPools(kube: Kube, namespace: string): Promise<PoolSummary[]> {
+  const state = await readState(kube, namespace)
+  const usage = computeUsage(state.pools, state.services)
+  return state.pools.map((p) => summarize(p, state, usage)).sort((a, b) => a.name.localeCompare(b.name))
+}
+
+export async function showPool(kube: Kube, namespace: string, name: string): Promise<PoolDetail> {
+  checkPoolName(name)
+  const state = await readState(kube, namespace)
+  const pool = state.pools.find((p) => p.metadata.name === name)
+  if (!pool) throw notFound(name, namespace, state.pools)
+  const usage = computeUsage(state.pools, state.services)
+  const holders = [...usage.get(name)!.holders].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`))
+  return {...summarize(pool, state, usage), serviceAllocation: pool.spec?.serviceAllocation, services: holders}
+}
+
+function notFound(name: string, namespace: string, pools: IPAddressPool[]): Error {
+  const names = pools.map((p) => p.metadata.name)
+  return badInput('POOL_NOT_FOUND', `there is no pool "${name}" in namespace ${namespace}`, names.length ? `Pools here: ${names.join(', ')} (\`lbctl pool list\`).` : 'Create one with `lbctl pool set ADDRESSES --name NAME`.')
+}
+
+export interface SetPoolInput {
+  name: string
+  addresses: string[]
+  autoAssign?: boolean
+  avoidBuggyIPs?: boolean
+  advertise: AdvertiseMode
+  force: boolean
+  dryRun: boolean
+  /** 'set' replaces the pool's addresses; 'add' adds to them. */
+  mode: 'set' | 'add'
+}
+
+/** `pool set` / `pool add`: validate everything, then write the pool and (if nothing advertises it) an advertisement. */
+export async function changePool(kube: Kube, namespace: string, input: SetPoolInput): Promise<PoolChangeResult> {
+  checkPoolName(input.name)
+  const parsed = parseAddresses(input.addresses)
+  const state = await readState(kube, namespace, {nodes: true})
+  const existing = state.pools.find((p) => p.metadata.name === input.name)
+  let addresses = parsed.map((r) => r.canonical)
+  if (input.mode === 'add' && existing) {
+    // Ranges already wholly in the pool are no-ops (so `add` is idempotent); partly-in ones are ambiguous: refuse.
+    const have = poolRanges(existing).ranges
+    const fresh = parsed.filter((r) => subtractRanges([r], have).length > 0)
+    const partial = fresh.find((r) => have.some((h) => overlaps(h, r)))
+    if (partial) {
+      throw badInput('OVERLAP_IN_POOL', `${partial.token} overlaps addresses pool "${input.name}" already has`, `Add only the new part: ${subtractRanges([partial], have).map(formatRange).join(', ')}.`)
+    }
+    addresses = [...(existing.spec?.addresses ?? []), ...fresh.map((r) => r.canonical)]
+  }
+  checkOverlapWithPools(input.name, parsed, state.pools)
+  const plan = planPool({
+    name: input.name, namespace, existing, addresses, autoAssign: input.autoAssign, avoidBuggyIPs: input.avoidBuggyIPs,
+    services: state.services, force: input.force,
+  })
+  const warnings = nodeAddressWarnings(parsed, state.nodes)
+  const advertisement = planAdvertisement(plan, state, input.advertise, namespace)
+  const result: PoolChangeResult = {
+    pool: input.name, namespace, action: plan.action === 'create' ? 'created' : plan.action === 'update' ? 'updated' : 'unchanged',
+    dryRun: input.dryRun, added: plan.added, removed: plan.removed, affectedServices: plan.affected, warnings,
+  }
+  if (advertisement) result.advertisement = {kind: advertisement.kind as 'L2Advertisement', name: advertisement.metadata.name, action: input.dryRun ? 'would-create' : 'created'}
+  if (input.dryRun) return result
+  if (plan.action !== 'unchanged') await kube.apply(plan.manifest)
+  if (advertisement) await kube.create(advertisement)
+  return result
+}
+
+const overlaps = (a: IPRange, b: IPRange): boolean => a.family === b.family && a.start <= b.end && b.start <= a.end
+
+function planAdvertisement(plan: PoolPlan, state: ClusterState, mode: AdvertiseMode, namespace: string): L2Advertisement | BGPAdvertisement | undefined {
+  if (mode === 'none') return undefined
+  if (advertisementsFor(plan.manifest, state.l2, state.bgp).length > 0) return undefined
+  const ref = mode === 'l2' ? Kinds.L2Advertisement : Kinds.BGPAdvertisement
+  const taken = new Set((mode === 'l2' ? state.l2 : state.bgp).map((a) => a.metadata.name))
+  const name = taken.has(plan.manifest.metadata.name) ? `lbctl-${plan.manifest.metadata.name}` : plan.manifest.metadata.name
+  return {
+    apiVersion: ref.apiVersion, kind: ref.kind,
+    metadata: {name, namespace, labels: {[Labels.managedBy]: 'lbctl'}},
+    spec: {ipAddressPools: [plan.manifest.metadata.name]},
+  }
+}
+
+export interface RemovePoolInput {
+  name: string
+  /** Remove only these addresses; the whole pool when empty. */
+  addresses: string[]
+  force: boolean
+  dryRun: boolean
+}
+
+/** `pool remove`: delete a pool (and the advertisement lbctl made for it), or take some addresses out of it. */
+export async function removePool(kube: Kube, namespace: string, input: RemovePoolInput): Promise<PoolChangeResult> {
+  checkPoolName(input.name)
+  const parsed = input.addresses.length > 0 ? parseAddresses(input.addresses) : []
+  const state = await readState(kube, namespace)
+  const existing = state.pools.find((p) => p.metadata.name === input.name)
+  if (!existing) throw notFound(input.name, namespace, state.pools)
+  const base = {pool: input.name, namespace, dryRun: input.dryRun, warnings: [] as string[]}
+  if (parsed.length > 0) {
+    const have = poolRanges(existing).ranges
+    const left = subtractRanges(have, parsed)
+    const notInPool = parsed.filter((r) => subtractRanges([r], have).length > 0)
+    if (notInPool.length > 0) {
+      throw badInput('NOT_IN_POOL', `${notInPool.map((r) => r.token).join(', ')} ${notInPool.length === 1 ? 'is' : 'are'} not (wholly) in pool "${input.name}" (${(existing.spec?.addresses ?? []).join(', ')})`, `See the pool's addresses with \`lbctl pool show ${input.name}\`.`)
+    }
+    if (left.length === 0) {
+      throw badInput('POOL_WOULD_BE_EMPTY', `removing ${parsed.map((r) => r.token).join(', ')} would leave pool "${input.name}" empty`, `Remove the whole pool with \`lbctl pool remove ${input.name}\`.`)
+    }
+    const plan = planPool({name: input.name, namespace, existing, addresses: left.map(formatRange), services: state.services, force: input.force})
+    if (!input.dryRun) await kube.apply(plan.manifest)
+    return {...base, action: 'updated', added: [], removed: plan.removed, affectedServices: plan.affected}
+  }
+  const usage = computeUsage([existing], state.services).get(input.name)!
+  const removed = poolRanges(existing).ranges.map(formatRange)
+  if (usage.holders.length > 0 && !input.force) throw refuseDataLoss(input.name, removed, usage.holders)
+  const ours = [...state.l2, ...state.bgp].find(
+    (a) => a.metadata.labels?.[Labels.managedBy] === 'lbctl' && JSON.stringify(a.spec?.ipAddressPools ?? []) === JSON.stringify([input.name]),
+  )
+  const result: PoolChangeResult = {...base, action: 'deleted', added: [], removed, affectedServices: usage.holders}
+  if (ours) result.advertisement = {kind: ours.kind as 'L2Advertisement', name: ours.metadata.name, action: input.dryRun ? 'would-delete' : 'deleted'}
+  if (input.dryRun) return result
+  await kube.delete(Kinds.IPAddressPool, input.name, namespace)
+  if (ours) await kube.delete(ours.kind === 'L2Advertisement' ? Kinds.L2Advertisement : Kinds.BGPAdvertisement, ours.metadata.name, namespace)
+  return result
+}

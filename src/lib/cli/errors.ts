@@ -42,7 +42,8 @@ export class LbctlError extends Errors.CLIError {
 
   constructor(message: string, opts: LbctlErrorOptions) {
     super(message, {exit: opts.exitCode, code: opts.code, suggestions: opts.hint ? [opts.hint] : undefined})
-    this.name = 'LbctlError'
+    // oclif prints `<name>: <message>`; users should see "Error:", not a class name.
+    this.name = 'Error'
     this.code = opts.code
     this.exitCode = opts.exitCode
     this.hint = opts.hint

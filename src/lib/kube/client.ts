@@ -44,18 +44,32 @@ class KubeTimeout extends Error {
  * timeout, and fails with an LbctlError that names the verb, the resource and the cluster.
  */
 export class Kube {
-  readonly config: LoadedConfig
-  readonly api: ObjectApi
+  private loaded?: {config: LoadedConfig; api: ObjectApi}
   private readonly opts: Required<Pick<KubeOptions, 'fieldManager' | 'attempts' | 'timeoutMs'>> & KubeOptions
 
-  constructor(config: LoadedConfig, opts: KubeOptions = {}) {
-    this.config = config
-    this.api = config.kc.makeApiClient(ObjectApi)
+  /** The kubeconfig is read on first use, so commands validate their input before any kubeconfig error. */
+  constructor(private readonly source: LoadedConfig | KubeTarget, opts: KubeOptions = {}) {
     this.opts = {fieldManager: FIELD_MANAGER, attempts: 4, timeoutMs: 30_000, ...opts}
   }
 
   static connect(target: KubeTarget, opts?: KubeOptions): Kube {
-    return new Kube(loadKubeConfig(target), opts)
+    return new Kube(target, opts)
+  }
+
+  private get state(): {config: LoadedConfig; api: ObjectApi} {
+    if (!this.loaded) {
+      const config = 'kc' in this.source ? (this.source as LoadedConfig) : loadKubeConfig(this.source as KubeTarget)
+      this.loaded = {config, api: config.kc.makeApiClient(ObjectApi)}
+    }
+    return this.loaded
+  }
+
+  get config(): LoadedConfig {
+    return this.state.config
+  }
+
+  get api(): ObjectApi {
+    return this.state.api
   }
 
   get server(): string {

@@ -3,7 +3,7 @@ import type {BGPAdvertisement, IPAddressPool, L2Advertisement, NodeObject, Servi
 import {badInput, missing} from '../cli/errors.js'
 import type {Kube} from '../kube/client.js'
 import {formatRange, subtractRanges, type IPRange} from '../net/index.js'
-import {checkOverlapWithPools, checkPoolName, nodeAddressWarnings, parseAddresses, planPool, type PoolPlan, refuseDataLoss} from './plan.js'
+import {checkOverlapWithPools, checkPoolName, nodeAddressWarnings, parseAddresses, planPool, type PoolPlan, refuseDataLoss, specForm} from './plan.js'
 import {advertisementsFor, computeUsage, type Holder, poolRanges} from './usage.js'
 
 export type AdvertiseMode = 'l2' | 'bgp' | 'none'
@@ -127,7 +127,7 @@ export async function changePool(kube: Kube, namespace: string, input: SetPoolIn
   const parsed = parseAddresses(input.addresses)
   const state = await readState(kube, namespace, {nodes: true})
   const existing = state.pools.find((p) => p.metadata.name === input.name)
-  let addresses = parsed.map((r) => r.canonical)
+  let addresses = parsed.map(specForm)
   if (input.mode === 'add' && existing) {
     // Ranges already wholly in the pool are no-ops (so `add` is idempotent); partly-in ones are ambiguous: refuse.
     const have = poolRanges(existing).ranges
@@ -136,7 +136,7 @@ export async function changePool(kube: Kube, namespace: string, input: SetPoolIn
     if (partial) {
       throw badInput('OVERLAP_IN_POOL', `${partial.token} overlaps addresses pool "${input.name}" already has`, `Add only the new part: ${subtractRanges([partial], have).map(formatRange).join(', ')}.`)
     }
-    addresses = [...(existing.spec?.addresses ?? []), ...fresh.map((r) => r.canonical)]
+    addresses = [...(existing.spec?.addresses ?? []), ...fresh.map(specForm)]
   }
   checkOverlapWithPools(input.name, parsed, state.pools)
   const plan = planPool({

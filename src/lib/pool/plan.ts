@@ -3,10 +3,15 @@ import {validObjectName} from '../api/selectors.js'
 import type {IPAddressPool, NodeObject, Service} from '../api/types.js'
 import {badInput, dataLoss} from '../cli/errors.js'
 import {
-  type IPRange, type ParsedRange, findOverlaps, formatRange, mergeRanges, overlapsWithin, rangeContains, subtractRanges,
+  type IPRange, type ParsedRange, findOverlaps, formatIP, formatRange, mergeRanges, overlapsWithin, rangeContains, subtractRanges,
   tryParseAddressList, tryParseIP,
 } from '../net/index.js'
 import {type Holder, computeUsage, poolRanges} from './usage.js'
+
+/** How a parsed item is stored in spec.addresses: the form the operator used (a range stays a range), normalised. */
+export function specForm(r: ParsedRange): string {
+  return r.kind === 'range' ? `${formatIP({family: r.family, value: r.start})}-${formatIP({family: r.family, value: r.end})}` : r.canonical
+}
 
 /** Parse the operator's address arguments; every problem is reported at once, naming its token. */
 export function parseAddresses(args: string[]): ParsedRange[] {

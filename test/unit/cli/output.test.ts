@@ -1,0 +1,48 @@
+import {describe, expect, it} from 'vitest'
+import chalk from 'chalk'
+import {configureColor, render, renderTable, toJson} from '../../../src/lib/cli/output.js'
+import {ExitCode, LbctlError, toLbctlError} from '../../../src/lib/cli/errors.js'
+
+describe('output', () => {
+  it('renders aligned tables with upper-case headers; wide columns only with -o wide', () => {
+    chalk.level = 0
+    const rows = [{a: 'x', b: 10n}, {a: 'longer', b: 2n}]
+    const cols = [{header: 'Name', get: (r: {a: string}) => r.a}, {header: 'Size', get: (r: {b: bigint}) => r.b, align: 'right' as const}, {header: 'Extra', get: () => 'w', wide: true}]
+    expect(renderTable(rows, cols)).toBe('NAME    SIZE\nx         10\nlonger     2')
+    expect(renderTable(rows, cols, true).split('\n')[0]).toBe('NAME    SIZE  EXTRA')
+  })
+
+  it('JSON keeps bigints exact: numbers when safe, strings beyond 2^53', () => {
+    expect(JSON.parse(toJson({a: 5n, b: 2n ** 64n}))).toEqual({a: 5, b: '18446744073709551616'})
+  })
+
+  it('yaml and json formats', () => {
+    expect(render('yaml', {a: 1n})).toBe('a: 1\n')
+    expect(render('table', {}, {rows: [], columns: []})).toBe('No resources found.')
+  })
+
+  it('no colour with NO_COLOR or without a TTY', () => {
+    chalk.level = 3
+    configureColor({isTTY: true} as NodeJS.WriteStream, {NO_COLOR: '1'})
+    expect(chalk.level).toBe(0)
+    chalk.level = 3
+    configureColor({isTTY: false} as NodeJS.WriteStream, {})
+    expect(chalk.level).toBe(0)
+    chalk.level = 3
+    configureColor({isTTY: true} as NodeJS.WriteStream, {})
+    expect(chalk.level).toBe(3)
+  })
+})
+
+describe('errors', () => {
+  it('carry a code, an exit code and a hint, and serialise for --json', () => {
+    const e = new LbctlError('pool "x" overlaps', {code: 'POOL_OVERLAP', exitCode: ExitCode.BAD_INPUT, hint: 'pick others'})
+    expect(e.toJSON()).toMatchObject({code: 'POOL_OVERLAP', exitCode: 2, message: 'pool "x" overlaps', hint: 'pick others'})
+    expect(e.oclif.exit).toBe(2)
+  })
+
+  it('unknown errors become INTERNAL (70); oclif usage errors become BAD_INPUT', () => {
+    expect(toLbctlError(new Error('x')).exitCode).toBe(70)
+    expect(toLbctlError(Object.assign(new Error('Unexpected argument'), {oclif: {exit: 2}})).exitCode).toBe(2)
+  })
+})

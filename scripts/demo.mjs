@@ -1,7 +1,7 @@
 // `npm run demo`: lbctl's main job. With a kubeconfig configured (KUBECONFIG or ~/.kube/config), it runs lbctl's
 // read-only checks against that cluster. Without one, it starts the API server harness with the metallb.io CRDs and
 // runs a short scripted session of real lbctl commands against it, as an operator would type them.
-import {spawnSync} from 'node:child_process'
+import {spawn} from 'node:child_process'
 import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {homedir, tmpdir} from 'node:os'
 import {delimiter, join} from 'node:path'
@@ -10,16 +10,14 @@ const root = new URL('..', import.meta.url).pathname
 const bin = join(root, 'bin', 'run.js')
 const bold = (s) => (process.stdout.isTTY && !process.env.NO_COLOR ? `\x1b[1m${s}\x1b[0m` : s)
 
-function lbctl(args, env, {expectFail = false} = {}) {
+// Asynchronous on purpose: the built-in API server runs in this process and must keep serving while lbctl runs.
+async function lbctl(args, env, {expect = 0} = {}) {
   process.stdout.write(`\n${bold(`$ lbctl ${args.join(' ')}`)}\n`)
-  const r = spawnSync(process.execPath, [bin, ...args], {env, stdio: 'inherit'})
-  if (expectFail ? r.status === 0 : r.status !== 0) {
-    process.stdout.write(`(exit ${r.status}${expectFail ? ', expected a failure' : ''})\n`)
-    if (!expectFail) process.exitCode = r.status ?? 1
-  } else if (expectFail) {
-    process.stdout.write(`(exit ${r.status}, as expected)\n`)
-  }
-  return r.status
+  const child = spawn(process.execPath, [bin, ...args], {env, stdio: 'inherit'})
+  const code = await new Promise((resolve) => child.on('close', resolve))
+  if (code !== 0 || expect !== 0) process.stdout.write(`(exit ${code}${code === expect ? (expect ? ', as expected' : '') : `, expected ${expect}`})\n`)
+  if (code !== expect) process.exitCode = 1
+  return code
 }
 
 const configured = process.env.KUBECONFIG
@@ -28,7 +26,7 @@ const configured = process.env.KUBECONFIG
 
 if (configured && !process.env.LBCTL_DEMO_HARNESS) {
   console.log('Using your kubeconfig (read-only checks; set LBCTL_DEMO_HARNESS=1 to use the built-in API server instead).')
-  lbctl(['pool', 'list'], process.env)
+  await lbctl(['pool', 'list'], process.env)
 } else {
   const {startApiServer} = await import(join(root, 'dist/test/harness/apiserver/index.js'))
   const {crdManifests} = await import(join(root, 'dist/src/lib/api/crds.js'))
@@ -46,16 +44,17 @@ if (configured && !process.env.LBCTL_DEMO_HARNESS) {
       spec: {type: 'LoadBalancer', ports: [{port: 443, protocol: 'TCP'}], selector: {app: 'shop'}},
       status: {loadBalancer: {ingress: [{ip: '203.0.113.89'}]}},
     })
-    lbctl(['pool', 'set', '203.0.113.88-203.0.113.89'], env)
-    lbctl(['pool', 'set', '203.0.113.88-203.0.113.89'], env)
-    lbctl(['pool', 'add', 'v6', '2001:db8:ffff::/64', '--no-auto-assign'], env)
-    lbctl(['pool', 'list'], env)
-    lbctl(['pool', 'show', 'default'], env)
-    lbctl(['pool', 'set', '203.0.113.300, 203.0.113.0/33'], env, {expectFail: true})
-    lbctl(['pool', 'set', '203.0.113.88/30', '--name', 'other'], env, {expectFail: true})
-    lbctl(['pool', 'set', '203.0.113.88', '--dry-run'], env)
-    lbctl(['pool', 'remove', 'default'], env, {expectFail: true})
-    lbctl(['pool', 'list', '-o', 'yaml'], env)
+    await lbctl(['pool', 'set', '203.0.113.88-203.0.113.89'], env)
+    await lbctl(['pool', 'set', '203.0.113.88-203.0.113.89'], env)
+    await lbctl(['pool', 'add', 'v6', '2001:db8:ffff::/64', '--no-auto-assign'], env)
+    await lbctl(['pool', 'list'], env)
+    await lbctl(['pool', 'show', 'default'], env)
+    await lbctl(['pool', 'set', '203.0.113.300, 203.0.113.0/33'], env, {expect: 2})
+    await lbctl(['pool', 'set', '203.0.113.88/30', '--name', 'other'], env, {expect: 2})
+    await lbctl(['pool', 'set', '203.0.113.88-203.0.113.95', '--dry-run'], env)
+    await lbctl(['pool', 'set', '203.0.113.88', '--dry-run', '--force'], env)
+    await lbctl(['pool', 'remove', 'default'], env, {expect: 4})
+    await lbctl(['pool', 'list', '-o', 'yaml'], env)
   } finally {
     await server.stop()
     rmSync(dir, {recursive: true, force: true})

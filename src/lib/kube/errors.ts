@@ -113,7 +113,7 @@ export function toKubeError(err: unknown, ctx: RequestContext): LbctlError {
     })
   }
   if ((err as {name?: string})?.name === 'KubeTimeout') {
-    return new LbctlError(`the API server at ${ctx.server} did not answer ${ctx.verb} ${where} in time`, {code: 'TIMEOUT', exitCode: ExitCode.UNREACHABLE, cause: err, hint: 'Check the cluster\'s health, or raise --request-timeout.'})
+    return new LbctlError(`the API server at ${ctx.server} did not answer ${ctx.verb} ${where} in time`, {code: 'TIMEOUT', exitCode: ExitCode.UNREACHABLE, cause: err, hint: `Check the cluster's health (\`kubectl --context ${ctxName} get --raw /readyz\`) and run the command again.`})
   }
   return new LbctlError(`${ctx.verb} ${where} failed${code ? ` (HTTP ${code})` : ''}: ${status?.message ?? msg}`, {code: 'API_ERROR', exitCode: ExitCode.INTERNAL, cause: err, hint: 'Run again with DEBUG=lbctl* for details.'})
 }

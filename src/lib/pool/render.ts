@@ -16,18 +16,18 @@ export const poolColumns: Column<PoolSummary>[] = [
 
 export function renderDetail(p: PoolDetail): string {
   const lines = [
-    `Name:           ${p.name}`,
-    `Namespace:      ${p.namespace}`,
-    `Addresses:      ${p.addresses.join(', ')}`,
-    `Size:           ${p.size} (IPv4 ${p.ipv4.size}, IPv6 ${p.ipv6.size})`,
-    `In use:         ${p.inUse}`,
-    `Free:           ${p.free}`,
-    `Auto-assign:    ${p.autoAssign}`,
+    `Name:            ${p.name}`,
+    `Namespace:       ${p.namespace}`,
+    `Addresses:       ${p.addresses.join(', ')}`,
+    `Size:            ${p.size} (IPv4 ${p.ipv4.size}, IPv6 ${p.ipv6.size})`,
+    `In use:          ${p.inUse}`,
+    `Free:            ${p.free}`,
+    `Auto-assign:     ${p.autoAssign}`,
     `Avoid buggy IPs: ${p.avoidBuggyIPs}`,
-    `Advertised by:  ${p.advertisedBy.length ? p.advertisedBy.join(', ') : chalk.yellow('nothing — services get addresses nobody announces (create one: lbctl pool set … --advertise l2)')}`,
+    `Advertised by:   ${p.advertisedBy.length ? p.advertisedBy.join(', ') : chalk.yellow('nothing — services get addresses nobody announces (create one: lbctl pool set … --advertise l2)')}`,
   ]
-  if (p.serviceAllocation) lines.push(`Allocation:     ${JSON.stringify(p.serviceAllocation)}`)
-  lines.push('', p.services.length ? 'Services:' : 'Services:       none')
+  if (p.serviceAllocation) lines.push(`Allocation:      ${JSON.stringify(p.serviceAllocation)}`)
+  lines.push('', p.services.length ? 'Services:' : 'Services:        none')
   for (const s of p.services) lines.push(`  ${s.namespace}/${s.name}  ${s.ips.join(', ')}`)
   return lines.join('\n')
 }

@@ -1,4 +1,4 @@
-import {spawnSync} from 'node:child_process'
+import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -12,17 +12,27 @@ import {type Bench, type BenchRow, median} from './lib.js'
 const RUNS = Number(process.env.BENCH_RUNS ?? 11)
 const bin = new URL('../../bin/run.js', import.meta.url).pathname
 
-function time(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
-  const t0 = process.hrtime.bigint()
-  const r = spawnSync(cmd, args, {env, stdio: ['ignore', 'ignore', 'pipe']})
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
-  return ms
+// Asynchronous: the API server harness runs in this process and must keep serving while the command runs.
+function time(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint()
+    const child = spawn(cmd, args, {env, stdio: ['ignore', 'ignore', 'pipe']})
+    let stderr = ''
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6
+      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr}`))
+      else resolve(ms)
+    })
+  })
 }
 
-function medianOf(n: number, f: () => number): number {
-  f() // warm the page cache
-  return median(Array.from({length: n}, f))
+async function medianOf(n: number, f: () => Promise<number>): Promise<number> {
+  await f() // warm the page cache
+  const xs: number[] = []
+  for (let i = 0; i < n; i++) xs.push(await f())
+  return median(xs)
 }
 
 function inProcess(n: number, f: () => void): number {
@@ -39,8 +49,8 @@ export const bench: Bench = {
   title: 'CLI start-up and pool reads',
   async run() {
     const rows: BenchRow[] = []
-    const node = medianOf(RUNS, () => time(process.execPath, ['-e', '0']))
-    const version = medianOf(RUNS, () => time(process.execPath, [bin, '--version']))
+    const node = await medianOf(RUNS, () => time(process.execPath, ['-e', '0']))
+    const version = await medianOf(RUNS, () => time(process.execPath, [bin, '--version']))
     rows.push({metric: '`lbctl --version`', value: version / 1000, unit: 's', reference: {name: '`node -e 0`', value: node / 1000}, ratio: version / node, target: '≤ 2× node -e 0', met: version / node <= 2})
 
     const dir = mkdtempSync(join(tmpdir(), 'lbctl-bench-'))
@@ -52,13 +62,13 @@ export const bench: Bench = {
       server.store.put({apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'metallb-system'}})
       for (const p of makePools(1)) server.store.put(p)
       for (const s of makeServices(10, 1)) server.store.put(s)
-      const small = medianOf(RUNS, () => time(process.execPath, [bin, 'pool', 'list', '-o', 'json'], env))
+      const small = await medianOf(RUNS, () => time(process.execPath, [bin, 'pool', 'list', '-o', 'json'], env))
       rows.push({metric: '`lbctl pool list`, 1 pool, 10 services', value: small / 1000, unit: 's', target: '≤ 0.5 s', met: small <= 500})
 
       for (const p of makePools(100)) server.store.put(p)
       for (const s of makeServices(10_000, 100)) server.store.put(s)
-      const big = medianOf(RUNS, () => time(process.execPath, [bin, 'pool', 'list', '-o', 'json'], env))
-      const kubectl = medianOf(RUNS, () => time('kubectl', ['get', 'ipaddresspools,services', '-A', '-o', 'json'], env))
+      const big = await medianOf(RUNS, () => time(process.execPath, [bin, 'pool', 'list', '-o', 'json'], env))
+      const kubectl = await medianOf(RUNS, () => time('kubectl', ['get', 'ipaddresspools,services', '-A', '-o', 'json'], env))
       rows.push({metric: '`lbctl pool list`, 100 pools, 10,000 services', value: big / 1000, unit: 's', reference: {name: '`kubectl get ipaddresspools,services -A -o json`', value: kubectl / 1000}, ratio: big / kubectl, target: '≤ 1.5× kubectl', met: big / kubectl <= 1.5})
     } finally {
       await server.stop()

@@ -1,0 +1,107 @@
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {harness, raw, rawWatch, waitFor, type Harness} from './test-helpers.js'
+
+let h: Harness
+beforeEach(async () => {
+  h = await harness({watchHistory: 3})
+})
+afterEach(async () => h.close())
+
+const CMS = '/api/v1/namespaces/default/configmaps'
+
+describe('fault injection', () => {
+  it('fails the next N requests with a status, then recovers', async () => {
+    h.server.faults.failNext(2, 503)
+    const a = await raw(h.server, 'GET', CMS)
+    const b = await raw(h.server, 'GET', CMS)
+    const c = await raw(h.server, 'GET', CMS)
+    expect([a.status, b.status, c.status]).toEqual([503, 503, 200])
+    expect(a.body).toMatchObject({kind: 'Status', status: 'Failure', reason: 'ServiceUnavailable', code: 503})
+  })
+
+  it('fails only requests matching a method and a path pattern', async () => {
+    h.server.faults.failNext(1, 500, {method: 'POST', path: /\/configmaps$/})
+    expect((await raw(h.server, 'GET', CMS)).status).toBe(200)
+    expect((await raw(h.server, 'POST', '/api/v1/namespaces/default/secrets', {metadata: {name: 's'}})).status).toBe(201)
+    const failed = await raw(h.server, 'POST', CMS, {metadata: {name: 'x'}})
+    expect(failed.status).toBe(500)
+    expect(failed.body.reason).toBe('InternalError')
+    expect(h.server.store.get('v1', 'ConfigMap', 'default', 'x')).toBeUndefined()
+    expect((await raw(h.server, 'POST', CMS, {metadata: {name: 'x'}})).status).toBe(201)
+  })
+
+  it('answers 429 with Retry-After', async () => {
+    h.server.faults.failNext(1, 429, {retryAfterSeconds: 2})
+    const res = await raw(h.server, 'GET', CMS)
+    expect(res.status).toBe(429)
+    expect(res.headers.get('retry-after')).toBe('2')
+    expect(res.body).toMatchObject({reason: 'TooManyRequests', details: {retryAfterSeconds: 2}})
+  })
+
+  it('fails for a duration', async () => {
+    h.server.faults.failFor(300, 503)
+    expect((await raw(h.server, 'GET', CMS)).status).toBe(503)
+    expect((await raw(h.server, 'GET', CMS)).status).toBe(503)
+    await waitFor(async () => (await raw(h.server, 'GET', CMS)).status === 200, 3000, 'recovery')
+  })
+
+  it('adds latency to every response until cleared', async () => {
+    h.server.faults.delay(150)
+    let t0 = Date.now()
+    await raw(h.server, 'GET', CMS)
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(140)
+    h.server.faults.clear()
+    t0 = Date.now()
+    await raw(h.server, 'GET', CMS)
+    expect(Date.now() - t0).toBeLessThan(140)
+  })
+
+  it('clear() removes pending failures', async () => {
+    h.server.faults.failNext(5, 500)
+    h.server.faults.clear()
+    expect((await raw(h.server, 'GET', CMS)).status).toBe(200)
+  })
+
+  it('records each request in the log, including failed ones', async () => {
+    const n = h.server.requests.length
+    h.server.faults.failNext(1, 503)
+    await raw(h.server, 'GET', `${CMS}?limit=1`)
+    await raw(h.server, 'DELETE', `${CMS}/nope`)
+    expect(h.server.requests.slice(n)).toEqual([
+      {method: 'GET', path: CMS, query: '?limit=1', status: 503},
+      {method: 'DELETE', path: `${CMS}/nope`, query: '', status: 404},
+    ])
+    expect(h.server.requests.slice(n).some((r) => r.method !== 'GET' && r.status < 300)).toBe(false)
+  })
+})
+
+describe('stop and restart', () => {
+  it('keeps the data and the port, refuses connections while stopped, and ends open watches', async () => {
+    await raw(h.server, 'POST', CMS, {metadata: {name: 'kept'}})
+    const url = h.server.url
+    const w = await rawWatch(h.server, `${CMS}?watch=true`)
+    await waitFor(() => w.events.length === 1, 5000, 'initial event')
+    await h.server.stop()
+    await w.ended
+    await expect(fetch(`${url}/version`)).rejects.toThrow()
+    await h.server.restart()
+    expect(h.server.url).toBe(url)
+    const got = await raw(h.server, 'GET', `${CMS}/kept`)
+    expect(got.status).toBe(200)
+  })
+
+  it('forgets watch history on restart: watching from a version older than the restart gets 410', async () => {
+    const rv = h.server.store.resourceVersion
+    await raw(h.server, 'POST', CMS, {metadata: {name: 'after'}})
+    await h.server.restart()
+    const w = await rawWatch(h.server, `${CMS}?watch=true&resourceVersion=${rv}`)
+    await w.ended
+    expect(w.events).toEqual([{type: 'ERROR', object: expect.objectContaining({code: 410, reason: 'Expired'})}])
+    // the current version is fine
+    const now = await rawWatch(h.server, `${CMS}?watch=true&resourceVersion=${h.server.store.resourceVersion}`)
+    await raw(h.server, 'POST', CMS, {metadata: {name: 'later'}})
+    await waitFor(() => now.events.length === 1, 5000, 'event after restart')
+    expect(now.events[0].type).toBe('ADDED')
+    now.close()
+  })
+})

@@ -1,0 +1,180 @@
+/**
+ * An in-process Kubernetes API server for tests: real HTTP, real kubeconfig, the semantics lbctl depends on.
+ * See design/TESTING.md §1.
+ */
+import {mkdir, writeFile} from 'node:fs/promises'
+import type http from 'node:http'
+import type {AddressInfo, Socket} from 'node:net'
+import {dirname} from 'node:path'
+import {stringify} from 'yaml'
+import {Api} from './api.js'
+import {ApiError} from './errors.js'
+import {FaultInjector, type Faults} from './faults.js'
+import {grKey, Registry} from './registry.js'
+import {createServer, type RequestRecord} from './server.js'
+import {clone, Store} from './store.js'
+import {Watches} from './watch.js'
+import {Workloads, type PodRegistration} from './workloads.js'
+
+export type {Faults, FaultMatch} from './faults.js'
+export type {RequestRecord} from './server.js'
+export type {PodRegistration} from './workloads.js'
+
+export interface ApiServerOptions {
+  host?: string
+  port?: number
+  /** CustomResourceDefinitions created (and validated) at start. */
+  crds?: object[]
+  /** Events kept per group-resource for watches to resume from (default 1000); older versions get 410 Gone. */
+  watchHistory?: number
+  /** Interval of BOOKMARK events on watches that allow them (default 1000 ms). */
+  bookmarkIntervalMs?: number
+  /** Delay before Deployment/DaemonSet ready counts follow the spec (default 100 ms; negative: never). */
+  workloadReadyDelayMs?: number
+  /** Bearer token the kubeconfig carries; a request with another token gets 401 (default `lbctl-harness-token`). */
+  token?: string
+}
+
+export interface KubeconfigOptions {
+  context?: string
+  namespace?: string
+}
+
+export interface HarnessStore {
+  get(apiVersion: string, kind: string, namespace: string | undefined, name: string): any
+  /** Create or replace, bypassing validation and status rules; bumps the resourceVersion and emits watch events. */
+  put(obj: any): any
+  /** Remove now (finalizers or not), emitting DELETED. */
+  delete(apiVersion: string, kind: string, namespace: string | undefined, name: string): void
+  list(apiVersion: string, kind: string): any[]
+  /** The current (global) resourceVersion. */
+  readonly resourceVersion: string
+}
+
+export interface ApiServer {
+  url: string
+  writeKubeconfig(path: string, opts?: KubeconfigOptions): Promise<void>
+  kubeconfigYaml(opts?: KubeconfigOptions): string
+  faults: Faults
+  store: HarnessStore
+  /** Every request served, in order. */
+  requests: RequestRecord[]
+  /** Create or update a Running pod with an IP, for pods/proxy. */
+  registerPod(namespace: string, name: string, reg: PodRegistration): any
+  /** Number of watch streams open now. */
+  readonly openWatches: number
+  stop(): Promise<void>
+  restart(): Promise<void>
+}
+
+const listen = (server: http.Server, port: number, host: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve((server.address() as AddressInfo).port)
+    })
+  })
+
+export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
+  const host = opts.host ?? '127.0.0.1'
+  const token = opts.token ?? 'lbctl-harness-token'
+  const store = new Store(opts.watchHistory ?? 1000)
+  const registry = new Registry()
+  const api = new Api(store, registry)
+  const watches = new Watches(api, {bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 1000})
+  const faults = new FaultInjector((abrupt) => watches.closeAll(abrupt))
+  const workloads = new Workloads(api, opts.workloadReadyDelayMs ?? 100)
+  const requests: RequestRecord[] = []
+  const system = {manager: 'kube-apiserver'}
+  for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
+    api.create(registry.byPath('', 'v1', 'namespaces')!, undefined, {metadata: {name}}, system)
+  const crdType = registry.byPath('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!
+  for (const crd of opts.crds ?? []) api.create(crdType, undefined, crd, system)
+
+  let port = opts.port ?? 0
+  const hostPort = () => `${host.includes(':') ? `[${host}]` : host}:${port}`
+  let server: http.Server | undefined
+  let sockets = new Set<Socket>()
+  const start = async () => {
+    const s = createServer({api, registry, watches, faults, workloads, requests, token, hostPort})
+    sockets = new Set()
+    s.on('connection', (sock) => {
+      sockets.add(sock)
+      sock.on('close', () => sockets.delete(sock))
+    })
+    port = await listen(s, port, host)
+    server = s
+  }
+  const stop = async () => {
+    const s = server
+    if (!s) return
+    server = undefined
+    watches.closeAll(true)
+    const closed = new Promise<void>((resolve) => s.close(() => resolve()))
+    for (const sock of sockets) sock.destroy()
+    await closed
+  }
+  await start()
+
+  const url = `http://${hostPort()}`
+  const typeOf = (apiVersion: string, kind: string) => {
+    const rt = registry.byKind(apiVersion, kind)
+    if (!rt) throw new ApiError(404, 'NotFound', `no kind ${kind} is served in ${apiVersion}`)
+    return rt
+  }
+  const kubeconfigYaml = (o: KubeconfigOptions = {}): string => {
+    const ctx = o.context ?? 'lbctl-harness'
+    return stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      // client-node refuses http:// servers unless insecure-skip-tls-verify is set; kubectl accepts either
+      clusters: [{name: ctx, cluster: {server: url, 'insecure-skip-tls-verify': true}}],
+      users: [{name: ctx, user: {token}}],
+      contexts: [{name: ctx, context: {cluster: ctx, user: ctx, namespace: o.namespace ?? 'default'}}],
+      'current-context': ctx,
+      preferences: {},
+    })
+  }
+
+  return {
+    url,
+    kubeconfigYaml,
+    async writeKubeconfig(path, o) {
+      await mkdir(dirname(path), {recursive: true})
+      await writeFile(path, kubeconfigYaml(o), {mode: 0o600})
+    },
+    faults,
+    requests,
+    store: {
+      get(apiVersion, kind, namespace, name) {
+        const rt = typeOf(apiVersion, kind)
+        const obj = store.get(grKey(rt), rt.namespaced ? namespace : undefined, name)
+        return obj && api.output(rt, obj)
+      },
+      put: (obj) => api.put(obj),
+      delete(apiVersion, kind, namespace, name) {
+        api.forceDelete(typeOf(apiVersion, kind), namespace, name)
+      },
+      list(apiVersion, kind) {
+        const rt = typeOf(apiVersion, kind)
+        return store.list(grKey(rt)).map((o) => api.output(rt, clone(o)))
+      },
+      get resourceVersion() {
+        return String(store.rv)
+      },
+    },
+    registerPod: (ns, name, reg) => workloads.registerPod(ns, name, reg),
+    get openWatches() {
+      return watches.count
+    },
+    async stop() {
+      await stop()
+    },
+    async restart() {
+      await stop()
+      store.forgetHistory()
+      await start()
+    },
+  }
+}

@@ -6,6 +6,7 @@ import PoolList from './commands/pool/list.js'
 import PoolRemove from './commands/pool/remove.js'
 import PoolSet from './commands/pool/set.js'
 import PoolShow from './commands/pool/show.js'
+import Prepare from './commands/prepare.js'
 
 export const COMMANDS: Record<string, Command.Class> = {
   'pool:add': PoolAdd,
@@ -13,4 +14,5 @@ export const COMMANDS: Record<string, Command.Class> = {
   'pool:remove': PoolRemove,
   'pool:set': PoolSet,
   'pool:show': PoolShow,
+  'prepare': Prepare,
 }

@@ -1,4 +1,5 @@
 import {PatchStrategy, Watch} from '@kubernetes/client-node'
+import {reuseConnections} from './agent.js'
 import {FIELD_MANAGER} from '../api/constants.js'
 import {type KubeTarget, type LoadedConfig, loadKubeConfig} from './config.js'
 import {isNotFound, isRetryable, type RequestContext, toKubeError} from './errors.js'
@@ -59,6 +60,7 @@ export class Kube {
   private get state(): {config: LoadedConfig; api: ObjectApi} {
     if (!this.loaded) {
       const config = 'kc' in this.source ? (this.source as LoadedConfig) : loadKubeConfig(this.source as KubeTarget)
+      reuseConnections(config.kc)
       this.loaded = {config, api: config.kc.makeApiClient(ObjectApi)}
     }
     return this.loaded
@@ -142,24 +144,28 @@ export class Kube {
    */
   async apply<T extends KubernetesObject>(obj: T, opts: {force?: boolean} = {}): Promise<T> {
     const m = obj.metadata ?? {}
-    return this.call({verb: 'apply', resource: Kube.resourceName(obj as KindRef), namespace: m.namespace, name: m.name}, () =>
-      this.api.patch(obj as any, undefined, undefined, this.opts.fieldManager, opts.force ?? true, PatchStrategy.ServerSideApply) as unknown as Promise<T>,
-    )
+    return this.call({verb: 'apply', resource: Kube.resourceName(obj as KindRef), namespace: m.namespace, name: m.name}, async () => {
+      const path = await this.api.pathFor(obj.apiVersion!, obj.kind!, m.namespace, m.name)
+      // JSON is YAML: the body goes as written (client-node's models would drop x-kubernetes-* schema keys of CRDs).
+      return this.api.request<T>('PATCH', path, {body: obj, contentType: PatchStrategy.ServerSideApply, query: {fieldManager: this.opts.fieldManager, force: opts.force ?? true}})
+    })
   }
 
   async create<T extends KubernetesObject>(obj: T): Promise<T> {
     const m = obj.metadata ?? {}
-    return this.call({verb: 'create', resource: Kube.resourceName(obj as KindRef), namespace: m.namespace, name: m.name}, () =>
-      this.api.create(obj as any, undefined, undefined, this.opts.fieldManager) as unknown as Promise<T>,
-    )
+    return this.call({verb: 'create', resource: Kube.resourceName(obj as KindRef), namespace: m.namespace, name: m.name}, async () => {
+      const path = await this.api.pathFor(obj.apiVersion!, obj.kind!, m.namespace)
+      return this.api.request<T>('POST', path, {body: obj, query: {fieldManager: this.opts.fieldManager}})
+    })
   }
 
   /** PUT (optimistic concurrency: the object's resourceVersion must be current, else CONFLICT). */
   async replace<T extends KubernetesObject>(obj: T): Promise<T> {
     const m = obj.metadata ?? {}
-    return this.call({verb: 'update', resource: Kube.resourceName(obj as KindRef), namespace: m.namespace, name: m.name}, () =>
-      this.api.replace(obj as any, undefined, undefined, this.opts.fieldManager) as unknown as Promise<T>,
-    )
+    return this.call({verb: 'update', resource: Kube.resourceName(obj as KindRef), namespace: m.namespace, name: m.name}, async () => {
+      const path = await this.api.pathFor(obj.apiVersion!, obj.kind!, m.namespace, m.name)
+      return this.api.request<T>('PUT', path, {body: obj, query: {fieldManager: this.opts.fieldManager}})
+    })
   }
 
   /** JSON merge patch of an object, or of its status subresource. */

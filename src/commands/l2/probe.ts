@@ -1,0 +1,44 @@
+import {Args, Flags} from '@oclif/core'
+import {LbctlCommand} from '../../lib/cli/base.js'
+import {conflict, problems} from '../../lib/cli/errors.js'
+import {type ProbeAddressResult, probeL2, type ProbeResult} from '../../lib/l2/probe.js'
+
+export default class L2Probe extends LbctlCommand<typeof L2Probe> {
+  static override description = 'Send ARP (IPv4) or neighbor solicitations (IPv6) for addresses on a segment and list every MAC that answers.\n' +
+    'One answer: announced (exit 0). None: not announced (exit 1). More than one: conflict (exit 6) — strict ARP off, a split brain, or an address used twice.\n' +
+    'Needs CAP_NET_RAW (root).'
+
+  static override examples = [
+    '<%= config.bin %> l2 probe --interface eth0 203.0.113.10',
+    '<%= config.bin %> l2 probe -i eth0 203.0.113.10 2001:db8:ffff::10 --timeout 2000 --json',
+  ]
+
+  static override strict = false
+  static override args = {address: Args.string({description: 'Address(es) to probe.', required: true})}
+  static override flags = {
+    interface: Flags.string({char: 'i', description: 'Interface on the segment to probe.', required: true}),
+    timeout: Flags.integer({description: 'Milliseconds to wait for answers.', default: 1000, min: 1, max: 60_000}),
+  }
+
+  public async run(): Promise<ProbeResult> {
+    const {argv} = await this.parse(L2Probe)
+    const result = await probeL2({interface: this.flags.interface, addresses: argv as string[], timeoutMs: this.flags.timeout})
+    this.report(result, {rows: result.results, columns: [
+      {header: 'address', get: (r: ProbeAddressResult) => r.address},
+      {header: 'status', get: (r) => r.status},
+      {header: 'mac', get: (r) => r.answers.map((a) => a.mac).join(',')},
+      {header: 'rtt ms', get: (r) => r.answers.map((a) => a.rttMs.toFixed(3)).join(','), align: 'right'},
+      {header: 'answers', get: (r) => r.answers.map((a) => a.count).join(','), wide: true},
+    ]})
+    const names = (s: string): string => result.results.filter((r) => r.status === s).map((r) => r.address).join(', ')
+    if (result.status === 'conflict') {
+      throw conflict('ADDRESS_CONFLICT', `more than one MAC answers for ${names('conflict')}`,
+        'check that strict ARP is on (lbctl prepare --check), and that no other host or speaker carries the address', result)
+    }
+    if (result.status === 'not-announced') {
+      throw problems('NOT_ANNOUNCED', `nobody answers for ${names('not-announced')} on ${result.interface}`,
+        'check that a service holds the address (lbctl status) and that a speaker runs on a node of this segment', result)
+    }
+    return result
+  }
+}

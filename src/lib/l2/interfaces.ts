@@ -1,0 +1,146 @@
+// Which interfaces the layer-2 engine serves: discovered with `ip -j -d addr`, watched with `ip monitor`, filtered
+// like MetalLB's speaker (skip down, NOARP, loopback, bond/bridge members and the default exclude list).
+import {execFile, spawn, type ChildProcess} from 'node:child_process'
+
+/** MetalLB's default: interfaces of container runtimes, CNIs and kube-proxy never carry service ARP/NDP. */
+export const DEFAULT_EXCLUDE: readonly string[] = ['docker*', 'cbr*', 'dummy*', 'virbr*', 'lxcbr*', 'veth*', 'lo', 'cali*',
+  'tunl*', 'flannel*', 'kube-ipvs*', 'cni*', 'nodelocaldns*', 'lxc*']
+
+export interface LinkAddress {
+  family: 4 | 6
+  address: string
+  prefixLength: number
+  scope: string
+}
+
+export interface Link {
+  index: number
+  name: string
+  mac: string
+  flags: string[]
+  operState: string
+  linkType: string
+  /** Set when the link is enslaved to a bond or bridge. */
+  master?: string
+  kind?: string
+  addresses: LinkAddress[]
+}
+
+export type SkipReason = 'down' | 'noarp' | 'loopback' | 'member' | 'notEthernet' | 'excluded' | 'notListed'
+
+export interface InterfaceSelection {
+  selected: Link[]
+  skipped: {name: string; reason: SkipReason}[]
+}
+
+export interface SelectOptions {
+  /** Explicit list: only these, and the exclude list does not apply to them. */
+  interfaces?: readonly string[]
+  /** Name globs (`*` only) to leave out; default DEFAULT_EXCLUDE. */
+  exclude?: readonly string[]
+}
+
+/** Parse `ip -j -d addr show` output. Unknown fields are ignored; missing ones default. */
+export function parseIpAddrJson(json: string): Link[] {
+  const raw = JSON.parse(json) as Record<string, any>[]
+  return raw.map((l) => ({
+    index: Number(l.ifindex),
+    name: String(l.ifname),
+    mac: String(l.address ?? ''),
+    flags: Array.isArray(l.flags) ? l.flags.map(String) : [],
+    operState: String(l.operstate ?? 'UNKNOWN'),
+    linkType: String(l.link_type ?? ''),
+    master: typeof l.master === 'string' ? l.master : undefined,
+    kind: typeof l.linkinfo?.info_kind === 'string' ? l.linkinfo.info_kind : undefined,
+    addresses: (Array.isArray(l.addr_info) ? l.addr_info : [])
+      .filter((a: any) => a.family === 'inet' || a.family === 'inet6')
+      .map((a: any) => ({family: a.family === 'inet' ? 4 : 6, address: String(a.local), prefixLength: Number(a.prefixlen), scope: String(a.scope ?? '')})),
+  }))
+}
+
+const globRe = (g: string): RegExp => new RegExp('^' + g.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$')
+
+/** Pure selection, with the reason for every link left out. */
+export function selectInterfaces(links: readonly Link[], opts: SelectOptions = {}): InterfaceSelection {
+  const exclude = (opts.exclude ?? DEFAULT_EXCLUDE).map(globRe)
+  const listed = opts.interfaces ? new Set(opts.interfaces) : undefined
+  const out: InterfaceSelection = {selected: [], skipped: []}
+  for (const l of links) {
+    const skip = (reason: SkipReason): void => {
+      out.skipped.push({name: l.name, reason})
+    }
+    if (listed && !listed.has(l.name)) skip('notListed')
+    else if (l.flags.includes('LOOPBACK')) skip('loopback')
+    else if (!listed && exclude.some((r) => r.test(l.name))) skip('excluded')
+    else if (!l.flags.includes('UP') || l.operState === 'DOWN') skip('down')
+    else if (l.flags.includes('NOARP')) skip('noarp')
+    else if (l.linkType !== 'ether') skip('notEthernet')
+    // A bond or bridge member: its frames belong to the master, which is the interface to serve.
+    else if (l.master !== undefined) skip('member')
+    else out.selected.push(l)
+  }
+  return out
+}
+
+/** Run `ip` in the current network namespace. */
+export type IpRunner = (args: string[]) => Promise<string>
+
+export const runIp: IpRunner = (args) => new Promise((resolve, reject) => {
+  execFile('ip', args, {encoding: 'utf8', maxBuffer: 16 << 20}, (err, stdout, stderr) => err ? reject(new Error(`ip ${args.join(' ')}: ${stderr.trim() || err.message}`)) : resolve(stdout))
+})
+
+export async function listLinks(ip: IpRunner = runIp): Promise<Link[]> {
+  return parseIpAddrJson(await ip(['-j', '-d', 'addr', 'show']))
+}
+
+export interface InterfaceWatch {
+  close(): void
+}
+
+/**
+ * Call `onChange` with the full selection now and after every link/address change (level-triggered: each call is the
+ * whole current state, so a missed event costs nothing). Changes are coalesced for `debounceMs`.
+ */
+export function watchInterfaces(onChange: (sel: InterfaceSelection, links: Link[]) => void, opts: SelectOptions & {
+  debounceMs?: number
+  ip?: IpRunner
+  onError?: (e: Error) => void
+} = {}): InterfaceWatch {
+  const ip = opts.ip ?? runIp
+  let closed = false
+  let timer: NodeJS.Timeout | undefined
+  let running = false
+  let again = false
+  const relist = async (): Promise<void> => {
+    if (running) {
+      again = true
+      return
+    }
+    running = true
+    try {
+      do {
+        again = false
+        const links = await listLinks(ip)
+        if (!closed) onChange(selectInterfaces(links, opts), links)
+      } while (again && !closed)
+    } catch (e) {
+      opts.onError?.(e as Error)
+    } finally {
+      running = false
+    }
+  }
+  const mon: ChildProcess = spawn('ip', ['monitor', 'link', 'address'], {stdio: ['ignore', 'pipe', 'ignore']})
+  mon.on('error', (e) => opts.onError?.(e))
+  mon.stdout!.on('data', () => {
+    if (timer) clearTimeout(timer)
+    timer = setTimeout(() => void relist(), opts.debounceMs ?? 50)
+  })
+  void relist()
+  return {
+    close(): void {
+      closed = true
+      if (timer) clearTimeout(timer)
+      mon.kill()
+    },
+  }
+}

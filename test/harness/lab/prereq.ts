@@ -1,0 +1,58 @@
+// Whether this machine can run the network lab (TESTING.md §2): root, iproute2, and the tools a suite names.
+import {execFileSync} from 'node:child_process'
+
+export interface LabPrerequisites {
+  ok: boolean
+  /** What is missing, in words a person can act on (e.g. "root (run as uid 0)", "arping (apt-get install arping)"). */
+  missing: string[]
+}
+
+/** Debian packages of the tools lab suites ask for, for the hint. */
+const PACKAGE_OF: Record<string, string> = {
+  ip: 'iproute2', bridge: 'iproute2', arping: 'arping', ndisc6: 'ndisc6', rdisc6: 'ndisc6', tshark: 'tshark',
+  tcpdump: 'tcpdump', vtysh: 'frr', bgpd: 'frr', gobgpd: 'gobgpd', gobgp: 'gobgpd', keepalived: 'keepalived',
+  bird: 'bird2', birdc: 'bird2', ping: 'iputils-ping',
+}
+
+const FRR_DAEMONS = '/usr/lib/frr'
+
+function have(tool: string): boolean {
+  try {
+    // `command -v` finds binaries in PATH; FRR's daemons live outside it.
+    execFileSync('sh', ['-c', `command -v "$1" || test -x ${FRR_DAEMONS}/"$1"`, 'sh', tool], {stdio: 'ignore'})
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Root, `ip` with netns support, and each named tool. Never throws. */
+export function labPrerequisites(tools: string[] = []): LabPrerequisites {
+  const missing: string[] = []
+  if (process.platform !== 'linux') missing.push(`Linux (this is ${process.platform})`)
+  else if (typeof process.getuid === 'function' && process.getuid() !== 0) missing.push('root (run as uid 0)')
+  for (const t of ['ip', ...tools]) {
+    if (!have(t)) missing.push(`${t} (apt-get install ${PACKAGE_OF[t] ?? t})`)
+  }
+  if (missing.length === 0) {
+    try {
+      execFileSync('ip', ['netns', 'list'], {stdio: 'ignore'})
+    } catch {
+      missing.push('network namespaces (`ip netns list` failed)')
+    }
+  }
+  return {ok: missing.length === 0, missing}
+}
+
+/**
+ * For `describe.runIf(requireLab([...]))`. Under CI=true a missing prerequisite throws, so the run fails instead of
+ * silently skipping; elsewhere it warns loudly on stderr and returns false.
+ */
+export function requireLab(tools: string[] = []): boolean {
+  const p = labPrerequisites(tools)
+  if (p.ok) return true
+  const msg = `network lab unavailable, missing: ${p.missing.join(', ')}`
+  if (process.env.CI === 'true') throw new Error(`${msg} (CI=true: lab tests must run; .ci/run installs these)`)
+  process.stderr.write(`\n!!! SKIPPING LAB TESTS — ${msg}\n\n`)
+  return false
+}

@@ -1,0 +1,55 @@
+// Interface discovery and watch inside a node: the engine follows interfaces coming, going up/down and away, and
+// skips what MetalLB skips.
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {cleanupStale, Lab, type LabNode, requireLab} from '../../harness/lab/index.js'
+import {L2Responder} from '../../harness/lab/l2-responder.js'
+import {nativeAvailable} from '../../../src/lib/native/index.js'
+import {until} from '../../harness/lab/l2-lab.js'
+
+const PREFIX = 'l2i'
+
+describe.runIf(requireLab([]) && nativeAvailable())('L2 interface watch in the lab', () => {
+  let lab: Lab
+  let n: LabNode
+  let r: L2Responder
+  beforeAll(async () => {
+    cleanupStale(PREFIX)
+    lab = await Lab.create(PREFIX)
+    const lan = await lab.addBridge('lan')
+    n = await lab.addNode('n', {bridge: lan, ipv4: '198.18.31.1/24'})
+    r = await L2Responder.start(n, {watch: true})
+  })
+  afterAll(async () => {
+    await lab?.destroy()
+  })
+
+  type Status = {serving: string[]; skipped: {name: string; reason: string}[]}
+  const status = (): Promise<Status> => r.call<Status>('status')
+  const ip = (...args: string[]): Promise<unknown> => n.exec('ip', args, {check: true})
+
+  it('serves eth0 and skips loopback at start', async () => {
+    const s = await until(status, (x) => x.serving.length > 0, 3000, 'first selection')
+    expect(s.serving).toEqual(['eth0'])
+    expect(s.skipped).toContainEqual({name: 'lo', reason: 'loopback'})
+  })
+
+  it('follows interfaces added, taken down, excluded by name, and deleted', async () => {
+    await ip('link', 'add', 'name', 'eth1', 'type', 'veth', 'peer', 'name', 'veth9')
+    await ip('link', 'set', 'dev', 'veth9', 'up')
+    await ip('link', 'set', 'dev', 'eth1', 'up')
+    let s = await until(status, (x) => x.serving.includes('eth1'), 3000, 'eth1 served')
+    expect(s.skipped).toContainEqual({name: 'veth9', reason: 'excluded'})
+    await ip('link', 'set', 'dev', 'eth1', 'down')
+    s = await until(status, (x) => !x.serving.includes('eth1'), 3000, 'eth1 dropped when down')
+    expect(s.skipped).toContainEqual({name: 'eth1', reason: 'down'})
+    await ip('link', 'set', 'dev', 'eth1', 'up')
+    await until(status, (x) => x.serving.includes('eth1'), 3000, 'eth1 back')
+    await ip('link', 'add', 'name', 'br1', 'type', 'bridge')
+    await ip('link', 'set', 'dev', 'eth1', 'master', 'br1')
+    s = await until(status, (x) => !x.serving.includes('eth1'), 3000, 'eth1 dropped as a bridge member')
+    expect(s.skipped).toContainEqual({name: 'eth1', reason: 'member'})
+    await ip('link', 'del', 'dev', 'eth1')
+    s = await until(status, (x) => !x.skipped.some((k) => k.name === 'eth1'), 3000, 'eth1 gone')
+    expect(s.serving).toEqual(['eth0'])
+  })
+})

@@ -72,8 +72,9 @@ async function throughput(l: L2Lab): Promise<BenchRow[]> {
   const r = await flood(l, file, VIP4, rate, 3000)
   const cpu = ((cpuMs(l.ra.pid) - c0) / r.received) * 1000
   return [
-    {metric: `ARP requests/s answered without loss (flood steps ${FLOOD_RATES.map((x) => x / 1000).join('/')}k, 1 s each)`, value: ours, unit: 'req/s',
-      reference: {name: 'Linux kernel', value: kernel}, ratio: kernel / Math.max(ours, 1)},
+    // Ratio as elsewhere (lbctl / reference); here higher is better, so the metric says so.
+    {metric: `ARP requests/s answered without loss, higher is better (flood steps ${FLOOD_RATES.map((x) => x / 1000).join('/')}k, 1 s each)`, value: ours, unit: 'req/s',
+      reference: {name: 'Linux kernel', value: kernel}, ratio: ours / Math.max(kernel, 1)},
     {metric: `CPU per 1,000 requests answered (responder process, at ${rate} req/s for 3 s)`, value: cpu, unit: 'ms'},
   ]
 }

@@ -96,6 +96,10 @@ export const bench: Bench = {
         'The kubectl reference reads the same objects from the same server in the same run. In-process rows call the ' +
         'library function directly (median of repeated calls after a warm-up).',
       rows,
+      notes: [
+        '`lbctl --version` is answered by bin/run.js before oclif loads. Commands load oclif plus one esbuild bundle of ' +
+          'the command registry (client-node included, @oclif/core external); the `pool list` rows show that full path.',
+      ],
     }
   },
 }

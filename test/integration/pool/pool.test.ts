@@ -108,6 +108,14 @@ describe.each(runners)('lbctl pool (%s)', (_name, lbctl) => {
     await lbctl(['pool', 'remove', 'spare'], c.kubeconfig)
   })
 
+  it('warns (but proceeds) when a pool holds a node\'s address', async () => {
+    c.server.store.put({apiVersion: 'v1', kind: 'Node', metadata: {name: 'worker-1'}, status: {addresses: [{type: 'InternalIP', address: '198.18.7.5'}]}})
+    const r = await lbctl(['pool', 'set', '198.18.7.0/29', '--name', 'nodes', '--advertise', 'none', '--json'], c.kubeconfig)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json.warnings).toEqual(['198.18.7.5 is the InternalIP of node worker-1: a service given it would be unreachable'])
+    await lbctl(['pool', 'remove', 'nodes'], c.kubeconfig)
+  })
+
   it('show of a missing pool names the pools that exist', async () => {
     const r = await lbctl(['pool', 'show', 'nope', '--json'], c.kubeconfig)
     expect(r.code).toBe(2)

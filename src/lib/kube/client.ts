@@ -57,6 +57,11 @@ export class Kube {
     return new Kube(target, opts)
   }
 
+  /** The same cluster with other retry/timeout settings (a lease renewal wants one short attempt). */
+  withOptions(opts: KubeOptions): Kube {
+    return new Kube(this.source, {...this.opts, ...opts})
+  }
+
   private get state(): {config: LoadedConfig; api: ObjectApi} {
     if (!this.loaded) {
       const config = 'kc' in this.source ? (this.source as LoadedConfig) : loadKubeConfig(this.source as KubeTarget)

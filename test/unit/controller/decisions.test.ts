@@ -1,0 +1,96 @@
+import {describe, expect, it} from 'vitest'
+import type {Service} from '../../../src/lib/api/types.js'
+import {annotationDiffers, desiredFor, eventsFor, slimService, statusDiffers, type Decision} from '../../../src/controller/decisions.js'
+import {parseFlags, parseDuration} from '../../../src/controller/flags.js'
+import {EventRecorder, RateLimiter} from '../../../src/lib/kube/events.js'
+import type {Kube} from '../../../src/lib/kube/client.js'
+
+const svc = (o: {ingress?: string[]; ann?: Record<string, string>; type?: string} = {}): Service => ({
+  apiVersion: 'v1', kind: 'Service',
+  metadata: {name: 's', namespace: 'default', uid: 'u1', resourceVersion: '3', annotations: o.ann, managedFields: [{}]} as Service['metadata'],
+  spec: {type: o.type ?? 'LoadBalancer', ports: [{port: 80, protocol: 'TCP', targetPort: 8080, nodePort: 30000}], selector: {app: 's'}, clusterIP: '10.96.0.1'},
+  status: o.ingress ? {loadBalancer: {ingress: o.ingress.map((ip) => ({ip}))}} : undefined,
+})
+const assigned = (ips: string[], pool = 'p'): Decision => ({kind: 'assigned', ips, pool, kept: false, sharedWith: []})
+
+describe('decisions', () => {
+  it('asks for ingress and annotation, and sees when they already match (address text is canonicalised)', () => {
+    const want = desiredFor(assigned(['2001:db8::1']), svc())!
+    expect(want).toEqual({ingress: ['2001:db8::1'], pool: 'p'})
+    const done = svc({ingress: ['2001:DB8:0::1'], ann: {'metallb.io/ip-allocated-from-pool': 'p'}})
+    expect(statusDiffers(done, want)).toBe(false)
+    expect(annotationDiffers(done, want)).toBe(false)
+    expect(annotationDiffers(svc({ingress: ['2001:db8::1'], ann: {'metallb.io/ip-allocated-from-pool': 'p', 'metallb.universe.tf/ip-allocated-from-pool': 'p'}}), want)).toBe(true)
+  })
+
+  it('clears a service it no longer serves only when the status is ours', () => {
+    const gone: Decision = {kind: 'released', why: 'otherClass'}
+    expect(desiredFor(gone, svc({ingress: ['1.2.3.4']}))).toBeUndefined()
+    expect(desiredFor(gone, svc({ingress: ['1.2.3.4'], ann: {'metallb.io/ip-allocated-from-pool': 'p'}}))).toEqual({ingress: []})
+    expect(desiredFor({kind: 'released', why: 'notLoadBalancer'}, svc({ingress: ['1.2.3.4']}))).toEqual({ingress: []})
+    expect(desiredFor({kind: 'released', why: 'notLoadBalancer'}, svc())).toBeUndefined()
+  })
+
+  it('emits events only when the decision changes', () => {
+    const fail: Decision = {kind: 'failed', failure: {reason: 'poolExhausted', pools: ['p'], family: 'IPv4'}}
+    expect(eventsFor(undefined, fail, [])).toEqual([{type: 'Warning', reason: 'AllocationFailed', message: 'poolExhausted: no IPv4 address left in pool p'}])
+    expect(eventsFor(fail, fail, [])).toEqual([])
+    expect(eventsFor(fail, assigned(['1.2.3.4']), []).map((e) => e.reason)).toEqual(['IPAllocated'])
+    expect(eventsFor(assigned(['1.2.3.4']), assigned(['1.2.3.4']), [])).toEqual([])
+    expect(eventsFor(undefined, assigned(['1.2.3.4']), ['metallb.universe.tf/address-pool'])[0]).toMatchObject({type: 'Warning', reason: 'DeprecatedAnnotation'})
+  })
+
+  it('slimService keeps what the controller reads and drops the rest', () => {
+    const s = slimService({...svc({ann: {'metallb.io/address-pool': 'p', 'kubectl.kubernetes.io/last-applied-configuration': 'x'.repeat(5000)}})})
+    expect(s.metadata).not.toHaveProperty('managedFields')
+    expect(s.metadata.annotations).toEqual({'metallb.io/address-pool': 'p'})
+    expect(s.spec).toMatchObject({type: 'LoadBalancer', ports: [{port: 80, protocol: 'TCP'}]})
+    expect(s.spec?.selector).toBeUndefined()
+    expect(slimService(svc({type: 'LoadBalancer'}) as Service).spec).not.toHaveProperty('clusterIP')
+  })
+})
+
+describe('flags', () => {
+  it('defaults, and the documented forms', () => {
+    const f = parseFlags([], {})
+    expect(f).toMatchObject({namespace: 'metallb-system', metricsPort: 7472, healthPort: 7473, leaderElect: true, leaseDurationMs: 15_000, logLevel: 'info'})
+    expect(parseFlags(['--leader-elect=false', '--lease-duration', '2500ms', '--lb-class', 'x/y'], {}).leaderElect).toBe(false)
+    expect(parseFlags(['--no-leader-elect'], {}).leaderElect).toBe(false)
+    expect(parseFlags([], {POD_NAMESPACE: 'lb', POD_NAME: 'ctl-0'})).toMatchObject({namespace: 'lb', identity: `ctl-0_${process.pid}`})
+    expect(parseDuration('1m')).toBe(60_000)
+  })
+
+  it('refuses what it does not understand, with a typed error', () => {
+    expect(() => parseFlags(['--bogus'], {})).toThrow(expect.objectContaining({code: 'INVALID_FLAG'}))
+    expect(() => parseFlags(['--lease-duration', 'soon'], {})).toThrow(/lease-duration/)
+    expect(() => parseFlags(['--metrics-port', '70000'], {})).toThrow(/port/)
+    expect(() => parseFlags(['--leader-elect=maybe'], {})).toThrow(/boolean/)
+  })
+})
+
+describe('event rate limiting', () => {
+  it('a token bucket refills with time', () => {
+    const clock = {t: 0}
+    const rl = new RateLimiter(2, 1000, () => clock.t)
+    expect([rl.allow('x'), rl.allow('x'), rl.allow('x')]).toEqual([true, true, false])
+    expect(rl.allow('y')).toBe(true)
+    clock.t += 1000
+    expect([rl.allow('x'), rl.allow('x')]).toEqual([true, false])
+  })
+
+  it('a stuck service cannot flood the event store', async () => {
+    const created: any[] = []
+    const kube = {create: async (e: any) => void created.push(e)} as unknown as Kube
+    const clock = {t: 0}
+    const rec = new EventRecorder(kube, {component: 'c', instance: 'i', now: () => clock.t, perObject: {burst: 3, everyMs: 10_000}, dedupeMs: 60_000})
+    const target = {kind: 'Service', metadata: {name: 's', namespace: 'default', uid: 'u'}}
+    for (let i = 0; i < 100; i++) rec.record(target, 'Warning', 'AllocationFailed', 'same')
+    for (let i = 0; i < 100; i++) rec.record(target, 'Warning', 'AllocationFailed', `different ${i}`)
+    await new Promise((r) => setTimeout(r, 10))
+    expect(created).toHaveLength(3)
+    expect(rec.stats.suppressed).toBe(197)
+    expect(created[0]).toMatchObject({involvedObject: {kind: 'Service', name: 's', uid: 'u'}, reason: 'AllocationFailed', reportingInstance: 'i', type: 'Warning'})
+    clock.t += 61_000
+    expect(rec.record(target, 'Warning', 'AllocationFailed', 'same')).toBe(true)
+  })
+})

@@ -2,7 +2,7 @@
 // read-only checks against that cluster. Without one, it starts the API server harness with the metallb.io CRDs and
 // runs a short scripted session of real lbctl commands against it, as an operator would type them.
 import {spawn} from 'node:child_process'
-import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, openSync, readFileSync, rmSync} from 'node:fs'
 import {homedir, tmpdir} from 'node:os'
 import {delimiter, join} from 'node:path'
 
@@ -18,6 +18,47 @@ async function lbctl(args, env, {expect = 0} = {}) {
   if (code !== 0 || expect !== 0) process.stdout.write(`(exit ${code}${code === expect ? (expect ? ', as expected' : '') : `, expected ${expect}`})\n`)
   if (code !== expect) process.exitCode = 1
   return code
+}
+
+// The controller from this repository, run against the built-in API server: services get addresses from the pools.
+async function controllerSession(server, env, dir) {
+  const logFile = join(dir, 'controller.log')
+  const args = ['--kubeconfig', env.KUBECONFIG, '--leader-elect=false', '--metrics-port', '0', '--health-port', '0']
+  process.stdout.write(`\n${bold(`$ controller ${args.join(' ')} &`)}   (log: ${logFile})\n`)
+  const fd = openSync(logFile, 'a')
+  const controller = spawn(process.execPath, [join(root, 'bin', 'controller.js'), ...args], {env, stdio: ['ignore', fd, fd]})
+  const exited = new Promise((resolve) => controller.on('close', resolve))
+  try {
+    const svc = (name, extra = {}) => ({
+      apiVersion: 'v1', kind: 'Service', metadata: {name, namespace: 'default', ...extra},
+      spec: {type: 'LoadBalancer', ports: [{port: 80, protocol: 'TCP'}], selector: {app: name}},
+    })
+    await lbctl(['pool', 'add', 'web', '198.51.100.0/30'], env)
+    for (const name of ['web-a', 'web-b']) server.store.put(svc(name))
+    server.store.put(svc('api', {annotations: {'metallb.io/loadBalancerIPs': '203.0.113.88'}}))
+    const v6 = svc('v6only', {annotations: {'metallb.io/address-pool': 'v6'}})
+    server.store.put({...v6, spec: {...v6.spec, ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv6']}})
+    server.store.put(svc('typo', {annotations: {'metallb.io/loadBalancerIPs': '192.0.2.10'}}))
+    const names = ['shop', 'web-a', 'web-b', 'api', 'v6only']
+    const ip = (n) => server.store.get('v1', 'Service', 'default', n)?.status?.loadBalancer?.ingress?.[0]?.ip
+    for (let i = 0; i < 200 && names.some((n) => !ip(n)); i++) await new Promise((r) => setTimeout(r, 50))
+    console.log('\nServices after the controller ran (kubectl get svc would show the same EXTERNAL-IP):')
+    for (const n of names) console.log(`  default/${n.padEnd(8)} ${ip(n) ?? '<pending>'}`)
+    const events = () => server.store.list('v1', 'Event').filter((e) => e.involvedObject?.name === 'typo')
+    for (let i = 0; i < 100 && events().length === 0; i++) await new Promise((r) => setTimeout(r, 50))
+    console.log(`  default/${'typo'.padEnd(8)} ${ip('typo') ?? '<pending>'}  (asks for 192.0.2.10, in no pool)`)
+    for (const e of events()) console.log(`    event ${e.type} ${e.reason}: ${e.message}`)
+    if (names.some((n) => !ip(n)) || ip('typo') || events().length === 0) {
+      console.log(`(some services got no address; see ${logFile})`)
+      process.exitCode = 1
+    }
+    await lbctl(['pool', 'list'], env)
+    await lbctl(['pool', 'show', 'web'], env)
+  } finally {
+    controller.kill('SIGTERM')
+    const code = await exited
+    console.log(`\ncontroller stopped on SIGTERM (exit ${code}); its last log line: ${readFileSync(logFile, 'utf8').trim().split('\n').pop()}`)
+  }
 }
 
 const configured = process.env.KUBECONFIG
@@ -55,6 +96,7 @@ if (configured && !process.env.LBCTL_DEMO_HARNESS) {
     await lbctl(['pool', 'set', '203.0.113.88', '--dry-run', '--force'], env)
     await lbctl(['pool', 'remove', 'default'], env, {expect: 4})
     await lbctl(['pool', 'list', '-o', 'yaml'], env)
+    await controllerSession(server, env, dir)
   } finally {
     await server.stop()
     rmSync(dir, {recursive: true, force: true})

@@ -267,10 +267,8 @@ export class Controller {
         this.o.log.info({pools: compiled.pools.map((p) => p.name)}, 'configuration loaded')
       }
       m.configLoaded.set(1)
-      m.configStale.set(0)
     } else {
-      // Keep serving with the last valid configuration (none yet: change nothing at all).
-      m.configStale.set(1)
+      // Keep serving with the last valid configuration (none yet: change nothing at all). report() sets the stale gauge.
       this.o.log.warn({problems: compiled.problems.map((p) => p.message), usingLastValid: this.config !== undefined}, 'configuration invalid')
     }
   }
@@ -285,6 +283,8 @@ export class Controller {
     if (missing.length > 10) errors.push(`and ${missing.length - 10} more services naming missing pools`)
     this.reporter.setConfig({result: errors.length ? 'Invalid' : 'Valid', errorSummary: errors.join('; ')})
     const m = this.o.metrics
+    // Stale: the latest configuration could not be used as a whole (invalid pools, or services naming pools that do not exist).
+    m.configStale.set(errors.length ? 1 : 0)
     m.pending.set(this.pending.size)
     m.assigned.set(this.alloc?.size ?? 0)
     const ev = this.events.stats

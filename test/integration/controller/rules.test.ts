@@ -75,9 +75,11 @@ describe('controller allocation rules', () => {
     }, {what: 'ConfigurationState Invalid'})
     expect(state.errorSummary).toContain('default/nopool')
     expect(state.errorSummary).toContain('ghost')
+    await waitFor(async () => (await ctl.metric('metallb_k8s_client_config_stale_bool')) === 1, {what: 'stale metric 1'})
     c.server.store.put(poolObj('ghost', ['198.18.9.0/30'], {autoAssign: false}))
     expect(await ips('nopool')).toEqual(['198.18.9.0'])
     await waitFor(() => c.server.store.get('metallb.io/v1beta1', 'ConfigurationState', 'metallb-system', 'controller')?.status?.result === 'Valid', {what: 'ConfigurationState Valid again'})
+    expect(await ctl.metric('metallb_k8s_client_config_stale_bool')).toBe(0)
   })
 
   it('serviceAllocation.namespaces pins a namespace to a pool; others use autoAssign pools', async () => {

@@ -1,6 +1,7 @@
 // The explicit command registry (oclif "explicit" strategy): one import, no directory scan, so the CLI can be bundled.
 // Command id → class. Add new commands here; the manifest test fails when this and oclif.manifest.json disagree.
 import type {Command} from '@oclif/core'
+import BgpProbe from './commands/bgp/probe.js'
 import L2Probe from './commands/l2/probe.js'
 import PoolAdd from './commands/pool/add.js'
 import PoolList from './commands/pool/list.js'
@@ -10,6 +11,7 @@ import PoolShow from './commands/pool/show.js'
 import Prepare from './commands/prepare.js'
 
 export const COMMANDS: Record<string, Command.Class> = {
+  'bgp:probe': BgpProbe,
   'l2:probe': L2Probe,
   'pool:add': PoolAdd,
   'pool:list': PoolList,

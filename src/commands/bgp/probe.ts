@@ -1,0 +1,53 @@
+import {Flags} from '@oclif/core'
+import {LbctlCommand} from '../../lib/cli/base.js'
+import {type ProbeResult, runProbe} from '../../lib/bgp/probe.js'
+
+export default class BgpProbe extends LbctlCommand<typeof BgpProbe> {
+  static override description = 'Open a BGP session to a router with the given parameters, announce prefixes, and report each step (a pre-flight check before installing).'
+  static override examples = [
+    '<%= config.bin %> bgp probe --peer-address 198.18.0.1 --peer-asn 64513 --my-asn 64512',
+    '<%= config.bin %> bgp probe --peer-address 198.18.0.1 --peer-asn 64513 --my-asn 64512 --announce 203.0.113.10/32 --community 64512:100 --duration 30',
+  ]
+
+  static override flags = {
+    'peer-address': Flags.string({description: 'The router\'s address.', required: true}),
+    'peer-asn': Flags.integer({description: 'The router\'s AS number.', required: true}),
+    'my-asn': Flags.integer({description: 'Our AS number (equal to --peer-asn for iBGP).', required: true}),
+    'router-id': Flags.string({description: 'Our BGP identifier (default: --source-address, or the IPv4 source).'}),
+    'peer-port': Flags.integer({description: 'The router\'s TCP port.', default: 179}),
+    password: Flags.string({description: 'TCP MD5 password (RFC 2385).'}),
+    'source-address': Flags.string({description: 'Local address to connect from (and next hop).'}),
+    'hold-time': Flags.integer({description: 'Hold time in seconds (0, or 3 and more).', default: 90}),
+    passive: Flags.boolean({description: 'Wait for the router to connect instead of dialling.'}),
+    'ebgp-multihop': Flags.integer({description: 'Send with this TTL (for a peer more than one hop away).'}),
+    bfd: Flags.boolean({description: 'Run BFD (single hop, 300 ms × 3) with the router and report its state.'}),
+    'graceful-restart': Flags.boolean({description: 'Advertise graceful restart; on exit keep the routes at the router for 120 s.'}),
+    announce: Flags.string({description: 'Prefix to announce (repeatable).', multiple: true}),
+    community: Flags.string({description: 'Community ASN:VALUE for announced prefixes (repeatable).', multiple: true}),
+    'large-community': Flags.string({description: 'Large community G:L1:L2 for announced prefixes (repeatable).', multiple: true}),
+    'local-pref': Flags.integer({description: 'LOCAL_PREF for announced prefixes (iBGP only).'}),
+    duration: Flags.integer({description: 'Seconds to stay established after announcing.', default: 0}),
+    timeout: Flags.integer({description: 'Seconds to wait for the session to be established.', default: 30}),
+  }
+
+  public async run(): Promise<ProbeResult> {
+    const f = this.flags
+    const abort = new AbortController()
+    const onSignal = () => abort.abort()
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+    try {
+      const result = await runProbe({
+        peerAddress: f['peer-address'], peerAsn: f['peer-asn'], myAsn: f['my-asn'], routerId: f['router-id'], peerPort: f['peer-port'],
+        password: f.password, sourceAddress: f['source-address'], holdTime: f['hold-time'], passive: f.passive, ebgpMultihop: f['ebgp-multihop'],
+        bfd: f.bfd, gracefulRestart: f['graceful-restart'], announce: f.announce, communities: f.community, largeCommunities: f['large-community'],
+        localPref: f['local-pref'], duration: f.duration, timeout: f.timeout, signal: abort.signal,
+      }, {note: (l) => this.note(l)})
+      this.report(result, () => `Established with ${result.peer} (AS ${result.peerAsn}); ${result.announced} prefixes announced; exit: ${result.exit}`)
+      return result
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+  }
+}

@@ -1,0 +1,305 @@
+// `lbctl bgp probe`: open one session with the given parameters, announce, report each step, and on failure say
+// why in words. The command is a thin shell around runProbe().
+import {isIP} from 'node:net'
+import {badInput, LbctlError, missing, problems} from '../cli/errors.js'
+import {openBfd, type BfdLink} from './bfd-transport.js'
+import {notificationName} from './errors.js'
+import {describeNotification} from './notification.js'
+import {describeCapability} from './open.js'
+import {canonicalPrefix} from './prefixes.js'
+import {BgpSession, type Route} from './session.js'
+import type {DownEvent} from './session-types.js'
+import {BGP_PORT, listenBgp, tcpTransport} from './transport.js'
+import type {NotificationMessage} from './types.js'
+
+export interface ProbeOptions {
+  peerAddress: string
+  peerAsn: number
+  myAsn: number
+  routerId?: string
+  peerPort?: number
+  password?: string
+  sourceAddress?: string
+  holdTime?: number
+  passive?: boolean
+  /** eBGP multihop: the TTL to send with. */
+  ebgpMultihop?: number
+  bfd?: boolean
+  gracefulRestart?: boolean
+  announce?: string[]
+  communities?: string[]
+  largeCommunities?: string[]
+  localPref?: number
+  /** Seconds to stay up after announcing (0: leave right after End-of-RIB). */
+  duration?: number
+  /** Seconds to wait for Established. */
+  timeout?: number
+  signal?: AbortSignal
+}
+
+export interface ProbeResult {
+  peer: string
+  established: boolean
+  localAddress?: string
+  peerAsn?: number
+  peerRouterId?: string
+  holdTime?: number
+  keepaliveTime?: number
+  capabilities: string[]
+  families: string[]
+  announced: number
+  endOfRib: string[]
+  receivedPrefixes: number
+  bfd?: string
+  exit: 'withdrawn' | 'graceful' | 'peer-closed'
+  steps: {ms: number; step: string}[]
+}
+
+const ASN_RE = /^\d{1,10}$/
+function parseAsn(flag: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1 || v > 0xffffffff || !ASN_RE.test(String(v))) {
+    throw badInput('BAD_ASN', `--${flag} ${v} is not an AS number (1–4294967295)`, `e.g. --${flag} 64512`)
+  }
+  return v
+}
+
+/** "65000:100" or a 32-bit number; well-known names too. */
+export function parseCommunity(s: string): number {
+  const known: Record<string, number> = {'no-export': 0xffffff01, 'no-advertise': 0xffffff02, 'no-export-subconfed': 0xffffff03, blackhole: 0xffff029a}
+  if (known[s.toLowerCase()] !== undefined) return known[s.toLowerCase()]
+  const m = /^(\d{1,5}):(\d{1,5})$/.exec(s)
+  if (m && Number(m[1]) <= 0xffff && Number(m[2]) <= 0xffff) return ((Number(m[1]) << 16) | Number(m[2])) >>> 0
+  throw badInput('BAD_COMMUNITY', `--community ${JSON.stringify(s)} is not ASN:VALUE with both parts 0–65535`, 'e.g. --community 65000:100')
+}
+
+export function parseLargeCommunity(s: string): [number, number, number] {
+  const m = /^(\d{1,10}):(\d{1,10}):(\d{1,10})$/.exec(s)
+  const v = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : []
+  if (!m || v.some((x) => x > 0xffffffff)) {
+    throw badInput('BAD_LARGE_COMMUNITY', `--large-community ${JSON.stringify(s)} is not GLOBAL:LOCAL1:LOCAL2 of 32-bit numbers`, 'e.g. --large-community 64512:1:2')
+  }
+  return v as [number, number, number]
+}
+
+interface Checked {
+  routes: Route[]
+  routerId: string
+}
+
+/** Validate everything before any network I/O (ARCHITECTURE rule 7). */
+export function checkProbeOptions(o: ProbeOptions): Checked {
+  if (!isIP(o.peerAddress)) throw badInput('BAD_ADDRESS', `--peer-address ${JSON.stringify(o.peerAddress)} is not an IP address`, 'e.g. --peer-address 198.18.0.1')
+  if (o.sourceAddress !== undefined && !isIP(o.sourceAddress)) throw badInput('BAD_ADDRESS', `--source-address ${JSON.stringify(o.sourceAddress)} is not an IP address`)
+  if (o.sourceAddress && isIP(o.sourceAddress) !== isIP(o.peerAddress)) throw badInput('BAD_ADDRESS', '--source-address and --peer-address are of different families')
+  parseAsn('peer-asn', o.peerAsn)
+  parseAsn('my-asn', o.myAsn)
+  const h = o.holdTime ?? 90
+  if (!Number.isInteger(h) || h < 0 || h > 65535 || h === 1 || h === 2) throw badInput('BAD_HOLD_TIME', `--hold-time ${h}: must be 0 or 3–65535 seconds (RFC 4271 4.2)`, 'e.g. --hold-time 90')
+  if (o.ebgpMultihop !== undefined && (!Number.isInteger(o.ebgpMultihop) || o.ebgpMultihop < 1 || o.ebgpMultihop > 255)) throw badInput('BAD_TTL', `--ebgp-multihop ${o.ebgpMultihop}: must be 1–255`)
+  if (o.peerPort !== undefined && (!Number.isInteger(o.peerPort) || o.peerPort < 1 || o.peerPort > 65535)) throw badInput('BAD_PORT', `--peer-port ${o.peerPort}: must be 1–65535`)
+  if (o.localPref !== undefined && (!Number.isInteger(o.localPref) || o.localPref < 0 || o.localPref > 0xffffffff)) throw badInput('BAD_LOCAL_PREF', `--local-pref ${o.localPref}: must be 0–4294967295`)
+  if (o.password !== undefined && (o.password.length === 0 || o.password.length > 80)) throw badInput('BAD_PASSWORD', '--password must be 1–80 characters (TCP MD5 key)')
+  if (o.localPref !== undefined && o.myAsn !== o.peerAsn) throw badInput('BAD_LOCAL_PREF', '--local-pref applies to iBGP only (--my-asn equal to --peer-asn)', 'drop --local-pref for an external peer')
+  const communities = (o.communities ?? []).map(parseCommunity)
+  const large = (o.largeCommunities ?? []).map(parseLargeCommunity)
+  const routes: Route[] = []
+  for (const p of o.announce ?? []) {
+    const c = canonicalPrefix(p)
+    if (!c) throw badInput('BAD_PREFIX', `--announce ${JSON.stringify(p)} is not a prefix with zero host bits`, 'e.g. --announce 203.0.113.10/32')
+    routes.push({prefix: c, communities, largeCommunities: large, localPref: o.localPref})
+  }
+  let routerId = o.routerId
+  if (routerId !== undefined && isIP(routerId) !== 4) throw badInput('BAD_ROUTER_ID', `--router-id ${JSON.stringify(routerId)} is not an IPv4 address`)
+  if (!routerId) routerId = o.sourceAddress && isIP(o.sourceAddress) === 4 ? o.sourceAddress : undefined
+  if (!routerId && isIP(o.peerAddress) !== 4) throw badInput('BAD_ROUTER_ID', 'an IPv6 session needs --router-id (an IPv4 address naming this speaker)', 'e.g. --router-id 198.18.0.2')
+  if (o.bfd && o.ebgpMultihop !== undefined) throw badInput('BAD_BFD', '--bfd is single hop (RFC 5881); it cannot be combined with --ebgp-multihop')
+  return {routes, routerId: routerId ?? '0.0.0.0'}
+}
+
+async function sourceToward(peer: string, port: number): Promise<string> {
+  const {createSocket} = await import('node:dgram')
+  const sock = createSocket('udp4')
+  try {
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject)
+      sock.connect(port, peer, () => resolve())
+    })
+    return sock.address().address
+  } catch {
+    throw badInput('BAD_ROUTER_ID', `no route to ${peer} to pick a router ID from`, 'give --router-id or --source-address')
+  } finally {
+    sock.close()
+  }
+}
+
+/** Explain a session that went down, in words, with a hint. */
+export function explainDown(d: DownEvent, o: ProbeOptions, sawTcp: boolean): LbctlError {
+  const n: NotificationMessage | undefined = d.notification
+  if (n) {
+    let why = ''
+    if (n.code === 2 && n.subcode === 2) {
+      const as = n.data.length === 4 ? n.data.readUInt32BE(0) : n.data.length === 2 ? n.data.readUInt16BE(0) : o.myAsn
+      why = `: it does not expect AS ${as} from us; check --my-asn against the router's "neighbor … remote-as"`
+    } else if (n.code === 2 && n.subcode === 6) why = `: it refuses hold time ${o.holdTime ?? 90}; try --hold-time 90`
+    else if (n.code === 2 && n.subcode === 3) why = ': it refuses our router ID; set --router-id to an address unique in the AS'
+    else if (n.code === 6 && n.subcode === 5) why = ': the router is not configured for this address (no neighbor statement for us, or a peer limit)'
+    return problems('BGP_NOTIFICATION', `peer sent NOTIFICATION ${describeNotification(n)}${why}`, 'Compare the router\'s neighbor configuration with the flags given.', {code: n.code, subcode: n.subcode, data: n.data.toString('hex')})
+  }
+  if (d.error) return problems('BGP_PROTOCOL_ERROR', `we sent NOTIFICATION ${notificationName(d.error.code, d.error.subcode)}: ${d.error.message}`, 'Check --peer-asn and the router\'s configuration.')
+  if (d.reason === 'hold-timer-expired') return problems('BGP_HOLD_EXPIRED', `the peer went silent: ${d.message}`, 'The router is overloaded, stopped, or a firewall drops its packets.')
+  if (d.reason === 'connection-closed' && sawTcp && o.password === undefined) {
+    return problems('BGP_CLOSED', `${o.peerAddress} accepted TCP and then closed it without a NOTIFICATION`, 'The router may need a password (--password), or does not know this source address.')
+  }
+  return problems('BGP_DOWN', d.message)
+}
+
+export interface ProbeHooks {
+  note(line: string): void
+}
+
+/** Run the probe. Resolves with what happened; throws LbctlError (with the reason in words) on failure. */
+export async function runProbe(o: ProbeOptions, hooks: ProbeHooks): Promise<ProbeResult> {
+  const checked = checkProbeOptions(o)
+  const {routes} = checked
+  // Default router ID: the IPv4 source the kernel would use toward the peer (a connected UDP socket sends nothing).
+  const routerId = checked.routerId !== '0.0.0.0' ? checked.routerId : await sourceToward(o.peerAddress, o.peerPort ?? BGP_PORT)
+  const t0 = performance.now()
+  const result: ProbeResult = {peer: o.peerAddress, established: false, capabilities: [], families: [], announced: 0, endOfRib: [], receivedPrefixes: 0, exit: 'withdrawn', steps: []}
+  const step = (s: string) => {
+    const ms = Math.round(performance.now() - t0)
+    result.steps.push({ms, step: s})
+    hooks.note(`[${(ms / 1000).toFixed(3)}s] ${s}`)
+  }
+  const port = o.peerPort ?? BGP_PORT
+  const ibgp = o.myAsn === o.peerAsn
+  const ttl = o.ebgpMultihop
+  if (o.password !== undefined || ttl !== undefined || o.bfd) {
+    try {
+      const {loadNative} = await import('../native/index.js')
+      loadNative()
+    } catch (e) {
+      throw e instanceof LbctlError ? missing('NATIVE_MISSING', `${o.password !== undefined ? '--password (TCP MD5)' : o.bfd ? '--bfd' : '--ebgp-multihop'} needs the native module: ${e.message}`, e.hint) : e
+    }
+  }
+  const session = new BgpSession({
+    localAsn: o.myAsn, peerAsn: o.peerAsn, routerId, holdTime: o.holdTime ?? 90, passive: o.passive, connectRetryTime: 2, connectRetryMax: 10,
+    gracefulRestart: o.gracefulRestart ? {restartTime: 120, forwardingPreserved: true} : undefined,
+    transport: o.passive ? undefined : tcpTransport({host: o.peerAddress, port, localAddress: o.sourceAddress, password: o.password, ttl}),
+  })
+  let server: import('node:net').Server | undefined
+  let sawTcp = false
+  let lastDown: DownEvent | undefined
+  let connectError: Error | undefined
+  session.on('state', (s) => {
+    if (s.to === 'OpenSent') {
+      sawTcp = true
+      step(o.passive ? `TCP connection accepted from ${o.peerAddress}` : `TCP connected to ${o.peerAddress} port ${port}`)
+    }
+  })
+  session.on('open-sent', (m) => step(`OPEN sent: AS ${o.myAsn}, hold time ${m.holdTime} s, router ID ${m.routerId}`))
+  session.on('open-received', (m) => {
+    const caps = m.capabilities.map(describeCapability)
+    result.capabilities = caps
+    step(`OPEN received: hold time ${m.holdTime} s, router ID ${m.routerId}, capabilities: ${caps.join(', ') || 'none'}`)
+  })
+  session.on('connect-failed', (e) => {
+    connectError = e
+    step(`TCP connect to ${o.peerAddress} port ${port} failed: ${e.message}`)
+  })
+  session.on('notification-received', (n) => step(`NOTIFICATION received: ${describeNotification(n)}`))
+  session.on('notification-sent', (n) => step(`NOTIFICATION sent: ${describeNotification(n)}`))
+  session.on('protocol-error', (e) => step(`malformed message from the peer (${e.action}): ${e.message}`))
+  session.on('sent', (s) => {
+    if (s.announced) result.announced = session.routesAdvertised
+    step(`UPDATE sent: ${s.announced} announced, ${s.withdrawn} withdrawn in ${s.updates} messages${s.skipped.length ? `; ${s.skipped.length} not sent (${[...new Set(s.skipped.map((x) => x.reason))].join(', ')})` : ''}`)
+  })
+  session.on('end-of-rib-sent', (f) => {
+    result.endOfRib.push(f)
+    step(`End-of-RIB sent (${f} unicast)`)
+  })
+  session.on('route-refresh-received', (r) => step(`ROUTE-REFRESH received (${r.family ?? 'unknown family'}, subtype ${r.subtype}): table re-sent`))
+  session.on('down', (d) => {
+    lastDown = d
+    if (d.reason !== 'stopped') step(`session down: ${d.message}`)
+  })
+  let bfd: BfdLink | undefined
+  const cleanup = async () => {
+    bfd?.close()
+    server?.close()
+  }
+  try {
+    if (o.passive) {
+      server = await listenBgp({
+        address: o.sourceAddress ?? (isIP(o.peerAddress) === 6 ? '::' : '0.0.0.0'), port, passwords: o.password ? new Map([[o.peerAddress, o.password]]) : undefined,
+        ttl, onConnection: (s) => (s.remoteAddress?.replace(/^::ffff:/, '') === o.peerAddress ? session.accept(s) : s.destroy()),
+      })
+      step(`listening on port ${port} for ${o.peerAddress}`)
+    }
+    session.setRoutes(routes)
+    session.start()
+    const deadline = (o.timeout ?? 30) * 1000
+    const established = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), deadline)
+      const done = (v: boolean) => { clearTimeout(timer); resolve(v) }
+      session.once('established', () => done(true))
+      // A NOTIFICATION, or a refusal, is an answer: no need to wait for the timeout.
+      session.on('down', (d) => { if (d.notification || d.error) done(false) })
+      o.signal?.addEventListener('abort', () => done(false), {once: true})
+    })
+    if (!established) {
+      await session.stop()
+      if (lastDown && lastDown.reason !== 'stopped') throw explainDown(lastDown, o, sawTcp)
+      if (o.signal?.aborted) throw problems('INTERRUPTED', 'interrupted before the session was established')
+      if (sawTcp && o.password !== undefined) throw problems('BGP_NO_OPEN', `TCP to ${o.peerAddress} opened but no OPEN came back within ${o.timeout ?? 30} s`, 'Check the password on both sides.')
+      if (o.password !== undefined) {
+        throw problems('BGP_MD5_SUSPECTED', `session never opened while a password is set: a TCP MD5 mismatch drops packets silently (no answer from ${o.peerAddress} port ${port})`,
+          'Check that --password matches the router\'s "neighbor … password", and that the router has one at all.')
+      }
+      if (o.passive) throw problems('BGP_NO_PEER', `${o.peerAddress} did not connect within ${o.timeout ?? 30} s`, 'Check the router\'s neighbor statement points at this address, and that it is not passive too.')
+      const refused = (connectError as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED'
+      throw problems('BGP_NO_ANSWER', refused ? `TCP ${port} on ${o.peerAddress} refused the connection: no BGP speaker listens there`
+        : `no answer on TCP ${port} from ${o.peerAddress}: check the router's neighbor statement and firewall`, 'Try `nc -vz <peer> 179` from this host; check routes and ACLs.')
+    }
+    const n = session.negotiated!
+    Object.assign(result, {established: true, peerAsn: n.peerAsn, peerRouterId: n.peerRouterId, holdTime: n.holdTime, keepaliveTime: n.keepaliveTime, families: n.families})
+    step(`Established with AS ${n.peerAsn} (${ibgp ? 'iBGP' : 'eBGP'}), router ID ${n.peerRouterId}, hold time ${n.holdTime} s, keepalive ${n.keepaliveTime} s, families ${n.families.join(' ')}`)
+    if (o.bfd) {
+      const local = o.sourceAddress
+      if (!local) throw badInput('BAD_BFD', '--bfd needs --source-address (the local address of the link)')
+      bfd = openBfd(local, o.peerAddress)
+      bfd.session.on('state', (s) => step(`BFD ${s.from} → ${s.to}${s.diag ? ` (diag ${s.diag})` : ''}`))
+      bfd.session.on('down', () => session.bfdDown())
+      bfd.session.start()
+    }
+    await session.synced()
+    const waitMs = (o.duration ?? 0) * 1000
+    const lost = await new Promise<DownEvent | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), waitMs)
+      session.once('down', (d) => { clearTimeout(timer); resolve(d) })
+      o.signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(undefined) }, {once: true})
+    })
+    result.receivedPrefixes = session.adjRibIn.size
+    result.bfd = bfd?.session.stateName
+    if (lost) {
+      await session.stop()
+      result.exit = 'peer-closed'
+      throw explainDown(lost, o, true)
+    }
+    if (o.gracefulRestart) {
+      await session.stop({graceful: true})
+      result.exit = 'graceful'
+      step('closed without NOTIFICATION (graceful restart): the router keeps our routes for 120 s')
+    } else {
+      if (session.routesAdvertised > 0) {
+        session.setRoutes([])
+        await session.synced()
+        step('routes withdrawn')
+      }
+      await session.stop({reason: 'lbctl bgp probe finished'})
+      step('Cease sent (administrative shutdown), session closed')
+    }
+    return result
+  } finally {
+    await cleanup()
+  }
+}

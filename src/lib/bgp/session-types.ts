@@ -1,0 +1,90 @@
+// The session's injected I/O and its public options and events.
+import type {Clock} from './clock.js'
+import type {BgpProtocolError} from './errors.js'
+import type {Negotiated} from './open.js'
+import type {ReceiveBudget} from './schedule.js'
+import type {Family} from './prefixes.js'
+import type {SkipReason} from './session-rib.js'
+import type {NotificationMessage, OpenMessage, UpdateMessage} from './types.js'
+
+/** A connected byte stream; net.Socket fits. */
+export interface Conn {
+  write(data: Uint8Array): boolean
+  end(): void
+  destroy(): void
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown
+  on(event: 'close', listener: () => void): unknown
+  on(event: 'error', listener: (err: Error) => void): unknown
+  on(event: 'drain', listener: () => void): unknown
+  readonly localAddress?: string
+  readonly remoteAddress?: string
+  /** Bytes queued but not yet handed to the kernel (RFC 9687 send hold timer). */
+  readonly writableLength?: number
+  /** Stop and restart reading (a net.Socket's pause/resume): the session pauses a peer that sends faster than it decodes. */
+  pause?(): unknown
+  resume?(): unknown
+}
+
+/** Opens the outgoing TCP connection; rejects on failure; aborts when the signal fires. */
+export interface Transport {
+  connect(signal: AbortSignal): Promise<Conn>
+}
+
+export type SessionState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established'
+
+export interface SessionOptions {
+  localAsn: number
+  peerAsn: number
+  routerId: string
+  /** Seconds; 0 or ≥ 3. Default 90. */
+  holdTime?: number
+  /** Seconds before the first connect retry; doubles per failure up to connectRetryMax. Default 5 / 120. */
+  connectRetryTime?: number
+  connectRetryMax?: number
+  /** Seconds the send hold timer allows without progress (RFC 9687); default max(480, 2 × hold time). */
+  sendHoldTime?: number
+  /** Time allowed for decoding received data per event-loop turn, shared by sessions (default: one per process, 10 ms). */
+  receiveBudget?: ReceiveBudget
+  /** Prefixes encoded per event-loop turn when sending a table (default 20,000), so a large table never stalls the loop. */
+  syncChunk?: number
+  /** Wait for the peer to connect; never dial. */
+  passive?: boolean
+  families?: Family[]
+  /** Advertise the graceful restart capability; on stop without shutdown, close without NOTIFICATION. */
+  gracefulRestart?: {restartTime: number; restarting?: boolean; forwardingPreserved?: boolean}
+  /** Next hops; default the local address of the TCP connection. */
+  nextHopIpv4?: string
+  nextHopIpv6?: string
+  /** Restart after the session goes down. Default true. */
+  autoRestart?: boolean
+  clock?: Clock
+  transport?: Transport
+  random?: () => number
+  /** Run a continuation later (between send chunks). Default setImmediate. */
+  defer?: (fn: () => void) => void
+}
+
+export interface DownEvent {
+  /** Stable reason code: hold-timer-expired, send-hold-timer-expired, notification-received, notification-sent, connection-closed, bfd-down, stopped, fsm-error. */
+  reason: string
+  message: string
+  notification?: NotificationMessage
+  error?: BgpProtocolError
+}
+
+export interface SessionEvents {
+  state: [{from: SessionState; to: SessionState}]
+  'connect-failed': [Error]
+  'open-sent': [OpenMessage]
+  'open-received': [OpenMessage]
+  established: [Negotiated]
+  'notification-received': [NotificationMessage]
+  'notification-sent': [NotificationMessage]
+  'protocol-error': [BgpProtocolError]
+  'update-received': [UpdateMessage]
+  sent: [{announced: number; withdrawn: number; updates: number; skipped: {prefix: string; reason: SkipReason}[]}]
+  'end-of-rib-sent': [Family]
+  'end-of-rib-received': [Family]
+  'route-refresh-received': [{family: Family | undefined; subtype: number}]
+  down: [DownEvent]
+}

@@ -1,0 +1,575 @@
+// The RFC 4271 finite state machine for one peer, with connection collision handling (6.8), hold and keepalive
+// timers, the send hold timer (RFC 9687), End-of-RIB and route refresh (RFC 4724, 2918, 7313). Time and sockets are
+// injected (clock.ts, session-types.ts), so every branch runs in tests in milliseconds.
+import {EventEmitter} from 'node:events'
+import {type Clock, systemClock, Timer} from './clock.js'
+import {decode} from './codec.js'
+import {BgpProtocolError, CeaseSubcode, ErrorCode} from './errors.js'
+import {Framer} from './header.js'
+import {describeNotification, encodeKeepalive, encodeNotification, encodeRouteRefresh, shutdownNotification} from './notification.js'
+import {buildOpen, encodeOpen, type Negotiated, negotiate} from './open.js'
+import {AFI, type Family, parseIPv4, SAFI} from './prefixes.js'
+import {AdjRibOut, type RibContext, type Route, type RouteSet} from './session-rib.js'
+import type {Conn, DownEvent, SessionEvents, SessionOptions, SessionState, Transport} from './session-types.js'
+import {MAX_EXTENDED_MESSAGE, MAX_MESSAGE, type BgpMessage, type CodecContext, type OpenMessage, type PathAttributes} from './types.js'
+import {endOfRib, isEndOfRib} from './update.js'
+
+export type {Route} from './session-rib.js'
+import {fairDefer, receiveBudget, type ReceiveBudget} from './schedule.js'
+export {prepareRoutes, prepareRoutesSync, RouteSet} from './session-rib.js'
+export type {Conn, SessionOptions, SessionState, Transport} from './session-types.js'
+
+/** RFC 4271 10: a large hold time while waiting for the peer's OPEN. */
+const OPEN_HOLD_MS = 240_000
+const CLOSE_GRACE_MS = 1000
+
+class Link {
+  readonly framer = new Framer()
+  state: 'OpenSent' | 'OpenConfirm' | 'Established' = 'OpenSent'
+  remoteOpen?: OpenMessage
+  negotiated?: Negotiated
+  ctx: CodecContext = {}
+  closed = false
+  lastSent = 0
+  eorSent = false
+  pendingSince?: number
+  lastPending = 0
+  /** Chunks read while the receive budget of this turn was spent, decoded in a later turn (reading is paused). */
+  backlog?: Buffer[]
+  hold: Timer
+  keepalive: Timer
+  sendHold: Timer
+  onSocketClosed!: () => void
+  readonly socketClosed = new Promise<void>((resolve) => (this.onSocketClosed = resolve))
+  constructor(readonly conn: Conn, readonly initiator: 'local' | 'remote', clock: Clock, s: BgpSession) {
+    this.hold = new Timer(clock, () => s.onHoldExpired(this))
+    this.keepalive = new Timer(clock, () => s.onKeepaliveTimer(this))
+    this.sendHold = new Timer(clock, () => s.onSendHoldCheck(this))
+  }
+}
+
+const familyOf = (afi: number, safi: number): Family | undefined =>
+  safi !== SAFI.UNICAST ? undefined : afi === AFI.IPV4 ? 'ipv4' : afi === AFI.IPV6 ? 'ipv6' : undefined
+const AFI_OF: Record<Family, number> = {ipv4: AFI.IPV4, ipv6: AFI.IPV6}
+
+export class BgpSession extends EventEmitter<SessionEvents> {
+  state: SessionState = 'Idle'
+  /** What the established session runs with. */
+  negotiated?: Negotiated
+  /** Routes received from the peer (prefix → attributes). */
+  readonly adjRibIn = new Map<string, PathAttributes>()
+  /** Consecutive failed attempts; drives the backoff. */
+  failures = 0
+  private readonly o: Required<Pick<SessionOptions, 'holdTime' | 'connectRetryTime' | 'connectRetryMax' | 'families' | 'autoRestart'>> & SessionOptions
+  private readonly clock: Clock
+  private readonly random: () => number
+  private readonly defer: (fn: () => void) => void
+  private readonly links = new Set<Link>()
+  private readonly rib = new AdjRibOut()
+  private readonly retry: Timer
+  private connectAbort?: AbortController
+  private stopped = true
+  private syncScheduled = false
+  private syncWaiters: (() => void)[] = []
+  private readonly budget: ReceiveBudget
+  /** Families a ROUTE-REFRESH asked for whose End-of-RR is due once the table is sent. */
+  private refreshing = new Set<Family>()
+  private closeWaiters: (() => void)[] = []
+
+  constructor(options: SessionOptions) {
+    super()
+    const hold = options.holdTime ?? 90
+    if (!Number.isInteger(hold) || hold < 0 || hold > 65535 || hold === 1 || hold === 2) throw new RangeError(`hold time ${hold}: must be 0 or 3..65535 seconds`)
+    if (!parseIPv4(options.routerId)) throw new RangeError(`router ID ${options.routerId} is not an IPv4 address`)
+    this.o = {holdTime: hold, connectRetryTime: 5, connectRetryMax: 120, families: ['ipv4', 'ipv6'], autoRestart: true, ...options}
+    this.clock = options.clock ?? systemClock
+    this.random = options.random ?? Math.random
+    this.defer = options.defer ?? fairDefer
+    this.budget = options.receiveBudget ?? receiveBudget
+    this.retry = new Timer(this.clock, () => this.onRetryTimer())
+  }
+
+  get ibgp(): boolean {
+    return this.o.localAsn === this.o.peerAsn
+  }
+
+  /** Start (or restart) the session: dial, or wait for the peer when passive. */
+  start(): void {
+    if (!this.stopped) return
+    this.stopped = false
+    this.failures = 0
+    if (this.o.passive) this.setState()
+    else this.dial()
+  }
+
+  /**
+   * Stop: Cease 6/2 with `reason` (RFC 9003) on every connection, or, with `graceful` and the graceful restart
+   * capability, just close TCP so the peer keeps our routes for the restart time (RFC 4724).
+   */
+  async stop(opts: {reason?: string; graceful?: boolean} = {}): Promise<void> {
+    this.stopped = true
+    this.retry.stop()
+    this.connectAbort?.abort()
+    this.connectAbort = undefined
+    // Wait for the sockets to close, so the NOTIFICATION is flushed before the caller exits.
+    const links = [...this.links]
+    const done = links.length === 0 ? Promise.resolve() : new Promise<void>((resolve) => {
+      const t = this.clock.setTimeout(resolve, 2 * CLOSE_GRACE_MS)
+      void Promise.all(links.map((l) => l.socketClosed)).then(() => {
+        this.clock.clearTimeout(t)
+        resolve()
+      })
+    })
+    for (const l of [...this.links]) {
+      if (opts.graceful && this.o.gracefulRestart) this.closeLink(l, {reason: 'stopped', message: 'stopped for a graceful restart'})
+      else this.closeLink(l, {reason: 'stopped', message: `administrative shutdown${opts.reason ? `: ${opts.reason}` : ''}`}, shutdownNotification(opts.reason ?? ''))
+    }
+    this.setState()
+    await done
+  }
+
+  /**
+   * Declare the routes the peer should have; the session sends the difference. Pass a RouteSet from prepareRoutes()
+   * for large tables: it is prepared without blocking the event loop and shared between sessions.
+   */
+  setRoutes(routes: readonly Route[] | RouteSet): void {
+    this.rib.setRoutes(routes)
+    this.scheduleSync()
+  }
+
+  /** Resolves once everything set so far has been handed to the connection (or at once when not established). */
+  synced(): Promise<void> {
+    if (!this.syncScheduled) return Promise.resolve()
+    return new Promise((resolve) => this.syncWaiters.push(resolve))
+  }
+
+  /** An incoming connection from this peer (the listener matched it by address). */
+  accept(conn: Conn): void {
+    if (this.stopped) {
+      conn.destroy()
+      return
+    }
+    const est = [...this.links].find((l) => l.state === 'Established')
+    if (est) {
+      if (est.negotiated?.peerGracefulRestart) {
+        // RFC 4724 4.2: a new connection from a restarting peer replaces the old one.
+        this.closeLink(est, {reason: 'connection-closed', message: 'peer reconnected (graceful restart)'})
+      } else {
+        conn.write(encodeNotification({code: ErrorCode.CEASE, subcode: CeaseSubcode.CONNECTION_COLLISION, data: Buffer.alloc(0)}))
+        conn.end()
+        return
+      }
+    }
+    this.adopt(conn, 'remote')
+  }
+
+  /** BFD saw the path fail: take the session down at once (RFC 5882, Cease 6/10 per RFC 9384). */
+  bfdDown(): void {
+    for (const l of [...this.links]) {
+      this.closeLink(l, {reason: 'bfd-down', message: 'BFD session went down'}, encodeNotification({code: ErrorCode.CEASE, subcode: CeaseSubcode.BFD_DOWN, data: Buffer.alloc(0)}), true)
+    }
+  }
+
+  get routesAdvertised(): number {
+    return this.rib.advertisedCount
+  }
+
+  // ---- connecting ----
+
+  private retryDelayMs(): number {
+    const base = Math.min(this.o.connectRetryTime * 2 ** Math.min(this.failures, 16), this.o.connectRetryMax)
+    // RFC 4271 10: jitter by 0.75–1.0.
+    return base * 1000 * (0.75 + 0.25 * this.random())
+  }
+
+  private dial(): void {
+    if (this.stopped || this.o.passive || this.links.size > 0 || this.connectAbort) return
+    const transport: Transport | undefined = this.o.transport
+    if (!transport) throw new RangeError('an active session needs a transport')
+    const abort = new AbortController()
+    this.connectAbort = abort
+    this.retry.start(this.retryDelayMs())
+    this.setState()
+    transport.connect(abort.signal).then(
+      (conn) => {
+        if (abort.signal.aborted || this.stopped) {
+          conn.destroy()
+          return
+        }
+        this.connectAbort = undefined
+        this.retry.stop()
+        this.adopt(conn, 'local')
+      },
+      (err: Error) => {
+        if (this.connectAbort !== abort) return
+        this.connectAbort = undefined
+        this.failures++
+        this.emit('connect-failed', err)
+        this.setState()
+      },
+    )
+  }
+
+  private onRetryTimer(): void {
+    if (this.connectAbort) {
+      this.connectAbort.abort()
+      this.connectAbort = undefined
+      this.failures++
+      this.emit('connect-failed', new Error('connect timed out'))
+    }
+    if (this.links.size === 0) {
+      if (this.o.passive) this.setState()
+      else this.dial()
+    }
+  }
+
+  private adopt(conn: Conn, initiator: 'local' | 'remote'): void {
+    const l = new Link(conn, initiator, this.clock, this)
+    this.links.add(l)
+    conn.on('data', (chunk) => this.onData(l, chunk))
+    conn.on('error', () => undefined)
+    conn.on('close', () => {
+      l.onSocketClosed()
+      if (!l.closed) this.closeLink(l, {reason: 'connection-closed', message: 'the peer closed the TCP connection'})
+      this.maybeResolveClose()
+    })
+    conn.on('drain', () => { l.pendingSince = undefined })
+    const open = this.localOpen()
+    this.send(l, encodeOpen(open))
+    this.emit('open-sent', open)
+    l.hold.start(OPEN_HOLD_MS)
+    this.setState()
+  }
+
+  private localOpen(): OpenMessage {
+    const g = this.o.gracefulRestart
+    return buildOpen({
+      asn: this.o.localAsn, routerId: this.o.routerId, holdTime: this.o.holdTime, families: this.o.families,
+      gracefulRestart: g ? {restartTime: g.restartTime, restarting: g.restarting ?? false, forwardingPreserved: g.forwardingPreserved ?? true} : undefined,
+    })
+  }
+
+  // ---- receiving ----
+
+  private onData(l: Link, chunk: Buffer): void {
+    if (l.closed) return
+    if (l.backlog) {
+      l.backlog.push(chunk)
+      return
+    }
+    if (this.budget.exhausted) {
+      l.backlog = [chunk]
+      l.conn.pause?.()
+      setImmediate(() => this.drainBacklog(l))
+      return
+    }
+    this.budget.charge(() => this.onChunk(l, chunk))
+  }
+
+  private drainBacklog(l: Link): void {
+    const backlog = l.backlog
+    if (!backlog) return
+    while (backlog.length > 0 && !this.budget.exhausted && !l.closed) {
+      const chunk = backlog.shift()!
+      this.budget.charge(() => this.onChunk(l, chunk))
+    }
+    if (backlog.length > 0 && !l.closed) {
+      setImmediate(() => this.drainBacklog(l))
+      return
+    }
+    l.backlog = undefined
+    if (!l.closed) l.conn.resume?.()
+  }
+
+  private onChunk(l: Link, chunk: Buffer): void {
+    if (l.closed) return
+    const {messages, error} = l.framer.push(chunk)
+    for (const m of messages) {
+      if (l.closed) return
+      const r = decode(m, l.ctx)
+      if (r instanceof BgpProtocolError) this.onProtocolError(l, r)
+      else this.onMessage(l, r)
+    }
+    if (error && !l.closed) {
+      this.emit('protocol-error', error)
+      this.fail(l, error)
+    }
+  }
+
+  private onProtocolError(l: Link, e: BgpProtocolError): void {
+    this.emit('protocol-error', e)
+    if (e.action === 'treat-as-withdraw' && l.state === 'Established') {
+      for (const p of e.withdraw ?? []) this.adjRibIn.delete(p)
+      this.restartHold(l)
+      return
+    }
+    this.fail(l, e)
+  }
+
+  private fail(l: Link, e: BgpProtocolError): void {
+    this.closeLink(l, {reason: 'notification-sent', message: e.message, error: e}, encodeNotification({code: e.code, subcode: e.subcode, data: e.data}))
+  }
+
+  private fsmError(l: Link, what: string): void {
+    const sub = l.state === 'OpenSent' ? 1 : l.state === 'OpenConfirm' ? 2 : 3
+    this.fail(l, new BgpProtocolError(ErrorCode.FSM, sub, `${what} in ${l.state}`))
+  }
+
+  private onMessage(l: Link, m: BgpMessage): void {
+    if (m.type !== 'open' && m.type !== 'notification') this.restartHold(l)
+    switch (m.type) {
+      case 'notification':
+        this.emit('notification-received', m)
+        this.closeLink(l, {reason: 'notification-received', message: `peer sent NOTIFICATION ${describeNotification(m)}`, notification: m})
+        return
+      case 'open': return this.onOpen(l, m)
+      case 'keepalive':
+        if (l.state === 'OpenSent') return this.fsmError(l, 'KEEPALIVE')
+        if (l.state === 'OpenConfirm') this.onEstablished(l)
+        return
+      case 'update': {
+        if (l.state !== 'Established') return this.fsmError(l, 'UPDATE')
+        const eor = isEndOfRib(m)
+        if (eor) {
+          this.emit('end-of-rib-received', eor)
+          return
+        }
+        for (const p of m.withdrawn) this.adjRibIn.delete(p)
+        for (const p of m.attributes.mpUnreach?.withdrawn ?? []) this.adjRibIn.delete(p)
+        for (const p of m.nlri) this.adjRibIn.set(p, m.attributes)
+        for (const p of m.attributes.mpReach?.nlri ?? []) this.adjRibIn.set(p, m.attributes)
+        for (const d of m.discarded ?? []) this.emit('protocol-error', d)
+        this.emit('update-received', m)
+        return
+      }
+      case 'route-refresh': {
+        if (l.state !== 'Established') return this.fsmError(l, 'ROUTE-REFRESH')
+        const family = familyOf(m.afi, m.safi)
+        this.emit('route-refresh-received', {family, subtype: m.subtype})
+        // RFC 7313 5: only subtype 0 asks us for anything; BoRR/EoRR concern the peer's own routes.
+        if (m.subtype !== 0 || !family || !l.negotiated?.families.includes(family)) return
+        this.rib.resend(family)
+        if (l.negotiated.enhancedRouteRefresh) this.send(l, encodeRouteRefresh({afi: m.afi, safi: m.safi, subtype: 1}))
+        this.runSync(l, family)
+        return
+      }
+    }
+  }
+
+  private onOpen(l: Link, m: OpenMessage): void {
+    if (l.state !== 'OpenSent') return this.fsmError(l, 'OPEN')
+    this.emit('open-received', m)
+    const n = negotiate(this.localOpen(), this.o.localAsn, m, this.o.peerAsn)
+    if (n instanceof BgpProtocolError) return this.fail(l, n)
+    l.remoteOpen = m
+    l.negotiated = n
+    // RFC 4271 6.8: of two connections to the same peer, keep the one started by the higher BGP identifier.
+    for (const o of [...this.links]) {
+      if (o === l || o.closed) continue
+      if (o.state === 'Established') return this.collision(l)
+      if (!o.remoteOpen) continue
+      const localHigher = parseIPv4(this.o.routerId)!.readUInt32BE(0) > parseIPv4(m.routerId)!.readUInt32BE(0)
+      const loser = (localHigher ? [l, o].find((x) => x.initiator === 'remote') : [l, o].find((x) => x.initiator === 'local')) ?? o
+      this.collision(loser)
+      if (loser === l) return
+    }
+    l.ctx = {fourOctetAs: n.fourOctetAs, extendedMessage: n.extendedMessage, ebgp: !this.ibgp}
+    if (n.extendedMessage) l.framer.maxLength = MAX_EXTENDED_MESSAGE
+    l.state = 'OpenConfirm'
+    this.send(l, encodeKeepalive())
+    this.restartHold(l)
+    if (n.keepaliveTime > 0) l.keepalive.start(n.keepaliveTime * 1000)
+    this.setState()
+  }
+
+  private collision(l: Link): void {
+    this.closeLink(l, {reason: 'collision', message: 'connection collision resolved against this connection'},
+      encodeNotification({code: ErrorCode.CEASE, subcode: CeaseSubcode.CONNECTION_COLLISION, data: Buffer.alloc(0)}))
+  }
+
+  private onEstablished(l: Link): void {
+    l.state = 'Established'
+    for (const o of [...this.links]) if (o !== l) this.collision(o)
+    this.failures = 0
+    this.negotiated = l.negotiated
+    this.rib.reset()
+    this.refreshing.clear()
+    this.adjRibIn.clear()
+    this.setState()
+    this.emit('established', l.negotiated!)
+    this.scheduleSync()
+  }
+
+  // ---- timers ----
+
+  private restartHold(l: Link): void {
+    const h = l.negotiated?.holdTime
+    if (h === undefined) return
+    if (h === 0) l.hold.stop()
+    else l.hold.start(h * 1000)
+  }
+
+  /** @internal */
+  onHoldExpired(l: Link): void {
+    this.closeLink(l, {reason: 'hold-timer-expired', message: `no message from the peer for ${l.negotiated?.holdTime ?? OPEN_HOLD_MS / 1000} s (hold timer expired)`},
+      encodeNotification({code: ErrorCode.HOLD_TIMER_EXPIRED, subcode: 0, data: Buffer.alloc(0)}), true)
+  }
+
+  /** @internal */
+  onKeepaliveTimer(l: Link): void {
+    const ms = (l.negotiated?.keepaliveTime ?? 0) * 1000
+    if (l.closed || ms <= 0) return
+    const since = this.clock.now() - l.lastSent
+    // RFC 4271 4.4: an UPDATE sent also restarts the keepalive timer.
+    if (since >= ms - 1) this.send(l, encodeKeepalive())
+    l.keepalive.start(since >= ms - 1 ? ms : ms - since)
+  }
+
+  private sendHoldMs(l: Link): number {
+    return (this.o.sendHoldTime ?? Math.max(480, 2 * (l.negotiated?.holdTime ?? this.o.holdTime))) * 1000
+  }
+
+  /** @internal RFC 9687: data queued without progress for the send hold time ends the session. */
+  onSendHoldCheck(l: Link): void {
+    if (l.closed) return
+    const wl = l.conn.writableLength ?? 0
+    const now = this.clock.now()
+    if (wl === 0) {
+      l.pendingSince = undefined
+      return
+    }
+    if (l.pendingSince === undefined || wl < l.lastPending) {
+      l.pendingSince = now
+      l.lastPending = wl
+    } else if (now - l.pendingSince >= this.sendHoldMs(l)) {
+      this.closeLink(l, {reason: 'send-hold-timer-expired', message: `could not send to the peer for ${this.sendHoldMs(l) / 1000} s (send hold timer expired)`},
+        encodeNotification({code: ErrorCode.SEND_HOLD_TIMER_EXPIRED, subcode: 0, data: Buffer.alloc(0)}), true)
+      return
+    }
+    l.sendHold.start(this.sendHoldMs(l) / 8)
+  }
+
+  // ---- sending ----
+
+  private send(l: Link, data: Buffer): void {
+    if (l.closed) return
+    l.conn.write(data)
+    l.lastSent = this.clock.now()
+    if ((l.conn.writableLength ?? 0) > 0 && !l.sendHold.running) {
+      l.pendingSince = l.lastSent
+      l.lastPending = l.conn.writableLength ?? 0
+      l.sendHold.start(this.sendHoldMs(l) / 8)
+    }
+  }
+
+  private scheduleSync(): void {
+    if (this.syncScheduled) return
+    this.syncScheduled = true
+    this.defer(() => {
+      this.syncScheduled = false
+      const l = [...this.links].find((x) => x.state === 'Established')
+      if (l) this.runSync(l)
+      // runSync schedules itself again while a large table is still being sent; wait for the last part.
+      if (!this.syncScheduled) for (const w of this.syncWaiters.splice(0)) w()
+    })
+  }
+
+  private ribContext(l: Link): RibContext {
+    const local = l.conn.localAddress?.replace(/^::ffff:/, '')
+    const isV6 = !!local && local.includes(':')
+    return {
+      ibgp: this.ibgp, localAsn: this.o.localAsn, families: l.negotiated?.families ?? [],
+      nextHopIpv4: this.o.nextHopIpv4 ?? (local && !isV6 ? local : undefined),
+      nextHopIpv6: this.o.nextHopIpv6 ?? (isV6 && !local!.startsWith('fe80') ? local : undefined),
+      codec: l.ctx, maxLength: l.ctx.extendedMessage ? MAX_EXTENDED_MESSAGE : MAX_MESSAGE,
+    }
+  }
+
+  /**
+   * Send the difference, at most `syncChunk` prefixes per event-loop turn; once all is sent: End-of-RIB after the first
+   * table, End-of-RR (RFC 7313) after a refresh of `refreshed`.
+   */
+  private runSync(l: Link, refreshed?: Family): void {
+    if (refreshed) this.refreshing.add(refreshed)
+    const d = this.rib.diff(this.ribContext(l), this.o.syncChunk ?? 20_000)
+    const batch = 64
+    for (let i = 0; i < d.messages.length; i += batch) this.send(l, Buffer.concat(d.messages.slice(i, i + batch)))
+    if (d.messages.length || (d.skipped.length && !d.more)) {
+      this.emit('sent', {announced: d.announced.length, withdrawn: d.withdrawn.length, updates: d.messages.length, skipped: d.more ? [] : d.skipped})
+    }
+    if (d.more) {
+      this.scheduleSync()
+      return
+    }
+    if (!l.eorSent) {
+      l.eorSent = true
+      for (const f of l.negotiated?.families ?? []) {
+        this.send(l, endOfRib(f))
+        this.emit('end-of-rib-sent', f)
+      }
+    }
+    for (const f of this.refreshing) {
+      if (l.negotiated?.enhancedRouteRefresh) this.send(l, encodeRouteRefresh({afi: AFI_OF[f], safi: SAFI.UNICAST, subtype: 2}))
+    }
+    this.refreshing.clear()
+  }
+
+  // ---- closing ----
+
+  private closeLink(l: Link, down: DownEvent, notification?: Buffer, immediately = false): void {
+    if (l.closed) return
+    if (notification) {
+      this.send(l, notification)
+      const n = decode(notification)
+      if (!(n instanceof BgpProtocolError) && n.type === 'notification') this.emit('notification-sent', n)
+    }
+    l.closed = true
+    l.hold.stop()
+    l.keepalive.stop()
+    l.sendHold.stop()
+    if (immediately) l.conn.destroy()
+    else {
+      l.conn.end()
+      this.clock.setTimeout(() => l.conn.destroy(), CLOSE_GRACE_MS)
+    }
+    this.links.delete(l)
+    const wasUp = l.state === 'Established'
+    if (this.links.size > 0 && !wasUp) {
+      this.setState()
+      return
+    }
+    if (wasUp) {
+      this.negotiated = undefined
+      this.adjRibIn.clear()
+      this.rib.reset()
+    }
+    if (this.links.size === 0) {
+      if (!this.stopped && !wasUp) this.failures++
+      this.emit('down', down)
+      if (!this.stopped && this.o.autoRestart) {
+        // Backoff before trying again (RFC 4271 8.1.1 IdleHoldTimer / DampPeerOscillations).
+        this.retry.start(this.retryDelayMs())
+      } else if (!this.stopped) this.stopped = true
+    }
+    this.setState()
+    this.maybeResolveClose()
+  }
+
+  private maybeResolveClose(): void {
+    if (this.links.size === 0) for (const w of this.closeWaiters.splice(0)) w()
+  }
+
+  private setState(): void {
+    const ls = [...this.links]
+    const to: SessionState = ls.some((l) => l.state === 'Established') ? 'Established'
+      : ls.some((l) => l.state === 'OpenConfirm') ? 'OpenConfirm'
+        : ls.length ? 'OpenSent'
+          : this.stopped ? 'Idle'
+            : this.connectAbort ? 'Connect' : 'Active'
+    if (to !== this.state) {
+      const from = this.state
+      this.state = to
+      this.emit('state', {from, to})
+    }
+  }
+}

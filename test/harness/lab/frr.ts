@@ -1,0 +1,104 @@
+// A real FRR bgpd (and optionally bfdd) inside a lab node, configured from text and read back with vtysh … json.
+import {execFile} from 'node:child_process'
+import {chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+import type {LabNode} from './netns.js'
+
+const run = promisify(execFile)
+const FRR_UID = () => Number(readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('frr:'))!.split(':')[2])
+const FRR_GID = () => Number(readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.startsWith('frr:'))!.split(':')[2])
+
+export const frrAvailable = (): boolean => existsSync('/usr/lib/frr/bgpd') && existsSync('/usr/bin/vtysh')
+
+export class Frr {
+  private constructor(readonly node: LabNode, readonly dir: string, readonly pids: Map<string, number>) {}
+
+  /** Start bgpd (and bfdd when `bfdConf` is given) in `node` with `bgpConf` as its configuration. */
+  static async start(node: LabNode, bgpConf: string, bfdConf?: string): Promise<Frr> {
+    const dir = mkdtempSync(join(tmpdir(), 'lbctl-frr-'))
+    chownSync(dir, FRR_UID(), FRR_GID())
+    const pids = new Map<string, number>()
+    const frr = new Frr(node, dir, pids)
+    const daemons: [string, string][] = [['bgpd', bgpConf]]
+    if (bfdConf) daemons.push(['bfdd', bfdConf])
+    for (const [d, conf] of daemons) {
+      const f = join(dir, `${d}.conf`)
+      writeFileSync(f, `log file ${join(dir, `${d}.log`)}\nlog timestamp precision 6\n${conf}`)
+      writeFileSync(join(dir, `${d}.log`), '')
+      chownSync(f, FRR_UID(), FRR_GID())
+      chownSync(join(dir, `${d}.log`), FRR_UID(), FRR_GID())
+      const args = ['-d', '-f', f, '-i', join(dir, `${d}.pid`), '--vty_socket', dir, '-u', 'frr', '-g', 'frr']
+      if (d === 'bgpd') args.unshift('-Z')
+      await node.exec(`/usr/lib/frr/${d}`, args, {check: true})
+      const deadline = Date.now() + 10_000
+      while (!existsSync(join(dir, `${d}.pid`)) || !existsSync(join(dir, `${d}.vty`))) {
+        if (Date.now() > deadline) throw new Error(`${d} did not start: ${readFileSync(join(dir, `${d}.log`), 'utf8')}`)
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      pids.set(d, Number(readFileSync(join(dir, `${d}.pid`), 'utf8').trim()))
+    }
+    return frr
+  }
+
+  async vtysh(...cmds: string[]): Promise<string> {
+    const args = ['--vty_socket', this.dir]
+    for (const c of cmds) args.push('-c', c)
+    const r = await run('vtysh', args, {timeout: 20_000, maxBuffer: 256 << 20})
+    return r.stdout
+  }
+
+  async json<T = any>(cmd: string): Promise<T> {
+    return JSON.parse(await this.vtysh(cmd)) as T
+  }
+
+  /** The BGP neighbor entry as `show bgp neighbors X json` gives it. */
+  async neighbor(addr: string): Promise<any> {
+    return (await this.json(`show bgp neighbors ${addr} json`))[addr]
+  }
+
+  /** Prefixes in the BGP table of `afi` (ipv4|ipv6) with their paths. */
+  async rib(afi: 'ipv4' | 'ipv6'): Promise<Record<string, any[]>> {
+    return (await this.json(`show bgp ${afi} unicast json`)).routes ?? {}
+  }
+
+  log(daemon = 'bgpd'): string {
+    return readFileSync(join(this.dir, `${daemon}.log`), 'utf8')
+  }
+
+  signal(sig: NodeJS.Signals, daemon = 'bgpd'): void {
+    process.kill(this.pids.get(daemon)!, sig)
+  }
+
+  async stop(): Promise<void> {
+    for (const [, pid] of this.pids) {
+      try {
+        process.kill(pid, 'SIGCONT')
+        process.kill(pid, 'SIGTERM')
+      } catch {
+        continue
+      }
+      const deadline = Date.now() + 5000
+      while (existsSync(`/proc/${pid}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      try { process.kill(pid, 'SIGKILL') } catch { /* gone */ }
+    }
+    rmSync(this.dir, {recursive: true, force: true})
+  }
+}
+
+/** Poll `fn` until it returns a truthy value or the deadline passes. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn()
+      if (v) return v
+    } catch (e) {
+      last = e
+    }
+    await new Promise((r) => setTimeout(r, everyMs))
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`)
+}

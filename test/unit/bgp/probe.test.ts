@@ -1,0 +1,63 @@
+import {describe, expect, it} from 'vitest'
+import {ExitCode, LbctlError} from '../../../src/lib/cli/errors.js'
+import {checkProbeOptions, explainDown, parseCommunity, parseLargeCommunity, runProbe, type ProbeOptions} from '../../../src/lib/bgp/probe.js'
+
+const base: ProbeOptions = {peerAddress: '198.18.0.1', peerAsn: 64513, myAsn: 64512}
+
+describe('bgp probe: flags are checked before any network I/O', () => {
+  const bad: [string, Partial<ProbeOptions>, string][] = [
+    ['peer address', {peerAddress: '198.18.0'}, 'BAD_ADDRESS'],
+    ['source family', {sourceAddress: '2001:db8::2'}, 'BAD_ADDRESS'],
+    ['ASN 0', {peerAsn: 0}, 'BAD_ASN'],
+    ['ASN 2^32', {myAsn: 2 ** 32}, 'BAD_ASN'],
+    ['hold time 2', {holdTime: 2}, 'BAD_HOLD_TIME'],
+    ['multihop 0', {ebgpMultihop: 0}, 'BAD_TTL'],
+    ['port 70000', {peerPort: 70000}, 'BAD_PORT'],
+    ['prefix with host bits', {announce: ['203.0.113.1/24']}, 'BAD_PREFIX'],
+    ['community', {communities: ['65536:1']}, 'BAD_COMMUNITY'],
+    ['large community', {largeCommunities: ['1:2']}, 'BAD_LARGE_COMMUNITY'],
+    ['LOCAL_PREF on eBGP', {localPref: 100}, 'BAD_LOCAL_PREF'],
+    ['router ID', {routerId: '2001:db8::1'}, 'BAD_ROUTER_ID'],
+    ['IPv6 session without router ID', {peerAddress: '2001:db8::1'}, 'BAD_ROUTER_ID'],
+    ['BFD with multihop', {bfd: true, ebgpMultihop: 2}, 'BAD_BFD'],
+  ]
+  for (const [name, o, code] of bad) {
+    it(`${name} → ${code}, exit 2`, async () => {
+      let err: unknown
+      try {
+        checkProbeOptions({...base, ...o})
+      } catch (e) {
+        err = e
+      }
+      expect(err).toBeInstanceOf(LbctlError)
+      expect((err as LbctlError).code).toBe(code)
+      expect((err as LbctlError).exitCode).toBe(ExitCode.BAD_INPUT)
+      // runProbe fails the same way, at once (no connection is attempted: the peer address is never dialled).
+      await expect(runProbe({...base, ...o, peerAddress: o.peerAddress ?? '198.18.255.255'}, {note: () => undefined})).rejects.toMatchObject({code})
+    })
+  }
+  it('parses communities and large communities', () => {
+    expect(parseCommunity('64512:100')).toBe(64512 * 65536 + 100)
+    expect(parseCommunity('no-export')).toBe(0xffffff01)
+    expect(parseLargeCommunity('4200000001:1:2')).toEqual([4200000001, 1, 2])
+    expect(checkProbeOptions({...base, myAsn: 64513, localPref: 200, announce: ['2001:db8:ffff::/48'], communities: ['1:1']}).routes)
+      .toEqual([{prefix: '2001:db8:ffff::/48', communities: [65537], largeCommunities: [], localPref: 200}])
+  })
+})
+
+describe('bgp probe: failures in words', () => {
+  it('a Bad Peer AS NOTIFICATION names the AS the router refused', () => {
+    const e = explainDown({reason: 'notification-received', message: '', notification: {type: 'notification', code: 2, subcode: 2, data: Buffer.from([0xfc, 0x00])}}, base, true)
+    expect(e.message).toBe('peer sent NOTIFICATION 2/2 Bad Peer AS: it does not expect AS 64512 from us; check --my-asn against the router\'s "neighbor … remote-as"')
+    expect(e.exitCode).toBe(ExitCode.PROBLEMS)
+  })
+  it('a shutdown communication is quoted', () => {
+    const data = Buffer.concat([Buffer.from([5]), Buffer.from('maint')])
+    expect(explainDown({reason: 'notification-received', message: '', notification: {type: 'notification', code: 6, subcode: 2, data}}, base, true).message)
+      .toBe('peer sent NOTIFICATION 6/2 Cease: Administrative Shutdown ("maint")')
+  })
+  it('no TCP answer and an MD5 suspicion are told apart', async () => {
+    const r = runProbe({...base, peerAddress: '127.0.0.1', peerPort: 1, timeout: 3}, {note: () => undefined})
+    await expect(r).rejects.toMatchObject({code: 'BGP_NO_ANSWER', exitCode: ExitCode.PROBLEMS})
+  })
+})

@@ -94,9 +94,13 @@ describe.runIf(requireLab(['tshark']) && frrAvailable() && existsSync(BIN))('BGP
     })
   })
 
-  it('iBGP over IPv6 with a 4-octet ASN: LOCAL_PREF seen by FRR; route refresh answered', async () => {
+  it('iBGP over IPv6 with a 4-octet ASN: LOCAL_PREF seen by FRR; route refresh answered, its ROUTE-REFRESH messages clean in tshark', async () => {
     const asn = 4200000001
     await withFrr(bgpConf({asn, remoteAs: asn, neighbor: S6}), async (f) => {
+      const dir = mkdtempSync(join(tmpdir(), 'lbctl-cap-'))
+      const pcap = join(dir, 'bgp6.pcap')
+      const cap = s.spawn('tshark', ['-i', 'eth0', '-w', pcap, '-f', 'tcp port 179'])
+      await until('tshark capturing', async () => existsSync(pcap), 10_000)
       const e = await engine(s, {peer: R6, peerAsn: asn, myAsn: asn, routerId: S4, holdTime: 30,
         routes: [{prefix: '2001:db8:ffff::/48', localPref: 300}, {prefix: '203.0.113.0/24', localPref: 300, nextHop: S4}]})
       try {
@@ -112,9 +116,22 @@ describe.runIf(requireLab(['tshark']) && frrAvailable() && existsSync(BIN))('BGP
         await f.vtysh(`clear bgp ipv6 unicast ${S6} soft in`)
         await e.wait('route refresh', (x) => x.ev === 'route-refresh' && x.family === 'ipv6')
         expect(await paths(f, 'ipv6', '2001:db8:ffff::/48')).toBeDefined()
+        // Our answer: BoRR, the table, EoRR (RFC 7313) — ROUTE-REFRESH is type 5, subtypes 1 and 2.
+        const refresh = 'bgp.type == 5 && ipv6.src == ' + S6
+        const rr = await until('our ROUTE-REFRESH messages in the capture', async () => {
+          const r = await s.exec('tshark', ['-r', pcap, '-Y', refresh, '-T', 'fields', '-e', 'bgp.route_refresh.subtype'])
+          const subtypes = new Set(r.stdout.split(/[\s,]+/).filter(Boolean))
+          return subtypes.has('1') && subtypes.has('2') ? [...subtypes].sort() : undefined
+        }, 10_000, 200)
+        expect(rr).toEqual(['1', '2'])
       } finally {
         e.send({stop: 'test done'})
+        cap.kill('SIGINT')
+        await new Promise((r) => cap.once('exit', r))
       }
+      const bad = await s.exec('tshark', ['-r', pcap, '-Y', '_ws.malformed || _ws.expert.severity >= "error"'], {check: true})
+      expect(bad.stdout.trim()).toBe('')
+      rmSync(dir, {recursive: true, force: true})
     })
   })
 

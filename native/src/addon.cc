@@ -5,6 +5,7 @@ namespace lbctl {
 void InitTcp(Napi::Env env, Napi::Object exports);
 void InitUdp(Napi::Env env, Napi::Object exports);
 void InitPacket(Napi::Env env, Napi::Object exports);
+void InitXdp(Napi::Env env, Napi::Object exports);
 }  // namespace lbctl
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -12,6 +13,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   lbctl::InitUdp(env, exports);
 #ifndef LBCTL_NO_PACKET
   lbctl::InitPacket(env, exports);
+  lbctl::InitXdp(env, exports);
 #endif
   exports.Set("abiVersion", Napi::Number::New(env, 1));
   return exports;

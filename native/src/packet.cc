@@ -1,8 +1,10 @@
 // AF_PACKET for the layer-2 responder: a raw socket bound to one interface and EtherType, with a classic BPF filter
 // attached before the bind so no unfiltered frame is ever queued, and frames delivered to JS from the event loop.
+#include <linux/ethtool.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/sockios.h>
 #include <net/if.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -187,7 +189,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   std::unique_ptr<Poller> poller_;
 };
 
-// interfaceInfo(name) → {index, mac, mtu, flags} in the caller's network namespace (ioctl, so no /sys needed).
+// interfaceInfo(name) → {index, mac, hwType, mtu, flags, driver} in the caller's network namespace (ioctl, so no /sys needed).
 static Napi::Value InterfaceInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsString()) throw Napi::TypeError::New(env, "interfaceInfo(name)");
@@ -214,6 +216,11 @@ static Napi::Value InterfaceInfo(const Napi::CallbackInfo& info) {
   o.Set("mtu", ifr.ifr_mtu);
   io(SIOCGIFFLAGS, "ioctl(SIOCGIFFLAGS)");
   o.Set("flags", ifr.ifr_flags);
+  // The driver's name (ethtool -i), e.g. "veth": which XDP mode works depends on it. "" when the driver will not say.
+  ethtool_drvinfo di{};
+  di.cmd = ETHTOOL_GDRVINFO;
+  ifr.ifr_data = reinterpret_cast<char*>(&di);
+  o.Set("driver", ioctl(s, SIOCETHTOOL, &ifr) == 0 ? std::string(di.driver, strnlen(di.driver, sizeof di.driver)) : std::string());
   ::close(s);
   return o;
 }

@@ -1,5 +1,6 @@
-// The layer-2 engine at runtime: packet sockets per interface feeding the Responder, and the Announcer sending
-// gratuitous ARP / unsolicited NA for owned addresses. The speaker drives it with own()/release()/setInterfaces().
+// The layer-2 engine at runtime: packet sockets per interface feeding the Responder, the Announcer sending
+// gratuitous ARP / unsolicited NA for owned addresses, and the ARP offload (XDP) answering IPv4 requests in the kernel
+// where it can. The speaker drives it with own()/release()/setInterfaces().
 import {loadNative, type NativeModule, openPacketSocket, type PacketSocket, rawSocketError} from '../native/index.js'
 import {type AnnounceSchedule, Announcer} from './announcer.js'
 import {garpReplyFrame, garpRequestFrame} from './arp.js'
@@ -8,6 +9,7 @@ import {type Clock, systemClock} from './clock.js'
 import {ETHERTYPE_ARP, ETHERTYPE_IPV6} from './ethernet.js'
 import {ipv6MulticastMac, solicitedNodeAddress} from './mac.js'
 import {unsolicitedNaFrame} from './ndp.js'
+import {ArpOffload, type ArpOffloadSetting, type ArpOffloadStatus, type XdpModeSetting} from './offload.js'
 import {type HandleResult, type OwnedAddress, Responder, type ResponderStats} from './responder.js'
 
 export interface L2EngineOptions {
@@ -23,6 +25,14 @@ export interface L2EngineOptions {
   onResult?: (iface: string, r: HandleResult) => void
   /** A send or socket error that did not stop the engine. */
   onError?: (iface: string, e: Error) => void
+  /**
+   * ARP requests for owned IPv4 addresses answered in the kernel by XDP (offload.ts). 'auto' (default): where the
+   * program loads, else from user space with the reason in stats().offload; 'on': failing to load is an error
+   * (XDP_UNAVAILABLE); 'off': user space only.
+   */
+  arpOffload?: ArpOffloadSetting
+  /** XDP mode for the offload (default 'auto': driver mode where it works, else generic). */
+  xdpMode?: XdpModeSetting
 }
 
 interface Served {
@@ -41,6 +51,8 @@ export interface L2EngineStats extends ResponderStats {
   /** Frames the kernel dropped because a socket queue was full: the responder fell behind a flood. */
   kernelDrops: number
   interfaces: string[]
+  /** The ARP offload: per interface XDP or user space (and why), and the requests answered in the kernel. */
+  offload: ArpOffloadStatus
 }
 
 export class L2Engine {
@@ -48,12 +60,14 @@ export class L2Engine {
   private readonly native: NativeModule
   private readonly served = new Map<string, Served>()
   private readonly announcer: Announcer
+  private readonly offload: ArpOffload
   private announcements = 0
   private sendErrors = 0
   private kernelDrops = 0
 
   constructor(private readonly opts: L2EngineOptions = {}) {
     this.native = opts.native ?? loadNative()
+    this.offload = new ArpOffload(this.native, opts.arpOffload ?? 'auto', opts.xdpMode ?? 'auto', (i, e) => this.opts.onError?.(i, e))
     this.announcer = new Announcer((key) => this.announce(key), opts.schedule, opts.clock ?? systemClock)
   }
 
@@ -73,6 +87,7 @@ export class L2Engine {
     const prev = this.responder.lookup(address)
     if (prev) this.leaveGroups(prev)
     const o = this.responder.own(address, interfaces)
+    this.syncOffload(o)
     this.joinGroups(o)
     this.announcer.start(o.text)
     return o
@@ -82,6 +97,8 @@ export class L2Engine {
   release(address: string): boolean {
     const o = this.responder.lookup(address)
     if (!o) return false
+    // The kernel first: once the address is out of every map, only user space could answer, and it stops next.
+    this.syncOffload(o, false)
     this.responder.release(o.ip)
     this.announcer.stop(o.text)
     this.leaveGroups(o)
@@ -91,7 +108,12 @@ export class L2Engine {
   stats(): L2EngineStats {
     for (const s of this.served.values()) this.collectDrops(s)
     return {...this.responder.stats(), announcements: this.announcements, sendErrors: this.sendErrors, kernelDrops: this.kernelDrops,
-      interfaces: this.interfaces()}
+      interfaces: this.interfaces(), offload: this.offload.status()}
+  }
+
+  /** The addresses an interface's XDP program answers for right now (read back from the kernel); undefined if none. */
+  offloadedAddresses(iface: string): string[] | undefined {
+    return this.offload.addresses(iface)
   }
 
   // PACKET_STATISTICS resets on every read, so the engine accumulates.
@@ -106,6 +128,7 @@ export class L2Engine {
   close(): void {
     this.announcer.stopAll()
     for (const n of [...this.served.keys()]) this.closeInterface(n)
+    this.offload.closeAll()
   }
 
   private openInterface(name: string): void {
@@ -126,14 +149,26 @@ export class L2Engine {
       s.arp?.close()
       throw rawSocketError(e, `opening packet sockets on ${name}`)
     }
+    try {
+      this.offload.open(name, info)
+    } catch (e) {
+      s.arp.close()
+      s.ip6.close()
+      throw e
+    }
     this.served.set(name, s)
-    for (const o of this.responder.ownedAddresses()) if (this.allowed(o, name)) this.join(s, o)
+    for (const o of this.responder.ownedAddresses()) {
+      if (!this.allowed(o, name)) continue
+      this.join(s, o)
+      if (o.ip.family === 4) this.offload.set(name, o.bytes, true)
+    }
   }
 
   private closeInterface(name: string): void {
     const s = this.served.get(name)
     if (!s) return
     this.collectDrops(s)
+    this.offload.close(name)
     s.arp.close()
     s.ip6.close()
     this.served.delete(name)
@@ -156,6 +191,12 @@ export class L2Engine {
 
   private allowed(o: OwnedAddress, iface: string): boolean {
     return !o.interfaces || o.interfaces.has(iface)
+  }
+
+  /** Each served interface's map holds an owned IPv4 address exactly where it is announced (`owned`: still owned). */
+  private syncOffload(o: OwnedAddress, owned = true): void {
+    if (o.ip.family !== 4) return
+    for (const s of this.served.values()) this.offload.set(s.name, o.bytes, owned && this.allowed(o, s.name))
   }
 
   private announce(key: string): void {

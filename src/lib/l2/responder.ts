@@ -20,6 +20,11 @@ export const DROP_REASONS = [
   'fromUs',
   /** Unicast to a MAC that is not the receiving interface's. */
   'targetMacNotUs',
+  /**
+   * A gratuitous ARP request (sender address = target address): an announcement (RFC 5227 §3), not a question. The
+   * Linux kernel does not answer these either; ARP probes (sender 0.0.0.0) are answered.
+   */
+  'gratuitous',
   /** Neighbor solicitation with a hop limit other than 255: it crossed a router (RFC 4861 §7.1.1). */
   'badHopLimit',
   /** This node does not own the address asked for. */
@@ -133,6 +138,7 @@ export class Responder {
       if (isArpDecodeError(arp)) return {drop: arp.error === 'unsupported' ? 'unsupported' : 'malformed', detail: arp.detail}
       if (arp.op !== ARP_REQUEST) return {drop: 'notRequest', detail: `ARP op ${arp.op}`}
       if (isMulticastMac(arp.senderMac)) return {drop: 'malformed', detail: 'ARP sender MAC is multicast'}
+      if (arp.senderIp.equals(arp.targetIp)) return {drop: 'gratuitous', detail: `announcement of ${formatIP(ipFromBytes(arp.targetIp))}`}
       const own = this.check(arp.targetIp, iface)
       if ('drop' in own) return own
       return {answer: arpReplyFrame(arp, iface.mac), address: own.text, protocol: 'arp'}

@@ -78,6 +78,45 @@ export interface InterfaceInfo {
   mtu: number
   /** IFF_* flags (IFF_UP = 1, IFF_LOOPBACK = 8, IFF_NOARP = 0x80, …). */
   flags: number
+  /** Driver name as `ethtool -i` reports it (e.g. "veth", "mlx5_core"); "" when the driver does not say. */
+  driver: string
+}
+
+/** Where an XDP program runs: in the driver (before any skb exists) or in the generic receive path (any device). */
+export type XdpMode = 'native' | 'generic'
+
+/** XDP verdicts (enum xdp_action). */
+export interface XdpActions {ABORTED: 0; DROP: 1; PASS: 2; TX: 3}
+
+/**
+ * lbctl's in-kernel ARP responder for one interface (native/src/xdp.cc): an XDP program answering ARP requests for
+ * the IPv4 addresses in its map with `mac`, and passing every other frame on. Needs CAP_BPF + CAP_NET_ADMIN
+ * (CAP_SYS_ADMIN before Linux 5.8); errors carry errno fields, and a load failure carries the verifier log.
+ */
+export interface XdpArpProgram {
+  /** Attach through a bpf_link (detached when closed or when the process dies); returns the mode in use. */
+  attach(ifindex: number, mode: 'auto' | XdpMode): XdpMode
+  /** Detach at once (the maps and the program stay, so it can be attached again). */
+  detach(): void
+  /** Answer for this address (4 bytes, network order) in the kernel, or stop at once. */
+  set(address: Buffer, present: boolean): void
+  /** The addresses the kernel answers for right now. */
+  addresses(): Buffer[]
+  /** Totals since the program was loaded: requests answered (XDP_TX), ARP frames passed on to user space. */
+  stats(): {answered: number; passed: number}
+  /** Run the program once on a frame (BPF_PROG_TEST_RUN): the verdict and the frame as the program left it. */
+  testRun(frame: Buffer): {action: number; frame: Buffer}
+  /** Detach and free the program and its maps. */
+  close(): void
+  /** The attachment's mode, null when not attached. */
+  readonly mode: XdpMode | null
+  /** The program's kernel id (`ip link` shows it as prog/xdp id N). */
+  readonly progId: number
+}
+
+export interface XdpArpConstructor {
+  /** Creates the maps (up to `maxAddresses`, default 16384) and loads the program for an interface with this MAC. */
+  new (mac: Buffer, maxAddresses?: number): XdpArpProgram
 }
 
 export interface NativeModule {
@@ -97,8 +136,11 @@ export interface NativeModule {
   close(fd: number): void
   UdpSocket: UdpSocketConstructor
   PacketSocket: PacketSocketConstructor
-  /** Index, MAC, MTU and flags of an interface in the current network namespace. */
+  /** Index, MAC, MTU, flags and driver of an interface in the current network namespace. */
   interfaceInfo(name: string): InterfaceInfo
+  /** Absent from addons built before the ARP offload existed: callers treat that as "offload unavailable". */
+  XdpArp?: XdpArpConstructor
+  XDP_ACTION?: XdpActions
   abiVersion: number
 }
 

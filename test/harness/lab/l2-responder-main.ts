@@ -2,11 +2,13 @@
 // stdin, answering one JSON line each on stdout:
 //   {"id":1,"cmd":"interfaces","names":["eth0"]}     {"id":2,"cmd":"own","address":"203.0.113.10","interfaces":["eth0"]}
 //   {"id":3,"cmd":"release","address":"203.0.113.10"} {"id":4,"cmd":"stats"}
+//   {"id":5,"cmd":"offload"} → {status, addresses: {eth0: ["203.0.113.10"]}} (read back from the kernel's maps)
 // argv: --filter requests|all   --schedule '{"repeatIntervalMs":1100,...}'   --watch (serve what interface discovery
-// selects, following changes, instead of the "interfaces" command)
+// selects, following changes, instead of the "interfaces" command)   --arp-offload auto|on|off   --xdp-mode auto|native|generic
 import {createInterface} from 'node:readline'
 import {L2Engine} from '../../../src/lib/l2/engine.js'
 import {type InterfaceSelection, watchInterfaces} from '../../../src/lib/l2/interfaces.js'
+import type {ArpOffloadSetting, XdpModeSetting} from '../../../src/lib/l2/offload.js'
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(name)
@@ -16,6 +18,8 @@ const engine = new L2Engine({
   filter: arg('--filter') === 'all' ? 'all' : 'requests',
   schedule: arg('--schedule') ? JSON.parse(arg('--schedule')!) : undefined,
   onError: (iface, e) => process.stderr.write(`${iface}: ${e.message}\n`),
+  arpOffload: (arg('--arp-offload') ?? 'auto') as ArpOffloadSetting,
+  xdpMode: (arg('--xdp-mode') ?? 'auto') as XdpModeSetting,
 })
 
 let selection: InterfaceSelection | undefined
@@ -35,6 +39,8 @@ const handlers: Record<string, (m: any) => unknown> = {
   own: (m) => engine.own(m.address, m.interfaces).text,
   release: (m) => engine.release(m.address),
   stats: () => engine.stats(),
+  offload: () => ({status: engine.stats().offload,
+    addresses: Object.fromEntries(engine.interfaces().map((i) => [i, engine.offloadedAddresses(i) ?? null]))}),
   exit: () => setImmediate(() => {
     engine.close()
     process.exit(0)

@@ -3,6 +3,7 @@ import type {ChildProcess} from 'node:child_process'
 import {createInterface} from 'node:readline'
 import type {AnnounceSchedule} from '../../../src/lib/l2/announcer.js'
 import type {L2EngineStats} from '../../../src/lib/l2/engine.js'
+import type {ArpOffloadSetting, ArpOffloadStatus, XdpModeSetting} from '../../../src/lib/l2/offload.js'
 import {bundleEntry} from './bundle.js'
 import type {LabNode} from './netns.js'
 
@@ -13,6 +14,15 @@ export interface L2ResponderOptions {
   watch?: boolean
   filter?: 'requests' | 'all'
   schedule?: AnnounceSchedule
+  /** The engine's ARP offload setting (default: the engine's default, 'auto'). */
+  arpOffload?: ArpOffloadSetting
+  xdpMode?: XdpModeSetting
+}
+
+export interface OffloadReport {
+  status: ArpOffloadStatus
+  /** Per served interface: the addresses in its XDP map (read back from the kernel), null when not offloaded. */
+  addresses: Record<string, string[] | null>
 }
 
 export class L2Responder {
@@ -43,6 +53,8 @@ export class L2Responder {
     const args = [file, '--filter', opts.filter ?? 'requests']
     if (opts.schedule) args.push('--schedule', JSON.stringify(opts.schedule))
     if (opts.watch) args.push('--watch')
+    if (opts.arpOffload) args.push('--arp-offload', opts.arpOffload)
+    if (opts.xdpMode) args.push('--xdp-mode', opts.xdpMode)
     const child = node.spawn(process.execPath, args)
     await new Promise<void>((resolve, reject) => {
       const onData = (d: Buffer): void => {
@@ -55,7 +67,14 @@ export class L2Responder {
       child.once('exit', (c) => reject(new Error(`l2 responder exited (${c}) before ready`)))
     })
     const r = new L2Responder(node, child)
-    if (!opts.watch) await r.call('interfaces', {names: opts.interfaces ?? [node.ifname]})
+    if (!opts.watch) {
+      try {
+        await r.call('interfaces', {names: opts.interfaces ?? [node.ifname]})
+      } catch (e) {
+        await r.stop()
+        throw e
+      }
+    }
     return r
   }
 
@@ -84,8 +103,20 @@ export class L2Responder {
     return this.call('stats')
   }
 
+  offload(): Promise<OffloadReport> {
+    return this.call('offload')
+  }
+
+  /** SIGKILL, as a crash: no cleanup runs in the process. Resolves once it has exited. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return
+    const gone = new Promise((r) => this.child.once('exit', r))
+    this.child.kill('SIGKILL')
+    await gone
+  }
+
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return
     const gone = new Promise((r) => this.child.once('exit', r))
     this.child.stdin!.end()
     await gone

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {decodeArp, garpReplyFrame, isArpDecodeError} from '../../../src/lib/l2/arp.js'
+import {decodeArp, garpReplyFrame, garpRequestFrame, isArpDecodeError} from '../../../src/lib/l2/arp.js'
 import {decodeNdp, icmpv6Checksum, isNdpDecodeError, nsFrame} from '../../../src/lib/l2/ndp.js'
 import {DROP_REASONS, type DropReason, Responder} from '../../../src/lib/l2/responder.js'
 import {ARP_REPLY_FROM_KERNEL, ARP_REQUEST_FROM_ARPING, hex, MAC_A, MAC_B, NA_FROM_KERNEL, NS_FROM_NDISC6} from './fixtures.js'
@@ -33,6 +33,14 @@ describe('Responder', () => {
     expect(x.address).toBe('198.18.30.2')
   })
 
+  it('answers an ARP probe (sender 0.0.0.0, RFC 5227 §2.1.1) but not an announcement of the same address', () => {
+    const probe = Buffer.from(ARP_REQUEST_FROM_ARPING).fill(0, 28, 32)
+    expect(reason(fresh(), probe)).toBe('answered')
+    const announce = Buffer.from(ARP_REQUEST_FROM_ARPING)
+    announce.set([198, 18, 30, 2], 28)
+    expect(reason(fresh(), announce)).toBe('gratuitous')
+  })
+
   it('answers NS with a solicited, override NA from the target address', () => {
     const x = fresh().handle(NS_FROM_NDISC6, ETH0)
     if (!('answer' in x)) throw new Error(x.drop)
@@ -51,6 +59,8 @@ describe('Responder', () => {
       ['notRequest', garpReplyFrame(Buffer.from([198, 18, 30, 2]), MAC_B), AT_A],
       ['fromUs', Buffer.concat([ARP_REQUEST_FROM_ARPING.subarray(0, 6), MAC_B, ARP_REQUEST_FROM_ARPING.subarray(12)])],
       ['targetMacNotUs', Buffer.concat([hex('020000000099'), ARP_REQUEST_FROM_ARPING.subarray(6)])],
+      // Another host announcing an address we own: not answered (the kernel does not either).
+      ['gratuitous', garpRequestFrame(Buffer.from([198, 18, 30, 2]), MAC_A)],
       ['badHopLimit', resum(Object.assign(Buffer.from(NS_FROM_NDISC6), {}).fill(64, 21, 22))],
       ['badChecksum', Buffer.from(NS_FROM_NDISC6).fill(0, 56, 58)],
       ['malformed', ARP_REQUEST_FROM_ARPING.subarray(0, 30)],

@@ -1,0 +1,169 @@
+// Issue 5, ARP offload: the engine answers ARP requests for owned IPv4 addresses in the kernel (XDP), exactly once,
+// stops at once on release and when the process dies, and leaves everything it does not answer to user space.
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {bundleEntry} from '../../harness/lab/bundle.js'
+import {cleanupStale, type LabNode, requireLab} from '../../harness/lab/index.js'
+import {arpRequestFrame, garpReplyFrame, garpRequestFrame} from '../../../src/lib/l2/arp.js'
+import type {L2EngineStats} from '../../../src/lib/l2/engine.js'
+import {parseMac} from '../../../src/lib/l2/mac.js'
+import type {ProbeResult} from '../../../src/lib/l2/probe.js'
+import {type DropReason, ipBytes} from '../../../src/lib/l2/responder.js'
+import {parseIP} from '../../../src/lib/net/ip.js'
+import {loadNative, nativeAvailable} from '../../../src/lib/native/index.js'
+import {arping, l2Lab, type L2Lab, UNOWNED4, until, VIP4} from '../../harness/lab/l2-lab.js'
+import {L2Responder} from '../../harness/lab/l2-responder.js'
+
+const PREFIX = 'l2x'
+const VIP_B = '203.0.113.40'
+const b = (s: string): Buffer => ipBytes(parseIP(s))
+const xdpBuilt = (): boolean => nativeAvailable() && typeof loadNative().XdpArp === 'function'
+
+describe.runIf(requireLab(['arping']) && xdpBuilt())('ARP offload (XDP) in the lab', () => {
+  let l: L2Lab
+  let cli: string
+  let injector: string
+  beforeAll(async () => {
+    cleanupStale(PREFIX)
+    ;[cli, injector] = await Promise.all([bundleEntry('test/harness/lab/fixtures/l2-probe-cli-main.ts'), bundleEntry('test/harness/lab/fixtures/inject-main.ts')])
+    // 'all': user space sees every ARP frame that reaches it, so a request it saw besides XDP would show in its counts.
+    // One announcement per ownership, no repeats: the probes below count every frame from a MAC.
+    l = await l2Lab(PREFIX, {filter: 'all', schedule: {repeatIntervalMs: 1100, repeatForMs: 0}})
+    await l.ra.own(VIP4)
+  })
+  afterAll(async () => {
+    await l?.destroy()
+  })
+
+  /** `lbctl l2 probe` from the client: every MAC that answered and how many frames each sent within the timeout. */
+  const probe = async (addr: string): Promise<{mac: string; count: number}[]> => {
+    const r = await l.client.exec(process.execPath, [cli, '--interface', 'eth0', '--timeout', '300', '--json', addr])
+    const j = JSON.parse(r.stdout) as ProbeResult | {error: {details: ProbeResult}}
+    const res = 'error' in j ? j.error.details : j
+    return res.results[0].answers.map((a) => ({mac: a.mac, count: a.count}))
+  }
+  const userTotal = (s: L2EngineStats): number => s.answered.arp + s.answered.ndp + Object.values(s.dropped).reduce((p, q) => p + q, 0)
+  const xdpLink = async (node: LabNode): Promise<string | undefined> => {
+    const r = await node.exec('ip', ['-j', '-d', 'link', 'show', 'dev', node.ifname], {check: true})
+    const link = (JSON.parse(r.stdout) as {xdp?: {mode?: number; prog?: {id?: number}}}[])[0]
+    return link.xdp ? `mode ${link.xdp.mode} prog ${link.xdp.prog?.id}` : undefined
+  }
+  const inject = async (from: LabNode, frames: Buffer[]): Promise<void> => {
+    const r = await from.exec(process.execPath, [injector, from.ifname], {input: frames.map((f) => f.toString('hex')).join('\n') + '\n', check: true})
+    expect(Number(r.stdout.trim())).toBe(frames.length)
+  }
+
+  it('attaches on the served interface (generic mode on a veth) with exactly the owned IPv4 addresses in its map', async () => {
+    const o = await l.ra.offload()
+    expect(o.status.setting).toBe('auto')
+    expect(o.status.interfaces.eth0).toMatchObject({state: 'xdp', mode: 'generic', addresses: 1})
+    expect(o.addresses).toEqual({eth0: [VIP4]})
+    const id = o.status.interfaces.eth0.state === 'xdp' ? o.status.interfaces.eth0.progId : -1
+    expect(await xdpLink(l.a)).toBe(`mode 2 prog ${id}`) // XDP_ATTACHED_SKB
+    // B owns nothing: attached, empty map.
+    expect((await l.rb.offload()).addresses).toEqual({eth0: []})
+  })
+
+  it('one request, one reply, from the kernel: the XDP counter moves and user space never sees the request', async () => {
+    const s0 = await l.ra.stats()
+    const answers = await probe(VIP4)
+    expect(answers).toEqual([{mac: l.a.mac, count: 1}])
+    expect(await arping(l.client, VIP4)).toEqual([l.a.mac])
+    const s1 = await l.ra.stats()
+    expect(s1.offload.answered - s0.offload.answered).toBe(2)
+    expect(s1.answered).toEqual(s0.answered)
+    // Every outcome but 'unsupported' (the 'all' filter also passes the namespaces' MLD chatter, counted there).
+    expect(userTotal(s1) - s1.dropped.unsupported).toBe(userTotal(s0) - s0.dropped.unsupported)
+  })
+
+  it('an unowned address gets no reply; the program passes the request and user space counts it notOwned', async () => {
+    const s0 = await l.ra.stats()
+    expect(await probe(UNOWNED4)).toEqual([])
+    const s1 = await until(() => l.ra.stats(), (s) => s.dropped.notOwned > s0.dropped.notOwned, 2000, 'notOwned counted')
+    expect(s1.offload.answered).toBe(s0.offload.answered)
+    expect(s1.offload.passed).toBeGreaterThan(s0.offload.passed)
+  })
+
+  it('frames it must not answer are passed to user space and counted there under their reason', async () => {
+    const c = l.client
+    const mac = parseMac(c.mac)!
+    const me4 = b('198.18.30.100')
+    const otherMac = arpRequestFrame(mac, me4, b(VIP4))
+    parseMac('02:00:00:00:00:99')!.copy(otherMac, 0)
+    const frames = [
+      garpRequestFrame(b(VIP4), mac), // another host announcing our address
+      garpReplyFrame(me4, mac), // a reply
+      otherMac, // unicast to another MAC
+      arpRequestFrame(mac, me4, b(VIP4)).subarray(0, 30), // truncated
+    ]
+    const s0 = await l.ra.stats()
+    await inject(c, frames)
+    const want: Partial<Record<DropReason, number>> = {gratuitous: 1, notRequest: 1, targetMacNotUs: 1, malformed: 1}
+    const s1 = await until(() => l.ra.stats(), (s) => Object.entries(want).every(([k, v]) => s.dropped[k as DropReason] - s0.dropped[k as DropReason] >= v),
+      3000, 'user space to count the frames')
+    for (const [k, v] of Object.entries(want)) expect(s1.dropped[k as DropReason] - s0.dropped[k as DropReason], k).toBe(v)
+    expect(s1.offload.answered).toBe(s0.offload.answered)
+    expect(s1.answered).toEqual(s0.answered)
+    // The truncated frame is shorter than an ARP packet: passed without being counted as ARP.
+    expect(s1.offload.passed - s0.offload.passed).toBe(3)
+  })
+
+  it('release stops the kernel answering at once; ownership moves A → B and B\'s kernel answers', async () => {
+    await l.ra.release(VIP4)
+    expect(await probe(VIP4)).toEqual([])
+    expect((await l.ra.offload()).addresses).toEqual({eth0: []})
+    const b0 = await l.rb.stats()
+    await l.rb.own(VIP4)
+    expect(await probe(VIP4)).toEqual([{mac: l.b.mac, count: 1}])
+    const b1 = await l.rb.stats()
+    expect(b1.offload.answered - b0.offload.answered).toBe(1)
+    expect(b1.answered.arp).toBe(b0.answered.arp)
+    await l.rb.release(VIP4)
+    await l.ra.own(VIP4)
+    expect(await probe(VIP4)).toEqual([{mac: l.a.mac, count: 1}])
+  })
+
+  it('an address owned only on another interface stays out of the map', async () => {
+    await l.ra.own('203.0.113.20', ['eth9'])
+    try {
+      expect((await l.ra.offload()).addresses).toEqual({eth0: [VIP4]})
+      expect(await arping(l.client, '203.0.113.20')).toEqual([])
+    } finally {
+      await l.ra.release('203.0.113.20')
+    }
+  })
+
+  it('a second program on the same interface: "on" fails naming why, "auto" falls back to user space with the reason', async () => {
+    await expect(L2Responder.start(l.a, {arpOffload: 'on'})).rejects.toThrow(/ARP offload on eth0: .*another XDP program is attached/)
+    const second = await L2Responder.start(l.a, {arpOffload: 'auto'})
+    try {
+      const o = await second.offload()
+      expect(o.status.interfaces.eth0).toMatchObject({state: 'user-space', reason: expect.stringMatching(/EBUSY|busy|another XDP program/i)})
+      expect(o.addresses).toEqual({eth0: null})
+    } finally {
+      await second.stop()
+    }
+    // The first one is untouched.
+    expect(await probe(VIP4)).toEqual([{mac: l.a.mac, count: 1}])
+  })
+
+  it('arpOffload "off": no program, and user space answers as before', async () => {
+    const off = await L2Responder.start(l.b, {arpOffload: 'off', filter: 'all'})
+    await l.rb.stop()
+    l.rb = off
+    expect(await xdpLink(l.b)).toBeUndefined()
+    expect((await off.offload()).status.interfaces.eth0).toEqual({state: 'user-space', reason: 'arpOffload is off'})
+    await off.own(VIP_B)
+    const s0 = await off.stats()
+    expect(await probe(VIP_B)).toEqual([{mac: l.b.mac, count: 1}])
+    const s1 = await off.stats()
+    expect(s1.answered.arp - s0.answered.arp).toBe(1)
+    expect(s1.offload.answered).toBe(0)
+  })
+
+  it('SIGKILL of the responder detaches the program: no more answers', async () => {
+    expect(await xdpLink(l.a)).toBeDefined()
+    await l.ra.kill()
+    await until(() => xdpLink(l.a), (x) => x === undefined, 2000, 'the XDP link to go with the process')
+    expect(await probe(VIP4)).toEqual([])
+  })
+})

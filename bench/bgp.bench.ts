@@ -17,7 +17,8 @@ const EXTRA = ['198.18.0.3', '198.18.0.4', '198.18.0.5']
 const POLL_MS = 5
 const debug = (m: string) => process.env.LBCTL_BENCH_DEBUG && process.stderr.write(`[bgp bench] ${m}\n`)
 const SIZES = (process.env.LBCTL_BGP_BENCH_SIZES ?? '10000,100000').split(',').map(Number)
-const REPS = Number(process.env.LBCTL_BGP_BENCH_REPS ?? 3)
+/** Repetitions per sender: 5 at 10,000 routes (the times are a few ms, so polling jitter matters), 3 above. */
+const repsFor = (n: number) => Number(process.env.LBCTL_BGP_BENCH_REPS ?? (n <= 10_000 ? 5 : 3))
 const SENDERS = (process.env.LBCTL_BGP_BENCH_SENDERS ?? 'lbctl,FRR,BIRD,GoBGP').split(',')
 const MEMORY = process.env.LBCTL_BGP_BENCH_MEMORY !== '0'
 
@@ -115,11 +116,16 @@ interface Sender {
   prepareStallMs?: number
 }
 
+/** LBCTL_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") for the engine processes, to profile them. */
+const nodeArgs = () => (process.env.LBCTL_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
+
 function lbctlSender(tx: LabNode): Sender {
   let child: ChildProcess | undefined
   let events: any[] = []
+  // Woken by each event line as it arrives (no polling delay added to lbctl's times).
+  let wake: (() => void) | undefined
   const wait = async (pred: (e: any) => boolean) => {
-    while (!events.some(pred)) await new Promise((r) => setTimeout(r, 2))
+    while (!events.some(pred)) await new Promise<void>((r) => (wake = r))
     return events.find(pred)
   }
   let n = 0
@@ -129,8 +135,11 @@ function lbctlSender(tx: LabNode): Sender {
     async up() {
       const file = await bundleEntry('test/lab/bgp/engine-main.ts')
       events = []
-      child = tx.spawn(process.execPath, [file, JSON.stringify({peer: RX, peerAsn: 65001, myAsn: 65002, routerId: TX, source: TX, generate: n, holdTime: 90})])
-      createInterface({input: child.stdout!}).on('line', (l) => events.push(JSON.parse(l)))
+      child = tx.spawn(process.execPath, [...nodeArgs(), file, JSON.stringify({peer: RX, peerAsn: 65001, myAsn: 65002, routerId: TX, source: TX, generate: n, holdTime: 90})])
+      createInterface({input: child.stdout!}).on('line', (l) => {
+        events.push(JSON.parse(l))
+        wake?.()
+      })
       child.stderr!.resume()
       const rs = await wait((x) => x.ev === 'routes-set')
       s.setRoutesMs = rs.ms
@@ -141,7 +150,7 @@ function lbctlSender(tx: LabNode): Sender {
       child!.stdin!.write('{"stats":true}\n')
       s.loopDelayMs = (await wait((x) => x.ev === 'stats')).loopDelayMaxMs
     },
-    async withdraw() { events = []; child!.stdin!.write('{"routes":[]}\n'); await wait((x) => x.ev === 'synced') },
+    async withdraw() { events = []; const t0 = performance.now(); child!.stdin!.write('{"routes":[]}\n'); const e = await wait((x) => x.ev === 'synced'); debug(`withdraw: synced in the engine after ${e.ms.toFixed(2)} ms, seen by the bench after ${(performance.now() - t0).toFixed(2)} ms`) },
     async readvertise() { events = []; child!.stdin!.write('{"restore":true}\n'); await wait((x) => x.ev === 'synced') },
     async drop() { child!.stdin!.write('{"stop":"bench"}\n'); await new Promise((r) => child!.once('exit', r)) },
     async stop() { if (child && child.exitCode === null) child.kill() },
@@ -281,6 +290,9 @@ async function rep(rx: LabNode, tx: Sender, n: number): Promise<Rep> {
     r.loopDelayMs = tx.loopDelayMs
     r.setRoutesMs = tx.setRoutesMs
     r.prepareStallMs = tx.prepareStallMs
+    // Let the receiver finish digesting the table (best path, zebra) before timing the withdrawal, as before the drop:
+    // a sender that delivered its table in 35 ms would otherwise be timed against FRR's leftover work.
+    await new Promise((res) => setTimeout(res, 500))
     let t = performance.now()
     await tx.withdraw()
     const tW = await waitFor(v, (s) => s.pfxRcd === 0, 300_000)
@@ -305,9 +317,7 @@ async function memory(rx: LabNode, tx: LabNode, n: number): Promise<{rssMB: numb
   const f = await Frr.start(rx, conf)
   const v = await Vty.open(join(f.dir, 'bgpd.vty'))
   const file = await bundleEntry('test/lab/bgp/engine-main.ts')
-  // LBCTL_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the engine process.
-  const nodeArgs = (process.env.LBCTL_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
-  const child = tx.spawn(process.execPath, [...nodeArgs, file, JSON.stringify({peer: RX, peerAsn: 65001, myAsn: 65002, routerId: TX, source: TX, generate: n, extraSources: EXTRA})])
+  const child = tx.spawn(process.execPath, [...nodeArgs(), file, JSON.stringify({peer: RX, peerAsn: 65001, myAsn: 65002, routerId: TX, source: TX, generate: n, extraSources: EXTRA})])
   const events: any[] = []
   createInterface({input: child.stdout!}).on('line', (l) => events.push(JSON.parse(l)))
   try {
@@ -349,7 +359,7 @@ export const bench: Bench = {
           res[s.name] = []
           await s.start(n)
           try {
-            for (let i = 0; i < REPS; i++) {
+            for (let i = 0; i < repsFor(n); i++) {
               res[s.name].push(await rep(rx, s, n))
               if (s.name === 'FRR' || s.name === 'BIRD') await s.readvertise()
               if (s.name === 'lbctl') await s.stop()
@@ -394,9 +404,9 @@ export const bench: Bench = {
       method: `Two namespaces joined by a veth (receiver FRR bgpd AS 65001 at ${RX}, sender AS 65002 at ${TX}), as in shared/reference-measurements/bgp-announce: ` +
         'each sender loads the N routes first with its session down, then brings it up; a client on the receiver\'s vty socket polls ' +
         '`show bgp ipv4 unicast summary json` every 5 ms. Start = the receiver\'s neighbor-Up log line (µs timestamps), end = pfxRcd ≥ N. ' +
-        'Withdraw = deny-all route-map (FRR) / static protocol disabled (BIRD) / `gobgp global rib del all` / setRoutes([]) (lbctl), until pfxRcd = 0. ' +
-        'Drop = Cease from the sender until the receiver\'s RIB is empty. Fresh receiver per repetition; ' +
-        `median of ${REPS} repetitions per sender and size; prefixes as gen.py. lbctl = the engine (BgpSession) in a Node process inside the sender namespace.`,
+        'Withdraw (started 500 ms after the receiver holds all, so it has finished digesting the table) = deny-all route-map (FRR) / static protocol disabled (BIRD) / `gobgp global rib del all` / setRoutes([]) (lbctl), until pfxRcd = 0. ' +
+        'Drop (again 500 ms after the table is back) = Cease from the sender until the receiver\'s RIB is empty. Fresh receiver per repetition; ' +
+        `median of ${repsFor(10_000)} repetitions per sender at 10,000 routes and ${repsFor(100_000)} at 100,000; prefixes as gen.py. lbctl = the engine (BgpSession) in a Node process inside the sender namespace.`,
       rows, notes,
     }
   },

@@ -1,6 +1,6 @@
 // Adj-RIB-Out: the routes we want the peer to have, what it has been sent, and the UPDATEs that close the gap,
 // packing every prefix that shares attributes into as few UPDATEs as fit.
-import {canonicalPrefix, encodeNlri, type Family, formatPrefix, nlriOf, parseIP, parsePrefix, AFI, SAFI} from './prefixes.js'
+import {canonicalPrefix, type Family, formatPrefix, nlriOf, parseIP, parsePrefix, AFI, SAFI} from './prefixes.js'
 import type {CodecContext, LargeCommunity, PathAttributes} from './types.js'
 import {packAnnouncements, packWithdrawals} from './update.js'
 
@@ -116,7 +116,7 @@ export async function prepareRoutes(routes: readonly Route[], chunk = 5000): Pro
 
 /** The work a diff found, consumed a part at a time; dropped when the wanted routes or the peer's state change. */
 interface Plan {
-  withdraw: string[]
+  withdraw: Entry[]
   groups: Entry[][]
   skipped: RibDiff['skipped']
   /** Next withdrawal, next group, next entry within it. */
@@ -127,8 +127,8 @@ interface Plan {
 
 export class AdjRibOut {
   private desired: ReadonlyMap<string, Entry> = new Map<string, Entry>()
-  /** prefix → attribute key last sent. */
-  private advertised = new Map<string, string>()
+  /** prefix → the entry last sent for it (its attribute key, and its encoded NLRI for the withdrawal). */
+  private advertised = new Map<string, Entry>()
   private plan: Plan | undefined
 
   /**
@@ -156,16 +156,16 @@ export class AdjRibOut {
 
   /** Mark a family as not sent, so the next diff re-sends all of it (route refresh). */
   resend(family: Family): void {
-    for (const [p] of this.advertised) if (this.desired.get(p)?.family === family || (!this.desired.has(p) && p.includes(':') === (family === 'ipv6'))) this.advertised.delete(p)
+    for (const [p, e] of this.advertised) if (e.family === family) this.advertised.delete(p)
     this.plan = undefined
   }
 
   private makePlan(ctx: RibContext): Plan {
     const plan: Plan = {withdraw: [], groups: [], skipped: [], w: 0, g: 0, e: 0}
-    for (const [p] of this.advertised) if (!this.desired.has(p)) plan.withdraw.push(p)
+    for (const [p, e] of this.advertised) if (!this.desired.has(p)) plan.withdraw.push(e)
     const groups = new Map<string, Entry[]>()
     for (const e of this.desired.values()) {
-      if (this.advertised.get(e.prefix) === e.key) continue
+      if (this.advertised.get(e.prefix)?.key === e.key) continue
       if (!ctx.families.includes(e.family)) {
         plan.skipped.push({prefix: e.prefix, reason: 'family-not-negotiated'})
         continue
@@ -188,12 +188,15 @@ export class AdjRibOut {
     const plan = (this.plan ??= this.makePlan(ctx))
     let budget = limit
     const withdraw: Record<Family, Buffer[]> = {ipv4: [], ipv6: []}
+    // Withdrawing everything that was sent (a speaker giving up all its addresses) clears the map in one go.
+    const all = plan.w === 0 && plan.withdraw.length === this.advertised.size && plan.withdraw.length <= budget
     for (; plan.w < plan.withdraw.length && budget > 0; plan.w++, budget--) {
-      const p = plan.withdraw[plan.w]
-      withdraw[p.includes(':') ? 'ipv6' : 'ipv4'].push(encodeNlri(p))
-      out.withdrawn.push(p)
-      this.advertised.delete(p)
+      const e = plan.withdraw[plan.w]
+      withdraw[e.family].push(e.nlri)
+      out.withdrawn.push(e.prefix)
+      if (!all) this.advertised.delete(e.prefix)
     }
+    if (all) this.advertised.clear()
     for (const f of ['ipv4', 'ipv6'] as const) if (withdraw[f].length) out.messages.push(...packWithdrawals(f, withdraw[f], ctx.codec, ctx.maxLength))
     for (; plan.g < plan.groups.length && budget > 0; plan.g++, plan.e = 0) {
       const g = plan.groups[plan.g]
@@ -206,7 +209,7 @@ export class AdjRibOut {
       budget -= part.length
       out.messages.push(...packAnnouncements(part[0].family, part.map((e) => e.nlri), attrs, ctx.codec, ctx.maxLength))
       for (const e of part) {
-        this.advertised.set(e.prefix, e.key)
+        this.advertised.set(e.prefix, e)
         out.announced.push(e.prefix)
       }
       if (plan.e + part.length < g.length) {

@@ -109,6 +109,50 @@ function chunks(nlri: Buffer[], budget: number): Buffer[][] {
   return out
 }
 
+/** [from, to, octets] runs of `nlri` whose octets fit in `budget` each (at least one prefix per run). */
+function ranges(nlri: Buffer[], budget: number): [number, number, number][] {
+  const out: [number, number, number][] = []
+  let from = 0
+  let size = 0
+  for (let i = 0; i < nlri.length; i++) {
+    const n = nlri[i].length
+    if (size + n > budget && i > from) {
+      out.push([from, i, size])
+      from = i
+      size = 0
+    }
+    size += n
+  }
+  if (nlri.length > from) out.push([from, nlri.length, size])
+  return out
+}
+
+/** Copy small buffers byte by byte: for 2-17 octet prefixes this beats a copy call per prefix. */
+function put(out: Buffer, off: number, bufs: Buffer[], from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    const b = bufs[i]
+    for (let k = 0; k < b.length; k++) out[off++] = b[k]
+  }
+  return off
+}
+
+/** One IPv4 UPDATE written straight into its final buffer (header, withdrawn routes, attributes, NLRI). */
+function ipv4Update(withdrawn: Buffer[] | undefined, withdrawnSize: number, attrs: Buffer | undefined, nlri: Buffer[], from: number, to: number, nlriSize: number): Buffer {
+  const attrLength = attrs?.length ?? 0
+  const length = HEADER_LENGTH + 2 + withdrawnSize + 2 + attrLength + nlriSize
+  const out = Buffer.allocUnsafe(length)
+  out.fill(0xff, 0, 16)
+  out.writeUInt16BE(length, 16)
+  out[18] = MessageType.UPDATE
+  out.writeUInt16BE(withdrawnSize, HEADER_LENGTH)
+  let off = withdrawn ? put(out, HEADER_LENGTH + 2, withdrawn, 0, withdrawn.length) : HEADER_LENGTH + 2
+  out.writeUInt16BE(attrLength, off)
+  off += 2
+  if (attrs) off += attrs.copy(out, off)
+  put(out, off, nlri, from, to)
+  return out
+}
+
 /**
  * UPDATEs announcing `nlri` (already encoded with encodeNlri) with the same attributes, as few as fit in
  * `maxLength`. For IPv6 the prefixes go into MP_REACH_NLRI with `attributes.mpReach.nextHops`.
@@ -116,15 +160,7 @@ function chunks(nlri: Buffer[], budget: number): Buffer[][] {
 export function packAnnouncements(family: Family, nlri: Buffer[], attributes: PathAttributes, ctx: CodecContext, maxLength: number): Buffer[] {
   if (family === 'ipv4') {
     const attrs = encodeAttributes(attributes, ctx)
-    const budget = maxLength - HEADER_LENGTH - 4 - attrs.length
-    return chunks(nlri, budget).map((c) => {
-      const n = Buffer.concat(c)
-      const body = Buffer.alloc(4 + attrs.length + n.length)
-      body.writeUInt16BE(attrs.length, 2)
-      attrs.copy(body, 4)
-      n.copy(body, 4 + attrs.length)
-      return frame(MessageType.UPDATE, body)
-    })
+    return ranges(nlri, maxLength - HEADER_LENGTH - 4 - attrs.length).map(([from, to, size]) => ipv4Update(undefined, 0, attrs, nlri, from, to, size))
   }
   // Size with an empty NLRI and the extended-length header (4 octets) the attribute may need.
   const empty = encodeAttributes(attributes, ctx, Buffer.alloc(0))
@@ -141,13 +177,7 @@ export function packAnnouncements(family: Family, nlri: Buffer[], attributes: Pa
 /** UPDATEs withdrawing `nlri` (encoded): the withdrawn routes field for IPv4, MP_UNREACH_NLRI otherwise. */
 export function packWithdrawals(family: Family, nlri: Buffer[], ctx: CodecContext, maxLength: number): Buffer[] {
   if (family === 'ipv4') {
-    return chunks(nlri, maxLength - HEADER_LENGTH - 4).map((c) => {
-      const n = Buffer.concat(c)
-      const body = Buffer.alloc(4 + n.length)
-      body.writeUInt16BE(n.length, 0)
-      n.copy(body, 2)
-      return frame(MessageType.UPDATE, body)
-    })
+    return ranges(nlri, maxLength - HEADER_LENGTH - 4).map(([from, to, size]) => ipv4Update(nlri.slice(from, to), size, undefined, [], 0, 0, 0))
   }
   const mp = {mpUnreach: {afi: FAMILY_AFI[family], safi: SAFI.UNICAST, withdrawn: []}}
   return chunks(nlri, maxLength - HEADER_LENGTH - 4 - 4 - 3 - 1).map((c) => {

@@ -81,7 +81,7 @@ out('started')
 createInterface({input: process.stdin}).on('line', async (line) => {
   const c = JSON.parse(line) as {routes?: Route[]; restore?: boolean; stop?: string; graceful?: boolean; stats?: boolean}
   if (c.restore) { h.reset(); s.setRoutes(table); await s.synced(); out('synced', {loopDelayMaxMs: h.max / 1e6}) }
-  if (c.routes) { h.reset(); s.setRoutes(c.routes); await s.synced(); out('synced', {loopDelayMaxMs: h.max / 1e6}) }
+  if (c.routes) { const t0 = performance.now(); h.reset(); s.setRoutes(c.routes); await s.synced(); out('synced', {loopDelayMaxMs: h.max / 1e6, ms: performance.now() - t0}) }
   if (c.stats) out('stats', {rssMB: process.memoryUsage().rss / 2 ** 20, heapMB: process.memoryUsage().heapUsed / 2 ** 20, loopDelayMaxMs: Math.max(h.max / 1e6, maxGap), gcMaxMs, gapEndUs})
   if (c.stop !== undefined || c.graceful) {
     await Promise.all([s.stop(c.graceful ? {graceful: true} : {reason: c.stop}), ...extra.map((x) => x.stop({reason: c.stop}))])

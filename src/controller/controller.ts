@@ -288,7 +288,7 @@ export class Controller {
     m.pending.set(this.pending.size)
     m.assigned.set(this.alloc?.size ?? 0)
     const ev = this.events.stats
-    for (const r of ['recorded', 'suppressed', 'dropped', 'failed'] as const) m.events.set({result: r}, ev[r])
+    for (const r of ['recorded', 'counted', 'suppressed', 'dropped', 'failed'] as const) m.events.set({result: r}, ev[r])
     for (const p of this.alloc?.pools ?? []) {
       const c = this.alloc!.counts(p.def.name)!
       m.setPool(p.def.name, c.size, c.assigned)

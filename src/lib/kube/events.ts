@@ -1,6 +1,8 @@
 // Events on objects (core/v1 Event), rate limited so that a service stuck in a loop cannot flood the event store:
-// the same (object, reason, message) is recorded at most once per `dedupeMs`, each object gets a token bucket, and the
-// write queue is bounded (events are best effort: the oldest queued one is dropped, and counted, when it is full).
+// the same (object, reason, message) is created at most once per `dedupeMs` and repeats only raise its `count` (as
+// client-go's aggregation does: `kubectl describe` shows "x5 over 3m"), patched at most once per `countEveryMs`; each
+// object gets a token bucket, and the write queue is bounded (events are best effort: the oldest queued one is
+// dropped, and counted, when it is full).
 import type {KubeApi} from './rest.js'
 import {microTime} from './lease.js'
 
@@ -11,6 +13,21 @@ export interface EventTarget {
 }
 
 export type EventType = 'Normal' | 'Warning'
+
+interface Seen {
+  at: number
+  name: string
+  namespace: string
+  count: number
+  countedAt: number
+}
+
+type Write =
+  | {op: 'create'; body: Record<string, unknown>}
+  | {op: 'count'; name: string; namespace: string; patch: Record<string, unknown>}
+
+const EVENT = {apiVersion: 'v1', kind: 'Event', plural: 'events'}
+const timestamp = (t: number) => new Date(t).toISOString().replace(/\.\d+Z$/, 'Z')
 
 /** Token buckets keyed by string, on an injected clock. */
 export class RateLimiter {
@@ -42,8 +59,10 @@ export interface EventRecorderOptions {
   now?: () => number
   /** Per-object bucket (default: burst 10, one more every 30 s). */
   perObject?: {burst: number; everyMs: number}
-  /** Identical events are not repeated within this window (default 10 minutes). */
+  /** Identical events are not repeated within this window (default 10 minutes); repeats raise the count instead. */
   dedupeMs?: number
+  /** The count of a repeated event is written at most this often (default 60 s); the next repeat after it writes it. */
+  countEveryMs?: number
   maxQueue?: number
   concurrency?: number
   /** Checked just before each write (leader election: only the leader records). */
@@ -53,54 +72,72 @@ export interface EventRecorderOptions {
 
 export interface EventStats {
   recorded: number
+  /** Count updates written for repeated events. */
+  counted: number
   suppressed: number
   dropped: number
   failed: number
 }
 
 export class EventRecorder {
-  readonly stats: EventStats = {recorded: 0, suppressed: 0, dropped: 0, failed: 0}
+  readonly stats: EventStats = {recorded: 0, counted: 0, suppressed: 0, dropped: 0, failed: 0}
   private readonly now: () => number
   private readonly limiter: RateLimiter
-  private readonly seen = new Map<string, number>()
-  private readonly queue: Array<Record<string, unknown>> = []
+  /** Per (object, reason, message): when it was created, its name, how often it happened, when the count was written. */
+  private readonly seen = new Map<string, Seen>()
+  private readonly queue: Write[] = []
   private active = 0
   private calls = 0
 
-  constructor(private readonly kube: Pick<KubeApi, 'create'>, private readonly opts: EventRecorderOptions) {
+  constructor(private readonly kube: Pick<KubeApi, 'create' | 'mergePatch'>, private readonly opts: EventRecorderOptions) {
     this.now = opts.now ?? Date.now
     const po = opts.perObject ?? {burst: 10, everyMs: 30_000}
     this.limiter = new RateLimiter(po.burst, po.everyMs, this.now)
   }
 
-  /** Queue an event; false when rate limiting suppressed it. */
+  /** Queue an event; false when it was not created anew (a repeat, counted, or rate limited). */
   record(obj: EventTarget, type: EventType, reason: string, message: string): boolean {
     const t = this.now()
     const objKey = `${obj.kind ?? ''}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}/${obj.metadata.uid ?? ''}`
     const key = `${objKey}\u0000${reason}\u0000${message}`
     if (++this.calls % 1000 === 0) this.sweep(t)
     const last = this.seen.get(key)
-    if ((last !== undefined && t - last < (this.opts.dedupeMs ?? 600_000)) || !this.limiter.allow(objKey)) {
+    if (last !== undefined && t - last.at < (this.opts.dedupeMs ?? 600_000)) {
+      last.count++
+      this.stats.suppressed++
+      if (t - last.countedAt >= (this.opts.countEveryMs ?? 60_000)) {
+        last.countedAt = t
+        this.enqueue({op: 'count', name: last.name, namespace: last.namespace, patch: {count: last.count, lastTimestamp: timestamp(t), series: {count: last.count, lastObservedTime: microTime(t)}}})
+      }
+      return false
+    }
+    if (!this.limiter.allow(objKey)) {
       this.stats.suppressed++
       return false
     }
-    this.seen.set(key, t)
-    const ts = new Date(t).toISOString().replace(/\.\d+Z$/, 'Z')
-    this.queue.push({
+    const name = `${obj.metadata.name}.${t.toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`
+    const namespace = obj.metadata.namespace ?? 'default'
+    this.seen.set(key, {at: t, name, namespace, count: 1, countedAt: t})
+    const ts = timestamp(t)
+    this.enqueue({op: 'create', body: {
       apiVersion: 'v1', kind: 'Event',
-      metadata: {name: `${obj.metadata.name}.${t.toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`, namespace: obj.metadata.namespace ?? 'default'},
+      metadata: {name, namespace},
       involvedObject: {apiVersion: obj.apiVersion ?? 'v1', kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion},
       type, reason, message: message.slice(0, 1024),
       source: {component: this.opts.component},
       reportingComponent: this.opts.component, reportingInstance: this.opts.instance,
       firstTimestamp: ts, lastTimestamp: ts, eventTime: microTime(t), action: reason, count: 1,
-    })
+    }})
+    return true
+  }
+
+  private enqueue(w: Write): void {
+    this.queue.push(w)
     if (this.queue.length > (this.opts.maxQueue ?? 1000)) {
       this.queue.shift()
       this.stats.dropped++
     }
     this.pump()
-    return true
   }
 
   /** Drop what is queued (on losing leadership). */
@@ -111,20 +148,21 @@ export class EventRecorder {
 
   private sweep(t: number): void {
     const window = this.opts.dedupeMs ?? 600_000
-    for (const [k, at] of this.seen) if (t - at >= window) this.seen.delete(k)
+    for (const [k, v] of this.seen) if (t - v.at >= window) this.seen.delete(k)
     this.limiter.sweep()
   }
 
   private pump(): void {
     while (this.active < (this.opts.concurrency ?? 2) && this.queue.length > 0) {
-      const ev = this.queue.shift()!
+      const w = this.queue.shift()!
       if (this.opts.canWrite && !this.opts.canWrite()) {
         this.stats.dropped++
         continue
       }
       this.active++
-      this.kube.create(ev).then(
-        () => void this.stats.recorded++,
+      const write = w.op === 'create' ? this.kube.create(w.body) : this.kube.mergePatch(EVENT, w.name, w.namespace, w.patch)
+      write.then(
+        () => void (w.op === 'create' ? this.stats.recorded++ : this.stats.counted++),
         (err) => {
           this.stats.failed++
           this.opts.onError?.(err)

@@ -5,6 +5,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {Kinds} from '../../../src/lib/api/constants.js'
+import {EventRecorder} from '../../../src/lib/kube/events.js'
 import {loadRestTarget, RestKube, resourcePath} from '../../../src/lib/kube/rest.js'
 import {type Cluster, startCluster, svcObj, waitFor} from './helpers.js'
 
@@ -48,6 +49,24 @@ describe('RestKube against the harness', () => {
     kube = new RestKube(loadRestTarget({kubeconfig: c.kubeconfig}, {})!, {attempts: 3})
   })
   afterAll(() => c?.close())
+
+  it('EventRecorder: one Event per repeated decision, its count and series raised by merge patches', async () => {
+    let t = Date.UTC(2026, 10, 28, 12)
+    const errors: unknown[] = []
+    const rec = new EventRecorder(kube, {component: 'lbctl-controller', instance: 'test', now: () => t, countEveryMs: 1000, onError: (e) => errors.push(e)})
+    const target = {kind: 'Service', metadata: {name: 'stuck', namespace: 'default', uid: 'u-stuck'}}
+    const events = () => c.server.store.list('v1', 'Event').filter((e: any) => e.involvedObject?.name === 'stuck')
+    expect(rec.record(target, 'Warning', 'AllocationFailed', 'poolExhausted: no free address')).toBe(true)
+    await waitFor(() => events().length === 1, {what: 'the event'})
+    for (let i = 0; i < 3; i++) {
+      t += 2000
+      expect(rec.record(target, 'Warning', 'AllocationFailed', 'poolExhausted: no free address')).toBe(false)
+    }
+    const ev = await waitFor(() => (events()[0]?.count === 4 ? events()[0] : undefined), {what: 'count 4'})
+    expect(events()).toHaveLength(1)
+    expect(ev).toMatchObject({series: {count: 4}, lastTimestamp: '2026-11-28T12:00:06Z', firstTimestamp: '2026-11-28T12:00:00Z'})
+    expect(errors).toEqual([])
+  })
 
   it('creates, reads, lists, patches status with preconditions, deletes — with the seam\'s error codes', async () => {
     const created = await kube.create(svcObj('r1'))

@@ -93,4 +93,36 @@ describe('event rate limiting', () => {
     clock.t += 61_000
     expect(rec.record(target, 'Warning', 'AllocationFailed', 'same')).toBe(true)
   })
+
+  it('a repeated event raises its count (patched at most once per countEveryMs) instead of creating another', async () => {
+    const created: any[] = []
+    const patched: any[] = []
+    const kube = {
+      create: async (e: any) => void created.push(e),
+      mergePatch: async (ref: any, name: string, namespace: string, patch: any) => void patched.push({ref, name, namespace, patch}),
+    } as unknown as Kube
+    const clock = {t: 1_000_000}
+    const rec = new EventRecorder(kube, {component: 'c', instance: 'i', now: () => clock.t, dedupeMs: 600_000, countEveryMs: 60_000})
+    const target = {kind: 'Service', metadata: {name: 's', namespace: 'ns1', uid: 'u'}}
+    const fire = () => rec.record(target, 'Warning', 'AllocationFailed', 'pool exhausted')
+    expect(fire()).toBe(true)
+    for (let i = 0; i < 4; i++) {
+      clock.t += 10_000
+      expect(fire()).toBe(false)
+    }
+    await new Promise((r) => setTimeout(r, 10))
+    expect(created).toHaveLength(1)
+    expect(patched).toEqual([])
+    clock.t += 30_000 // 70 s after the event was created: the next repeat writes the count
+    fire()
+    await new Promise((r) => setTimeout(r, 10))
+    expect(patched).toHaveLength(1)
+    expect(patched[0]).toMatchObject({ref: {kind: 'Event', apiVersion: 'v1'}, name: created[0].metadata.name, namespace: 'ns1', patch: {count: 6}})
+    expect(patched[0].patch.lastTimestamp).toBe(new Date(clock.t).toISOString().replace(/\.\d+Z$/, 'Z'))
+    clock.t += 1000
+    fire()
+    await new Promise((r) => setTimeout(r, 10))
+    expect(patched).toHaveLength(1)
+    expect(rec.stats).toMatchObject({recorded: 1, counted: 1, suppressed: 6})
+  })
 })

@@ -66,8 +66,9 @@ function keyOf(r: Route, family: Family): string {
 export interface RibDiff {
   /** UPDATE messages, withdrawals first. */
   messages: Buffer[]
-  announced: string[]
-  withdrawn: string[]
+  /** How many prefixes these messages announce and withdraw. */
+  announced: number
+  withdrawn: number
   skipped: {prefix: string; reason: SkipReason}[]
   /** True when `limit` cut the diff short: call diff() again for the rest. */
   more: boolean
@@ -162,7 +163,8 @@ export class AdjRibOut {
 
   private makePlan(ctx: RibContext): Plan {
     const plan: Plan = {withdraw: [], groups: [], skipped: [], w: 0, g: 0, e: 0}
-    for (const [p, e] of this.advertised) if (!this.desired.has(p)) plan.withdraw.push(e)
+    if (this.desired.size === 0) plan.withdraw = [...this.advertised.values()]
+    else for (const [p, e] of this.advertised) if (!this.desired.has(p)) plan.withdraw.push(e)
     const groups = new Map<string, Entry[]>()
     for (const e of this.desired.values()) {
       if (this.advertised.get(e.prefix)?.key === e.key) continue
@@ -184,7 +186,7 @@ export class AdjRibOut {
    * work found is kept between calls (until the wanted routes change), and `more` says whether any is left.
    */
   diff(ctx: RibContext, limit = Number.POSITIVE_INFINITY): RibDiff {
-    const out: RibDiff = {messages: [], announced: [], withdrawn: [], skipped: [], more: false}
+    const out: RibDiff = {messages: [], announced: 0, withdrawn: 0, skipped: [], more: false}
     const plan = (this.plan ??= this.makePlan(ctx))
     let budget = limit
     const withdraw: Record<Family, Buffer[]> = {ipv4: [], ipv6: []}
@@ -193,7 +195,7 @@ export class AdjRibOut {
     for (; plan.w < plan.withdraw.length && budget > 0; plan.w++, budget--) {
       const e = plan.withdraw[plan.w]
       withdraw[e.family].push(e.nlri)
-      out.withdrawn.push(e.prefix)
+      out.withdrawn++
       if (!all) this.advertised.delete(e.prefix)
     }
     if (all) this.advertised.clear()
@@ -210,7 +212,7 @@ export class AdjRibOut {
       out.messages.push(...packAnnouncements(part[0].family, part.map((e) => e.nlri), attrs, ctx.codec, ctx.maxLength))
       for (const e of part) {
         this.advertised.set(e.prefix, e)
-        out.announced.push(e.prefix)
+        out.announced++
       }
       if (plan.e + part.length < g.length) {
         plan.e += part.length

@@ -495,7 +495,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     const batch = 64
     for (let i = 0; i < d.messages.length; i += batch) this.send(l, Buffer.concat(d.messages.slice(i, i + batch)))
     if (d.messages.length || (d.skipped.length && !d.more)) {
-      this.emit('sent', {announced: d.announced.length, withdrawn: d.withdrawn.length, updates: d.messages.length, skipped: d.more ? [] : d.skipped})
+      this.emit('sent', {announced: d.announced, withdrawn: d.withdrawn, updates: d.messages.length, skipped: d.more ? [] : d.skipped})
     }
     if (d.more) {
       this.scheduleSync()

@@ -73,7 +73,7 @@ function bgpPeerSpec(version: 'v1beta1' | 'v1beta2'): Schema {
       ? [
           cel('!(has(self.peerASN) && has(self.dynamicASN))', 'peerASN and dynamicASN are mutually exclusive'),
           cel('has(self.peerASN) || has(self.dynamicASN)', 'one of peerASN or dynamicASN is required'),
-          cel('has(self.peerAddress) != has(self.__interface__)', 'exactly one of peerAddress or interface is required'),
+          cel('has(self.peerAddress) != has(self.interface)', 'exactly one of peerAddress or interface is required'),
           cel('!(has(self.password) && has(self.passwordSecret))', 'password and passwordSecret are mutually exclusive'),
         ]
       : []

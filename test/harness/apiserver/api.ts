@@ -145,7 +145,7 @@ export class Api {
     const warnings = mode === 'Ignore' ? [] : unknown.map((u) => `unknown field "${u}"`)
     if (!rt.schema) builtinDefaults(rt, obj, this.alloc, old)
     const causes = validateMeta(rt, obj)
-    causes.push(...(rt.schema ? validate(rt.schema, obj) : validateBuiltin(rt, obj, old)))
+    causes.push(...(rt.schema ? validate(rt.schema, obj, '', [], old) : validateBuiltin(rt, obj, old)))
     if (isCrd(rt)) causes.push(...this.registry.validateCrd(obj))
     if (old?.metadata?.deletionTimestamp) {
       const added = (obj.metadata.finalizers ?? []).filter((f: string) => !(old.metadata.finalizers ?? []).includes(f))

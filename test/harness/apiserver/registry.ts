@@ -1,4 +1,5 @@
 /** The kinds the harness serves: a table of built-ins, plus those that CustomResourceDefinitions add. */
+import {compileCauses} from './cel.js'
 import type {Cause} from './errors.js'
 
 export interface PrinterColumn {
@@ -194,6 +195,7 @@ export class Registry {
     versions.forEach((v, i) => {
       if (!v?.schema?.openAPIV3Schema)
         causes.push({field: `spec.versions[${i}].schema.openAPIV3Schema`, message: 'Required value: schemas are required', reason: 'FieldValueRequired'})
+      else causes.push(...compileCauses(v.schema.openAPIV3Schema, `spec.versions[${i}].schema.openAPIV3Schema`))
     })
     for (const t of this.types) {
       if (t.crd === crd.metadata?.name || t.group !== spec.group) continue

@@ -128,13 +128,51 @@ describe('custom resources against their CRD schema', () => {
     expect(h.server.store.get('metallb.io/v1beta1', 'IPAddressPool', 'default', 'd').spec.serviceAllocation).toBeUndefined()
   })
 
-  it('accepts and does not evaluate CEL rules (x-kubernetes-validations)', async () => {
+  it('evaluates CEL rules (x-kubernetes-validations) on create, update and patch, with message, reason and fieldPath', async () => {
     const crd = structuredClone(CRD_POOL) as any
     crd.metadata.name = 'celpools.metallb.io'
     crd.spec.names = {kind: 'CelPool', plural: 'celpools'}
-    crd.spec.versions[0].schema.openAPIV3Schema.properties.spec['x-kubernetes-validations'] = [{rule: 'false', message: 'never'}]
+    const spec = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec
+    spec.properties.limit = {type: 'integer'}
+    spec['x-kubernetes-validations'] = [
+      {rule: 'self.addresses.size() <= 2', message: 'at most two ranges'},
+      {rule: '!has(self.limit) || self.limit > 0', reason: 'FieldValueForbidden', fieldPath: '.limit', messageExpression: '"limit must be positive, not " + string(self.limit)'},
+      {rule: 'self.autoAssign == oldSelf.autoAssign', message: 'autoAssign is immutable'},
+    ]
     expect((await raw(h.server, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status).toBe(201)
-    const res = await raw(h.server, 'POST', '/apis/metallb.io/v1beta1/namespaces/default/celpools', {apiVersion: 'metallb.io/v1beta1', kind: 'CelPool', metadata: {name: 'c'}, spec: {addresses: ['203.0.113.0/24']}})
-    expect(res.status).toBe(201)
+    const URL = '/apis/metallb.io/v1beta1/namespaces/default/celpools'
+    const celPool = (name: string, s: Record<string, unknown>) => ({apiVersion: 'metallb.io/v1beta1', kind: 'CelPool', metadata: {name}, spec: s})
+    const three = await raw(h.server, 'POST', URL, celPool('c3', {addresses: ['203.0.113.0/28', '203.0.113.16/28', '203.0.113.32/28']}))
+    expect(three.status).toBe(422)
+    expect(three.body.details.causes).toEqual([{field: 'spec', reason: 'FieldValueInvalid', message: 'Invalid value: "object": at most two ranges'}])
+    const neg = await raw(h.server, 'POST', URL, celPool('cn', {addresses: ['203.0.113.0/28'], limit: -3}))
+    expect(neg.body.details?.causes).toEqual([{field: 'spec.limit', reason: 'FieldValueForbidden', message: 'Forbidden: limit must be positive, not -3'}])
+    // the transition rule is not evaluated on create; on update oldSelf is the stored spec
+    const ok = await raw(h.server, 'POST', URL, celPool('c', {addresses: ['203.0.113.0/24'], limit: 5}))
+    expect(ok.status).toBe(201)
+    const flip = await raw(h.server, 'PATCH', `${URL}/c`, {spec: {autoAssign: false}}, {'Content-Type': 'application/merge-patch+json'})
+    expect(flip.status).toBe(422)
+    expect(flip.body.details.causes).toEqual([{field: 'spec', reason: 'FieldValueInvalid', message: 'Invalid value: "object": autoAssign is immutable'}])
+    const same = await raw(h.server, 'PATCH', `${URL}/c`, {spec: {limit: 6}}, {'Content-Type': 'application/merge-patch+json'})
+    expect(same.status).toBe(200)
+    expect(h.server.store.get('metallb.io/v1beta1', 'CelPool', 'default', 'c').spec).toMatchObject({autoAssign: true, limit: 6})
+  })
+
+  it('refuses a CRD whose CEL rule does not compile, naming the rule', async () => {
+    const crd = structuredClone(CRD_POOL) as any
+    crd.metadata.name = 'badcels.metallb.io'
+    crd.spec.names = {kind: 'BadCel', plural: 'badcels'}
+    crd.spec.versions[0].schema.openAPIV3Schema.properties.spec['x-kubernetes-validations'] = [{rule: 'self.addresses.size() >'}]
+    const res = await raw(h.server, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)
+    expect(res.status).toBe(422)
+    expect(res.body.details.causes).toEqual([
+      {field: 'spec.versions[0].schema.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule', reason: 'FieldValueInvalid', message: expect.stringMatching(/^Invalid value: "self.addresses.size\(\) >": compilation failed: /)},
+    ])
+    // a field the schema does not declare does not compile either (the apiserver type-checks against the schema)
+    crd.spec.versions[0].schema.openAPIV3Schema.properties.spec['x-kubernetes-validations'] = [{rule: 'has(self.adresses) && self.addresses.size() > 0'}]
+    const typo = await raw(h.server, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)
+    expect(typo.status).toBe(422)
+    expect(typo.body.details.causes.map((c: any) => c.message)).toEqual([`Invalid value: "has(self.adresses) && self.addresses.size() > 0": compilation failed: undefined field 'adresses'`])
+    expect(h.server.store.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, 'badcels.metallb.io')).toBeUndefined()
   })
 })

@@ -1,7 +1,8 @@
 /**
  * Structural schemas (apiextensions.k8s.io/v1 openAPIV3Schema): pruning of unknown fields, defaulting, and the
- * validation subset CRDs use. CEL rules (x-kubernetes-validations) are accepted and not evaluated.
+ * validation subset CRDs use, and their CEL rules (x-kubernetes-validations, see cel.ts).
  */
+import {celCauses} from './cel.js'
 import type {Cause} from './errors.js'
 import {deepEqual, isObject} from './patch.js'
 import {clone} from './store.js'
@@ -100,8 +101,23 @@ const INT_RANGES: Record<string, [number, number]> = {
 
 const listKey = (item: any, keys: string[]): string => JSON.stringify(keys.map((k) => item?.[k]))
 
-/** Validate a (normalized) value; returns one cause per failed rule, with real apiserver reasons and field paths. */
-export const validate = (schema: any, value: any, path = '', causes: Cause[] = []): Cause[] => {
+/** The old item a list item corresponds to (map lists by their keys, set lists by value), as CEL's oldSelf. */
+const correlate = (schema: any, item: any, old: unknown): unknown => {
+  if (!Array.isArray(old)) return undefined
+  const listType = schema['x-kubernetes-list-type']
+  if (listType === 'map') {
+    const k = listKey(item, schema['x-kubernetes-list-map-keys'] ?? [])
+    return old.find((o) => listKey(o, schema['x-kubernetes-list-map-keys'] ?? []) === k)
+  }
+  if (listType === 'set') return old.find((o) => deepEqual(o, item))
+  return undefined
+}
+
+/**
+ * Validate a (normalized) value; returns one cause per failed rule, with real apiserver reasons and field paths.
+ * `old` is the value being replaced (on update), for CEL transition rules.
+ */
+export const validate = (schema: any, value: any, path = '', causes: Cause[] = [], old?: unknown): Cause[] => {
   if (!schema) return causes
   const add = (reason: string, message: string, field = path) => causes.push({field, message, reason})
   const bad = (msg: string) => add('FieldValueInvalid', `Invalid value: ${show(value)}: ${path} in body ${msg}`)
@@ -167,7 +183,7 @@ export const validate = (schema: any, value: any, path = '', causes: Cause[] = [
         seen.add(k)
       })
     }
-    if (schema.items) value.forEach((item, i) => validate(schema.items, item, `${path}[${i}]`, causes))
+    if (schema.items) value.forEach((item, i) => validate(schema.items, item, `${path}[${i}]`, causes, correlate(schema, item, old)))
   }
 
   if (isObject(value)) {
@@ -178,7 +194,7 @@ export const validate = (schema: any, value: any, path = '', causes: Cause[] = [
     for (const [k, v] of Object.entries(value)) {
       if (root && META_FIELDS.includes(k)) continue
       const sub = subSchemaFor(schema, k)
-      if (sub) validate(sub, v, child(path, k), causes)
+      if (sub) validate(sub, v, child(path, k), causes, isObject(old) ? (old as any)[k] : undefined)
     }
   }
 
@@ -189,5 +205,6 @@ export const validate = (schema: any, value: any, path = '', causes: Cause[] = [
   if (Array.isArray(schema.oneOf) && schema.oneOf.filter((s: any) => errsOf(s).length === 0).length !== 1)
     bad('must validate one and only one schema (oneOf)')
   if (schema.not && errsOf(schema.not).length === 0) bad('must not validate the schema (not)')
+  causes.push(...celCauses(schema, value, old, path))
   return causes
 }

@@ -11,7 +11,7 @@ import {Kube} from '../lib/kube/client.js'
 export default class Prepare extends ClusterCommand<typeof Prepare> {
   static override summary = 'Prepare the cluster for the load balancer: kube-proxy in IPVS mode with strict ARP.'
   static override description = `Detects the distribution and how kube-proxy is configured, shows the current and wanted state and the exact change, and asks before changing anything (--yes to skip the question; without a terminal --yes is required).
-kubeadm-style clusters: edits mode and ipvs.strictARP in ConfigMap kube-system/kube-proxy (nothing else), restarts the kube-proxy DaemonSet and waits for it. Charmed Kubernetes: merges the settings into proxy-extra-config with \`juju config\`. k3s, RKE2 and MicroK8s: prints the change and the commands to run on each node. Clusters where a CNI replaces kube-proxy need nothing.
+kubeadm-style clusters: edits mode and ipvs.strictARP in ConfigMap kube-system/kube-proxy (nothing else), restarts the kube-proxy DaemonSet and waits for it; a kube-proxy DaemonSet without --config gets --proxy-mode=ipvs and --ipvs-strict-arp=true on its command line instead. Charmed Kubernetes: merges the settings into proxy-extra-config with \`juju config\`. k3s, RKE2 and MicroK8s: prints the change and the commands to run on each node. Clusters where a CNI replaces kube-proxy need nothing.
 --check only reports, and exits 1 when kube-proxy is not ready for the load balancer.`
   static override flags = {
     ipvs: Flags.boolean({description: 'Put kube-proxy in IPVS mode (with strict ARP unless --no-strict-arp).'}),

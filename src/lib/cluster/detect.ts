@@ -1,5 +1,6 @@
+import {readDaemonSetFlags} from './daemonset-flags.js'
 import {disablesKubeProxy, kubeProxyArgs, NODE_ARGS_ANNOTATION, nodeRoleFromArgs, parseNodeArgs, settingsFromProxyArgs} from './node-args.js'
-import {ProxyConfigError, readProxyConfig} from './proxy-config.js'
+import {effectiveMode, ProxyConfigError, readProxyConfig} from './proxy-config.js'
 import type {ClusterObservation, DaemonSetLike, Detection, Distribution, NodeLike, NodeRole, ProxyRunsAs, ProxyState} from './types.js'
 
 /** Charm names of Charmed Kubernetes' kube-proxy-running applications (kubernetes-master before 1.24). */
@@ -26,10 +27,24 @@ export function detectCluster(obs: ClusterObservation): Detection {
   const kpr = ciliumReplacesKubeProxy(obs)
   if (obs.kubeProxyDaemonSet) {
     const ds = obs.kubeProxyDaemonSet
-    det.kubeProxy = {runs: 'daemonset', description: `DaemonSet ${ds.metadata.namespace ?? 'kube-system'}/${ds.metadata.name}, configured by a ConfigMap`}
+    const where = `DaemonSet ${ds.metadata.namespace ?? 'kube-system'}/${ds.metadata.name}`
     det.daemonSetRef = {namespace: ds.metadata.namespace ?? 'kube-system', name: ds.metadata.name}
-    det.configRef = configRefOf(ds)
-    readConfigMap(obs, det)
+    const flags = readDaemonSetFlags(ds)
+    if (flags?.shell) {
+      det.kubeProxy = {runs: 'daemonset', description: `${where}, started by a shell command line that lbctl does not edit`}
+      det.current = {source: `the shell command of ${where}, container ${flags.container}`}
+      warnings.push(`${where} starts kube-proxy through a shell (\`sh -c "kube-proxy …"\`), so lbctl can neither read nor change its flags`)
+    } else if (flags && !flags.hasConfig) {
+      det.kubeProxy = {runs: 'daemonset', description: `${where}, configured by command-line flags (no --config file)`}
+      det.proxyFlags = {container: flags.container}
+      det.current = {mode: flags.mode, effectiveMode: effectiveMode(flags.mode), strictARP: flags.strictARP, source: `command-line flags of ${where}, container ${flags.container}`}
+    } else {
+      det.kubeProxy = {runs: 'daemonset', description: `${where}, configured by a ConfigMap`}
+      det.configRef = configRefOf(ds)
+      readConfigMap(obs, det)
+      if (flags?.written.length)
+        warnings.push(`${where} passes ${flags.written.join(' ')} to kube-proxy, which ignores it because it reads --config: the ConfigMap decides; remove the flag so nobody is misled`)
+    }
     if (kpr) warnings.push(`Cilium is configured to replace kube-proxy (kube-proxy-replacement=${kpr}), yet the kube-proxy DaemonSet still exists`)
     if (distribution === 'k3s' || distribution === 'rke2') warnings.push(`a kube-proxy DaemonSet runs on a ${distribution} cluster, next to ${distribution}'s own kube-proxy`)
   } else if (distribution === 'k3s' || distribution === 'rke2') {

@@ -6,6 +6,7 @@ import type {JujuRunner} from './juju.js'
 import {observeCluster} from './observe.js'
 import {prepareCharmed} from './prepare-charmed.js'
 import {prepareDaemonSet} from './prepare-daemonset.js'
+import {prepareDaemonSetFlags} from './prepare-daemonset-flags.js'
 import type {Detection, PrepareResult, ProxyState} from './types.js'
 
 export interface PrepareOptions {
@@ -40,7 +41,7 @@ export interface Want {
 
 /**
  * `lbctl prepare --ipvs`: detect how kube-proxy runs and put it in IPVS mode with strict ARP — by editing the
- * kube-proxy ConfigMap (kubeadm style), through `juju config` (Charmed Kubernetes), or by printing what to change on
+ * kube-proxy ConfigMap (kubeadm style) or the DaemonSet's flags (when it has no --config), through `juju config` (Charmed Kubernetes), or by printing what to change on
  * the machines (k3s, RKE2, MicroK8s). The doctor calls this with `check: true`.
  */
 export async function prepareIpvs(kube: Kube, opts: PrepareOptions, io: PrepareIO = {}): Promise<PrepareResult> {
@@ -70,7 +71,18 @@ async function plan(kube: Kube, opts: PrepareOptions, io: PrepareIO): Promise<Pr
   let result: PrepareResult
   switch (det.kubeProxy.runs) {
     case 'daemonset':
-      result = await prepareDaemonSet(kube, det, base, want, opts, io)
+      if (det.proxyFlags) result = await prepareDaemonSetFlags(kube, det, base, want, opts, io)
+      else if (det.configRef) result = await prepareDaemonSet(kube, det, base, want, opts, io)
+      else {
+        // kube-proxy is started through a shell: say exactly what to add to that command line, and where.
+        const {namespace, name} = det.daemonSetRef!
+        const flags = `--proxy-mode=ipvs${want.strictARP ? ' --ipvs-strict-arp=true' : ''}`
+        result = {...base, action: 'manual', ready: 'unknown', instructions: [{
+          where: [`DaemonSet ${namespace}/${name}`],
+          commands: [`kubectl -n ${namespace} edit daemonset ${name}   # add ${flags} to the kube-proxy command in its shell command line (or to the file given with --config)`,
+            'curl -s http://127.0.0.1:10249/proxyMode   # then, on a node: prints the mode kube-proxy runs in'],
+        }]}
+      }
       break
     case 'snap':
       result = await prepareCharmed(det, base, want, opts, io)

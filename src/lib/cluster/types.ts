@@ -93,6 +93,8 @@ export interface Detection {
   daemonSetRef?: {namespace: string; name: string}
   /** Where the kubeadm-style configuration lives. */
   configRef?: {namespace: string; name: string; key: string}
+  /** The DaemonSet configures kube-proxy with command-line flags (no --config): the container that holds them. */
+  proxyFlags?: {container: string}
   /** Charmed Kubernetes: the Juju applications that run kube-proxy (from the nodes' juju-application labels). */
   jujuApps?: string[]
   /** Set when the configuration exists but cannot be used (missing key, unparsable, wrong kind). */
@@ -112,7 +114,8 @@ export interface Instruction {
 }
 
 export interface FieldChange {
-  /** What holds the field: "ConfigMap kube-system/kube-proxy config.conf", "juju application kubernetes-worker". */
+  /** What holds the field: "ConfigMap kube-system/kube-proxy config.conf", "juju application kubernetes-worker",
+   * "DaemonSet kube-system/kube-proxy container kube-proxy". */
   target: string
   field: string
   from?: string | boolean

@@ -3,15 +3,14 @@
  * See design/TESTING.md §1.
  */
 import {mkdir, writeFile} from 'node:fs/promises'
-import type http from 'node:http'
-import type {AddressInfo, Socket} from 'node:net'
+import type {AddressInfo, Server, Socket} from 'node:net'
 import {dirname} from 'node:path'
 import {stringify} from 'yaml'
 import {Api} from './api.js'
 import {ApiError} from './errors.js'
 import {FaultInjector, type Faults} from './faults.js'
 import {grKey, Registry} from './registry.js'
-import {createServer, type RequestRecord} from './server.js'
+import {createServer, type Authentication, type RequestRecord} from './server.js'
 import {clone, Store} from './store.js'
 import {Watches} from './watch.js'
 import {Workloads, type PodRegistration} from './workloads.js'
@@ -33,6 +32,13 @@ export interface ApiServerOptions {
   workloadReadyDelayMs?: number
   /** Bearer token the kubeconfig carries; a request with another token gets 401 (default `lbctl-harness-token`). */
   token?: string
+  /**
+   * Bearer tokens accepted, and then required: a request without one of them gets 401 (an API server with
+   * --anonymous-auth=false). The kubeconfig carries the first. Replaces `token`.
+   */
+  tokens?: string[]
+  /** Serve HTTPS with this key and certificate (PEM); `ca` (default: `cert`) goes into the kubeconfig. */
+  tls?: {key: string | Buffer; cert: string | Buffer; ca?: string | Buffer}
 }
 
 export interface KubeconfigOptions {
@@ -63,11 +69,15 @@ export interface ApiServer {
   registerPod(namespace: string, name: string, reg: PodRegistration): any
   /** Number of watch streams open now. */
   readonly openWatches: number
+  /** The tokens accepted from now on (connections stay open; the next request is checked against these). */
+  acceptTokens(tokens: string[]): void
+  /** PEM of the CA clients must trust (undefined over plain HTTP). */
+  readonly ca?: string
   stop(): Promise<void>
   restart(): Promise<void>
 }
 
-const listen = (server: http.Server, port: number, host: string): Promise<number> =>
+const listen = (server: Server, port: number, host: string): Promise<number> =>
   new Promise((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {
@@ -78,7 +88,10 @@ const listen = (server: http.Server, port: number, host: string): Promise<number
 
 export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
   const host = opts.host ?? '127.0.0.1'
-  const token = opts.token ?? 'lbctl-harness-token'
+  if (opts.tokens && opts.tokens.length === 0) throw new Error('startApiServer: tokens must name at least one token')
+  const auth: Authentication = {tokens: opts.tokens ?? [opts.token ?? 'lbctl-harness-token'], required: opts.tokens !== undefined}
+  const tls = opts.tls
+  const ca = tls ? String(tls.ca ?? tls.cert) : undefined
   const store = new Store(opts.watchHistory ?? 1000)
   const registry = new Registry()
   const api = new Api(store, registry)
@@ -94,10 +107,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
 
   let port = opts.port ?? 0
   const hostPort = () => `${host.includes(':') ? `[${host}]` : host}:${port}`
-  let server: http.Server | undefined
+  let server: Server | undefined
   let sockets = new Set<Socket>()
   const start = async () => {
-    const s = createServer({api, registry, watches, faults, workloads, requests, token, hostPort})
+    const s = createServer({api, registry, watches, faults, workloads, requests, auth, tls, hostPort})
     sockets = new Set()
     s.on('connection', (sock) => {
       sockets.add(sock)
@@ -117,7 +130,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   }
   await start()
 
-  const url = `http://${hostPort()}`
+  const url = `${tls ? 'https' : 'http'}://${hostPort()}`
   const typeOf = (apiVersion: string, kind: string) => {
     const rt = registry.byKind(apiVersion, kind)
     if (!rt) throw new ApiError(404, 'NotFound', `no kind ${kind} is served in ${apiVersion}`)
@@ -128,9 +141,12 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     return stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      // client-node refuses http:// servers unless insecure-skip-tls-verify is set; kubectl accepts either
-      clusters: [{name: ctx, cluster: {server: url, 'insecure-skip-tls-verify': true}}],
-      users: [{name: ctx, user: {token}}],
+      clusters: [{
+        name: ctx,
+        // client-node refuses http:// servers unless insecure-skip-tls-verify is set; kubectl accepts either
+        cluster: ca ? {server: url, 'certificate-authority-data': Buffer.from(ca).toString('base64')} : {server: url, 'insecure-skip-tls-verify': true},
+      }],
+      users: [{name: ctx, user: {token: auth.tokens[0]}}],
       contexts: [{name: ctx, context: {cluster: ctx, user: ctx, namespace: o.namespace ?? 'default'}}],
       'current-context': ctx,
       preferences: {},
@@ -168,6 +184,11 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     get openWatches() {
       return watches.count
     },
+    acceptTokens(tokens) {
+      if (tokens.length === 0) throw new Error('acceptTokens: name at least one token')
+      auth.tokens = [...tokens]
+    },
+    ca,
     async stop() {
       await stop()
     },

@@ -1,4 +1,4 @@
-import {spawn, type ChildProcess} from 'node:child_process'
+import {execFile, spawn, type ChildProcess} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -7,7 +7,8 @@ import {fileURLToPath} from 'node:url'
 import {build} from 'esbuild'
 import {parse} from 'yaml'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {waitFor} from './test-helpers.js'
+import {missingTools, requirePrerequisites} from '../lab/prereq.js'
+import {tlsRequest, waitFor} from './test-helpers.js'
 
 // main.ts runs as plain JS; bundle it (and the project's CRDs, which it imports at run time by a relative path) into
 // a scratch tree shaped like dist/, so that the test does not depend on the project having been built.
@@ -86,5 +87,46 @@ describe('the harness as a process (main.ts)', () => {
     expect(await p.exit).toBe(2)
     expect(p.out()).toContain('--kubeconfig is required')
     expect(existsSync(join(dir, 'nothing'))).toBe(false)
+    const q = run('--kubeconfig', join(dir, 'nothing'), '--token', 't')
+    expect(await q.exit).toBe(2)
+    expect(q.out()).toContain('need --tls')
+    expect(existsSync(join(dir, 'nothing'))).toBe(false)
+  })
+})
+
+describe.runIf(requirePrerequisites('TLS harness tests', 'openssl', missingTools(['openssl'])))('the harness as a process with --tls', () => {
+  it('serves HTTPS, writes certificate-authority-data, the token and a service account directory; kubectl works with them', async () => {
+    const kubeconfig = join(dir, 'tls/config')
+    const sa = join(dir, 'tls/sa')
+    const p = run('--kubeconfig', kubeconfig, '--tls', '--token', 'sekret', '--service-account-dir', sa)
+    try {
+      const url = (await waitFor(() => /^(https:\/\/127\.0\.0\.1:\d+)\n/.exec(p.out())?.[1], 15_000, `the URL (output: ${p.out()})`))!
+      const kc = parse(await readFile(kubeconfig, 'utf8'))
+      const ca = await readFile(join(sa, 'ca.crt'), 'utf8')
+      expect(kc.clusters[0].cluster).toEqual({server: url, 'certificate-authority-data': Buffer.from(ca).toString('base64')})
+      expect(kc.users[0].user).toEqual({token: 'sekret'})
+      expect([await readFile(join(sa, 'token'), 'utf8'), await readFile(join(sa, 'namespace'), 'utf8')]).toEqual(['sekret', 'metallb-system'])
+      expect((await tlsRequest(`${url}/api/v1/namespaces`, {ca, token: 'sekret'})).status).toBe(200)
+      expect((await tlsRequest(`${url}/api/v1/namespaces`, {ca})).status).toBe(401)
+      const got = await new Promise<{err: unknown; stdout: string; stderr: string}>((resolve) =>
+        execFile('/usr/bin/kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'tls/cache'), 'get', 'ns', '-o', 'name'], {timeout: 20_000}, (err, stdout, stderr) => resolve({err, stdout, stderr})))
+      expect(got.stderr).toBe('')
+      expect(got.stdout).toContain('namespace/default')
+    } finally {
+      p.child.kill('SIGTERM')
+    }
+    expect(await p.exit).toBe(0)
+  })
+
+  it('makes up a token when none is given', async () => {
+    const kubeconfig = join(dir, 'tls2/config')
+    const p = run('--kubeconfig', kubeconfig, '--tls')
+    try {
+      await waitFor(() => /^https:\/\//.test(p.out()), 15_000, `the URL (output: ${p.out()})`)
+      expect(parse(await readFile(kubeconfig, 'utf8')).users[0].user.token).toMatch(/^[0-9a-f]{32}$/)
+    } finally {
+      p.child.kill('SIGTERM')
+    }
+    expect(await p.exit).toBe(0)
   })
 })

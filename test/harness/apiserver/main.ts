@@ -1,11 +1,27 @@
 /**
  * Serve the API harness in the foreground: `node dist/test/harness/apiserver/main.js --kubeconfig PATH
- * [--port N] [--host H] [--crds]`. Writes the kubeconfig, prints the URL, stops on SIGINT/SIGTERM.
+ * [--port N] [--host H] [--crds] [--tls [--token T] [--service-account-dir DIR]]`. Writes the kubeconfig, prints the
+ * URL, stops on SIGINT/SIGTERM.
+ *
+ * --tls serves HTTPS with a throwaway CA and server certificate (SANs: the host, loopback, localhost and the
+ * in-cluster names of the kubernetes Service), writes the CA into the kubeconfig as certificate-authority-data, and
+ * requires the bearer token (--token, or a random one). --service-account-dir writes what a pod's service account
+ * volume holds (token, ca.crt, namespace), for running the daemons as in a pod.
  */
+import {randomBytes} from 'node:crypto'
+import {mkdir, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 import {startApiServer} from './index.js'
+import {makeCertificates} from './tls.js'
 
-const usage = 'usage: main.js --kubeconfig PATH [--port N] [--host H] [--crds] [--workload-ready-delay MS]'
+const usage = 'usage: main.js --kubeconfig PATH [--port N] [--host H] [--crds] [--workload-ready-delay MS] [--tls [--token T] [--service-account-dir DIR]]'
+
+/** Names clients dial: the listening address (unless it is a wildcard), loopback, and the kubernetes Service's names. */
+const certificateHosts = (host: string): string[] => {
+  const names = ['127.0.0.1', '::1', 'localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local']
+  return [...new Set([...(host === '0.0.0.0' || host === '::' ? [] : [host]), ...names])]
+}
 
 async function loadCrds(): Promise<object[]> {
   // Imported at run time so that the harness builds whether or not the project's CRDs exist yet.
@@ -25,6 +41,9 @@ async function main(): Promise<number> {
         host: {type: 'string', default: '127.0.0.1'},
         crds: {type: 'boolean', default: false},
         'workload-ready-delay': {type: 'string'},
+        tls: {type: 'boolean', default: false},
+        token: {type: 'string'},
+        'service-account-dir': {type: 'string'},
         help: {type: 'boolean', default: false},
       },
       strict: true,
@@ -46,10 +65,26 @@ async function main(): Promise<number> {
     console.error(`--port must be a TCP port number, got ${values.port}\n${usage}`)
     return 2
   }
+  const saDir = values['service-account-dir']
+  if (!values.tls && (values.token !== undefined || saDir !== undefined)) {
+    console.error(`--token and --service-account-dir need --tls (clients send credentials only over TLS)\n${usage}`)
+    return 2
+  }
   const crds = values.crds ? await loadCrds() : []
   const delay = values['workload-ready-delay']
-  const server = await startApiServer({host: values.host, port, crds, workloadReadyDelayMs: delay === undefined ? undefined : Number(delay)})
+  const tls = values.tls ? makeCertificates({hosts: certificateHosts(values.host)}) : undefined
+  const token = values.token ?? randomBytes(16).toString('hex')
+  const server = await startApiServer({
+    host: values.host, port, crds, workloadReadyDelayMs: delay === undefined ? undefined : Number(delay),
+    ...(tls ? {tls, tokens: [token]} : {}),
+  })
   await server.writeKubeconfig(values.kubeconfig)
+  if (tls && saDir) {
+    await mkdir(saDir, {recursive: true})
+    await writeFile(join(saDir, 'token'), token, {mode: 0o600})
+    await writeFile(join(saDir, 'ca.crt'), tls.ca)
+    await writeFile(join(saDir, 'namespace'), 'metallb-system')
+  }
   console.log(server.url)
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve)

@@ -1,5 +1,6 @@
 /** HTTP: routing of Kubernetes API paths to the registry semantics, discovery, watch, faults and the request log. */
 import http, {type IncomingMessage, type ServerResponse} from 'node:http'
+import https from 'node:https'
 import type {Api, WriteOptions} from './api.js'
 import {
   AGGREGATED_CONTENT_TYPE,
@@ -36,9 +37,21 @@ export interface ServerDeps {
   faults: FaultInjector
   workloads: Workloads
   requests: RequestRecord[]
-  /** Bearer token a request must carry if it carries one; undefined accepts any. */
-  token?: string
+  auth: Authentication
+  /** Serve HTTPS with this key and certificate (PEM); plain HTTP without. */
+  tls?: {key: string | Buffer; cert: string | Buffer}
   hostPort: () => string
+}
+
+/** Which bearer tokens the server accepts; read per request, so tests can rotate them. */
+export interface Authentication {
+  tokens: readonly string[]
+  /**
+   * false: no credentials is fine (like the old insecure port: client-go sends none over plain http), wrong ones are
+   * not, except on the health and version endpoints. true: every request needs an accepted token, else 401, as an
+   * API server started with --anonymous-auth=false answers.
+   */
+  required: boolean
 }
 
 const NOT_FOUND = new ApiError(404, 'NotFound', 'the server could not find the requested resource', {})
@@ -211,10 +224,7 @@ export const createServer = (deps: ServerDeps): http.Server => {
       if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs))
       const fault = faults.check(rec.method, url.pathname + url.search)
       if (fault) throw fault
-      // client-go never sends credentials over plain http (clientcmd reads auth info only for TLS), so, like the old
-      // insecure port, no credentials is fine; wrong credentials are not.
-      const auth = req.headers.authorization
-      if (deps.token !== undefined && !ANONYMOUS.has(url.pathname) && auth !== undefined && auth !== `Bearer ${deps.token}`) throw unauthorized()
+      if (!authenticated(deps.auth, req.headers.authorization, url.pathname)) throw unauthorized()
       const segs = url.pathname.split('/').filter(Boolean)
       if (discovery(req, res, segs)) return
       const t = (segs[0] === 'api' && segs.length > 2) || (segs[0] === 'apis' && segs.length > 3) ? resolve(registry, segs) : undefined
@@ -225,5 +235,13 @@ export const createServer = (deps: ServerDeps): http.Server => {
     }
   }
 
-  return http.createServer((req, res) => void handle(req, res))
+  const listener = (req: IncomingMessage, res: ServerResponse): void => void handle(req, res)
+  return deps.tls ? https.createServer({key: deps.tls.key, cert: deps.tls.cert}, listener) : http.createServer(listener)
+}
+
+const authenticated = (a: Authentication, header: string | undefined, path: string): boolean => {
+  const m = header === undefined ? undefined : /^Bearer (.+)$/i.exec(header)
+  const ok = m !== undefined && m !== null && a.tokens.includes(m[1])
+  if (a.required) return ok
+  return ok || header === undefined || ANONYMOUS.has(path)
 }

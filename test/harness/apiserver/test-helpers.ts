@@ -1,5 +1,6 @@
 /** Shared by the harness's own tests: a server with a kubeconfig on disk, real clients, raw HTTP, polling. */
 import {mkdtemp, rm} from 'node:fs/promises'
+import https from 'node:https'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi} from '@kubernetes/client-node'
@@ -64,6 +65,30 @@ export async function raw(
     // not JSON
   }
   return {status: res.status, headers: res.headers, body: parsed, text}
+}
+
+/** One HTTPS request trusting `ca` (fetch cannot be given a CA), with a bearer token when one is given. */
+export function tlsRequest(url: string, o: {ca?: string; token?: string; method?: string; servername?: string} = {}): Promise<{status: number; body: any; text: string}> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = {accept: 'application/json'}
+    if (o.token !== undefined) headers.authorization = `Bearer ${o.token}`
+    const req = https.request(url, {method: o.method ?? 'GET', headers, ca: o.ca, servername: o.servername, agent: false}, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (d: string) => (text += d))
+      res.on('end', () => {
+        let body: any = text
+        try {
+          body = JSON.parse(text)
+        } catch {
+          // not JSON
+        }
+        resolve({status: res.statusCode ?? 0, body, text})
+      })
+    })
+    req.on('error', reject)
+    req.end()
+  })
 }
 
 /** Poll until `fn` returns a truthy value (returned) or the deadline passes (throws with the last value seen). */

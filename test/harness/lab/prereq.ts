@@ -11,7 +11,7 @@ export interface LabPrerequisites {
 const PACKAGE_OF: Record<string, string> = {
   ip: 'iproute2', bridge: 'iproute2', arping: 'arping', ndisc6: 'ndisc6', rdisc6: 'ndisc6', tshark: 'tshark',
   tcpdump: 'tcpdump', vtysh: 'frr', bgpd: 'frr', gobgpd: 'gobgpd', gobgp: 'gobgpd', keepalived: 'keepalived',
-  bird: 'bird2', birdc: 'bird2', ping: 'iputils-ping',
+  bird: 'bird2', birdc: 'bird2', ping: 'iputils-ping', openssl: 'openssl', unshare: 'util-linux', mount: 'mount',
 }
 
 const FRR_DAEMONS = '/usr/lib/frr'
@@ -49,10 +49,22 @@ export function labPrerequisites(tools: string[] = []): LabPrerequisites {
  * silently skipping; elsewhere it warns loudly on stderr and returns false.
  */
 export function requireLab(tools: string[] = []): boolean {
-  const p = labPrerequisites(tools)
-  if (p.ok) return true
-  const msg = `network lab unavailable, missing: ${p.missing.join(', ')}`
-  if (process.env.CI === 'true') throw new Error(`${msg} (CI=true: lab tests must run; .ci/run installs these)`)
-  process.stderr.write(`\n!!! SKIPPING LAB TESTS — ${msg}\n\n`)
+  return requirePrerequisites('lab tests', 'network lab', labPrerequisites(tools).missing)
+}
+
+/**
+ * The same policy for any suite with prerequisites: true when nothing is missing; under CI=true a missing one
+ * throws; elsewhere a loud warning on stderr and false (for `describe.runIf`).
+ */
+export function requirePrerequisites(suites: string, what: string, missing: string[]): boolean {
+  if (missing.length === 0) return true
+  const msg = `${what} unavailable, missing: ${missing.join(', ')}`
+  if (process.env.CI === 'true') throw new Error(`${msg} (CI=true: ${suites} must run; .ci/run installs these)`)
+  process.stderr.write(`\n!!! SKIPPING ${suites.toUpperCase()} — ${msg}\n\n`)
   return false
+}
+
+/** Tools on PATH, as "tool (apt-get install package)" for each one missing. */
+export function missingTools(tools: string[]): string[] {
+  return tools.filter((t) => !have(t)).map((t) => `${t} (apt-get install ${PACKAGE_OF[t] ?? t})`)
 }

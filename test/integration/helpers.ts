@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {format} from 'node:util'
 import {run as oclifRun} from '@oclif/core'
 import {crdManifests} from '../../src/lib/api/crds.js'
-import {type ApiServer, startApiServer} from '../harness/apiserver/index.js'
+import {type ApiServer, type ApiServerOptions, startApiServer} from '../harness/apiserver/index.js'
 
 export const ROOT = new URL('../..', import.meta.url).pathname
 export const BIN = join(ROOT, 'bin', 'run.js')
@@ -18,9 +18,9 @@ export interface Cluster {
 }
 
 /** The API server harness with the metallb.io CRDs and the metallb-system namespace, plus a kubeconfig for it. */
-export async function startCluster(opts: {crds?: boolean} = {}): Promise<Cluster> {
+export async function startCluster(opts: {crds?: boolean} & Pick<ApiServerOptions, 'tls' | 'tokens'> = {}): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'lbctl-it-'))
-  const server = await startApiServer({crds: opts.crds === false ? [] : crdManifests()})
+  const server = await startApiServer({crds: opts.crds === false ? [] : crdManifests(), tls: opts.tls, tokens: opts.tokens})
   const kubeconfig = join(dir, 'kubeconfig')
   await server.writeKubeconfig(kubeconfig)
   server.store.put({apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'metallb-system'}})

@@ -1,4 +1,5 @@
-import {existsSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
+import {isIPv6} from 'node:net'
 import {homedir} from 'node:os'
 import {delimiter, join} from 'node:path'
 import {KubeConfig} from '@kubernetes/client-node'
@@ -31,8 +32,39 @@ export function hasKubeconfig(target: KubeTarget = {}, env = process.env): boole
   return kubeconfigPaths(target, env).some((p) => existsSync(p))
 }
 
-/** Load a kubeconfig like kubectl does, or the in-cluster service account for daemons. Errors say what to fix. */
-export function loadKubeConfig(target: KubeTarget, env = process.env): LoadedConfig {
+/**
+ * Whether the pod's service account can be used, as client-go decides (rest.InClusterConfig): both service variables
+ * set and the token mounted. `root` prefixes the mount path (tests).
+ */
+export function inClusterPossible(env = process.env, root = ''): boolean {
+  return Boolean(env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT && existsSync(`${root}${SERVICE_ACCOUNT_TOKEN}`))
+}
+
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount'
+const SERVICE_ACCOUNT_TOKEN = `${SERVICE_ACCOUNT_DIR}/token`
+
+/**
+ * client-node's loadFromCluster, reading `env` instead of process.env. The token goes through client-node's tokenFile
+ * provider, which re-reads the file every minute, as client-go does (the kubelet rotates it).
+ */
+function loadInCluster(kc: KubeConfig, env: NodeJS.ProcessEnv, root: string): void {
+  const host = env.KUBERNETES_SERVICE_HOST ?? ''
+  const sa = `${root}${SERVICE_ACCOUNT_DIR}`
+  const nsFile = `${sa}/namespace`
+  kc.loadFromOptions({
+    clusters: [{name: 'in-cluster', server: `https://${isIPv6(host) ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT ?? '443'}`, caFile: `${sa}/ca.crt`, skipTLSVerify: false}],
+    users: [{name: 'in-cluster', authProvider: {name: 'tokenFile', config: {tokenFile: `${sa}/token`}}}],
+    contexts: [{name: 'in-cluster', cluster: 'in-cluster', user: 'in-cluster', namespace: existsSync(nsFile) ? readFileSync(nsFile, 'utf8').trim() : undefined}],
+    currentContext: 'in-cluster',
+  })
+}
+
+/**
+ * Load a kubeconfig like kubectl does: --kubeconfig, $KUBECONFIG, ~/.kube/config, and, when none of them exists, the
+ * pod's service account (so `lbctl` works in a pod as kubectl does). Daemons (`inCluster`) prefer the service account
+ * to $KUBECONFIG. `root` prefixes the service account's mount path (tests). Errors say what to fix.
+ */
+export function loadKubeConfig(target: KubeTarget, env = process.env, root = ''): LoadedConfig {
   const kc = new KubeConfig()
   let source: string
   if (target.kubeconfig) {
@@ -42,7 +74,10 @@ export function loadKubeConfig(target: KubeTarget, env = process.env): LoadedCon
     kc.loadFromFile(target.kubeconfig)
     source = target.kubeconfig
   } else if (target.inCluster && env.KUBERNETES_SERVICE_HOST) {
-    kc.loadFromCluster()
+    loadInCluster(kc, env, root)
+    source = 'in-cluster service account'
+  } else if (kubeconfigPaths(target, env).every((p) => !existsSync(p)) && inClusterPossible(env, root)) {
+    loadInCluster(kc, env, root)
     source = 'in-cluster service account'
   } else {
     const paths = kubeconfigPaths(target, env).filter((p) => existsSync(p))

@@ -34,6 +34,20 @@ export function connectionCode(err: unknown): string | undefined {
   return undefined
 }
 
+/** Node's codes for a server certificate it cannot verify, and for a TLS handshake that failed. */
+const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|EPROTO$|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|UNABLE_TO_(VERIFY|GET)_|INVALID_CA$|HOSTNAME_MISMATCH$)/
+
+/**
+ * The TLS failure (code, and OpenSSL's words without client-node's "request to URL failed, reason:" wrapping), looking
+ * through `cause` chains; undefined for anything else.
+ */
+export function tlsFailure(err: unknown): {code: string; message: string} | undefined {
+  for (let e = err as {code?: unknown; message?: string; cause?: unknown} | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
+    if (typeof e.code === 'string' && TLS_CODE.test(e.code)) return {code: e.code, message: String(e.message ?? e.code).replace(/^.*\bfailed, reason: /s, '')}
+  }
+  return undefined
+}
+
 /** The Status object the API server sent, parsed when it came as a string. */
 export function statusBody(err: unknown): {message?: string; reason?: string; details?: {causes?: Array<{field?: string; message?: string}>}} | undefined {
   const body = (err as {body?: unknown})?.body
@@ -62,6 +76,15 @@ export function isRetryable(err: unknown): boolean | {afterMs: number} {
   }
   if (code !== undefined) return false
   return connectionCode(err) !== undefined
+}
+
+const hostPortOf = (server: string): string => {
+  try {
+    const u = new URL(server)
+    return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`
+  } catch {
+    return server
+  }
 }
 
 export const isNotFound = (err: unknown): boolean => statusCode(err) === 404
@@ -104,6 +127,13 @@ export function toKubeError(err: unknown, ctx: RequestContext): LbctlError {
       const causes = status?.details?.causes?.map((c) => `${c.field ?? ''}: ${c.message ?? ''}`).join('; ')
       return new LbctlError(`the API server refused ${where}${causes ? `: ${causes}` : serverMsg}`, {code: 'INVALID', exitCode: ExitCode.BAD_INPUT, cause: err, hint: 'Fix the values named above and run the command again.'})
     }
+  }
+  const tls = tlsFailure(err)
+  if (tls) {
+    return new LbctlError(`cannot verify the API server at ${ctx.server} (context ${ctxName}): TLS: ${tls.message} (${tls.code})`, {
+      code: 'TLS_FAILED', exitCode: ExitCode.UNREACHABLE, cause: err,
+      hint: `The CA that context ${ctxName} trusts (certificate-authority in a kubeconfig; ca.crt of the service account in a pod) must have signed the server's certificate, for the name or address dialled. Compare with \`openssl s_client -connect ${hostPortOf(ctx.server)} -showcerts\`.`,
+    })
   }
   const conn = connectionCode(err)
   if (conn || (code !== undefined && code >= 500) || code === 429) {

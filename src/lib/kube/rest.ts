@@ -3,7 +3,7 @@
 // reads kubeconfigs with a token or client certificates and the in-cluster service account; anything else (exec
 // plugins, auth providers, proxies, merged KUBECONFIG lists) returns undefined from loadRestTarget, and the caller
 // uses `Kube` instead.
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync, statSync} from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import {homedir} from 'node:os'
@@ -26,24 +26,65 @@ export interface RestTarget {
   tls: {ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer; rejectUnauthorized: boolean; servername?: string}
   /** The Authorization header, read per request (in-cluster tokens rotate). */
   auth: () => string | undefined
+  /** After a 401: read the credentials again; true when they changed, so one more attempt is worth making. */
+  refresh?: () => boolean
 }
 
-const SA = '/var/run/secrets/kubernetes.io/serviceaccount'
+function readServiceAccountFile(path: string): Buffer {
+  try {
+    return readFileSync(path)
+  } catch (err) {
+    throw badInput('SERVICE_ACCOUNT_UNREADABLE', `in-cluster configuration: cannot read ${path}: ${(err as Error).message}`,
+      'Run in a pod whose service account token is mounted (automountServiceAccountToken: true), or pass --kubeconfig.')
+  }
+}
+
+/**
+ * A projected service account token: the kubelet rewrites the file (an atomic symlink swap) well before the token
+ * expires. client-go re-reads it every minute; this re-reads it as soon as the file changes (a stat per request costs
+ * microseconds) and on demand after a 401, so a rotated token is used at once, not up to a minute late.
+ */
+function tokenFile(path: string): {current: () => string; reread: () => boolean} {
+  let token = readServiceAccountFile(path).toString('utf8').trim()
+  let seen = statKey(path)
+  const read = (force: boolean): boolean => {
+    try {
+      const key = statKey(path)
+      if (!force && key === seen) return false
+      const next = readFileSync(path, 'utf8').trim()
+      seen = key
+      if (next === '' || next === token) return false
+      token = next
+      return true
+    } catch {
+      return false // mid-rotation or gone: keep the token we have; the server will say if it is no longer good
+    }
+  }
+  return {current: () => (read(false), token), reread: () => read(true)}
+}
+
+function statKey(path: string): string {
+  try {
+    const st = statSync(path)
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`
+  } catch {
+    return ''
+  }
+}
+
+/** Where a pod's service account volume is mounted. */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount'
 
 /** The connection a kubeconfig (or the pod's service account) describes, or undefined when only client-node can do it. */
-export function loadRestTarget(t: {kubeconfig?: string; context?: string; inCluster?: boolean}, env = process.env): RestTarget | undefined {
+export function loadRestTarget(t: {kubeconfig?: string; context?: string; inCluster?: boolean}, env = process.env, serviceAccountDir = SERVICE_ACCOUNT_DIR): RestTarget | undefined {
   if (!t.kubeconfig && t.inCluster && env.KUBERNETES_SERVICE_HOST) {
     const host = env.KUBERNETES_SERVICE_HOST
-    let token = ''
-    let readAt = 0
+    const token = tokenFile(join(serviceAccountDir, 'token'))
     return {
       server: `https://${host.includes(':') ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT ?? '443'}`, context: 'in-cluster', source: 'in-cluster service account',
-      tls: {ca: readFileSync(join(SA, 'ca.crt')), rejectUnauthorized: true},
-      auth: () => {
-        // Bound service account tokens are rotated on disk; re-read them every minute, as client-go does.
-        if (Date.now() - readAt > 60_000) [token, readAt] = [readFileSync(join(SA, 'token'), 'utf8').trim(), Date.now()]
-        return `Bearer ${token}`
-      },
+      tls: {ca: readServiceAccountFile(join(serviceAccountDir, 'ca.crt')), rejectUnauthorized: true},
+      auth: () => `Bearer ${token.current()}`,
+      refresh: () => token.reread(),
     }
   }
   const paths = t.kubeconfig ? [t.kubeconfig] : env.KUBECONFIG ? env.KUBECONFIG.split(delimiter).filter(Boolean) : [join(env.HOME ?? homedir(), '.kube', 'config')]
@@ -178,6 +219,8 @@ export class RestKube {
     const query: Query = {watch: true, resourceVersion: o.resourceVersion, labelSelector: o.labelSelector, timeoutSeconds: o.timeoutSeconds, allowWatchBookmarks: o.bookmarks ?? true}
     const req = this.send('GET', resourcePath(ref, o.namespace), {query}, (res) => {
       if (res.statusCode !== 200) {
+        // The informer watches again after this; let that attempt carry a rotated token.
+        if (res.statusCode === 401) this.target.refresh?.()
         collect(res).then((text) => finish(new HttpError(res.statusCode ?? 0, parseJson(text), res.headers as Record<string, string>)), finish)
         return
       }
@@ -218,7 +261,17 @@ export class RestKube {
     }
   }
 
-  private once<T>(method: string, path: string, o: {query?: Query; body?: unknown; contentType?: string}): Promise<T> {
+  /** One request; after a 401, once more if the credentials changed on disk meanwhile (a rotated token). */
+  private async once<T>(method: string, path: string, o: {query?: Query; body?: unknown; contentType?: string}): Promise<T> {
+    try {
+      return await this.request<T>(method, path, o)
+    } catch (err) {
+      if (!(err instanceof HttpError && err.statusCode === 401 && this.target.refresh?.())) throw err
+      return this.request<T>(method, path, o)
+    }
+  }
+
+  private request<T>(method: string, path: string, o: {query?: Query; body?: unknown; contentType?: string}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const req = this.send(method, path, o, (res) => {
         collect(res).then((text) => {

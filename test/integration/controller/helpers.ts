@@ -25,12 +25,16 @@ export interface Daemon {
   kill9(): Promise<number | string>
 }
 
-/** Start `node bin/controller.js --kubeconfig KC …` (no flag when KC is '') and wait until it listens, on free ports. */
-export async function startController(kubeconfig: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Daemon> {
+/**
+ * Start `node bin/controller.js --kubeconfig KC …` (no flag when KC is '') and wait until it listens, on free ports.
+ * `launcher` runs it through another command that ends by exec'ing its arguments (e.g. into a mount namespace), so
+ * the pid is still the controller's.
+ */
+export async function startController(kubeconfig: string, args: string[] = [], env: NodeJS.ProcessEnv = {}, launcher: string[] = []): Promise<Daemon> {
   if (!existsSync(join(ROOT, 'dist', 'src', 'controller', 'main.js'))) throw new Error('dist/src/controller/main.js is missing: run `npm run build` first')
-  const proc = spawn(process.execPath, [CONTROLLER, ...(kubeconfig ? ['--kubeconfig', kubeconfig] : []), '--metrics-port', '0', '--health-port', '0', ...args], {
-    env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const argv = [process.execPath, CONTROLLER, ...(kubeconfig ? ['--kubeconfig', kubeconfig] : []), '--metrics-port', '0', '--health-port', '0', ...args]
+  const [cmd, ...rest] = [...launcher, ...argv]
+  const proc = spawn(cmd, rest, {env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']})
   const logs: Array<Record<string, any>> = []
   let err = ''
   let buf = ''

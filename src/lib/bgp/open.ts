@@ -6,7 +6,7 @@ import {AFI, formatIPv4, parseIPv4, SAFI, type Family} from './prefixes.js'
 import {AS_TRANS, type Capability, MessageType, type OpenMessage} from './types.js'
 
 export const CapabilityCode = {
-  MULTIPROTOCOL: 1, ROUTE_REFRESH: 2, EXTENDED_MESSAGE: 6, GRACEFUL_RESTART: 64, FOUR_OCTET_AS: 65,
+  MULTIPROTOCOL: 1, ROUTE_REFRESH: 2, EXTENDED_NEXT_HOP: 5, EXTENDED_MESSAGE: 6, GRACEFUL_RESTART: 64, FOUR_OCTET_AS: 65,
   ENHANCED_ROUTE_REFRESH: 70,
 } as const
 
@@ -21,6 +21,16 @@ function encodeCapability(c: Capability): Buffer {
     case 'route-refresh': code = CapabilityCode.ROUTE_REFRESH; value = Buffer.alloc(0); break
     case 'enhanced-route-refresh': code = CapabilityCode.ENHANCED_ROUTE_REFRESH; value = Buffer.alloc(0); break
     case 'extended-message': code = CapabilityCode.EXTENDED_MESSAGE; value = Buffer.alloc(0); break
+    case 'extended-next-hop':
+      // RFC 8950 3: NLRI AFI (2), NLRI SAFI (2), next hop AFI (2) per tuple.
+      code = CapabilityCode.EXTENDED_NEXT_HOP
+      value = Buffer.alloc(6 * c.tuples.length)
+      c.tuples.forEach((t, i) => {
+        value.writeUInt16BE(t.afi, 6 * i)
+        value.writeUInt16BE(t.safi, 6 * i + 2)
+        value.writeUInt16BE(t.nextHopAfi, 6 * i + 4)
+      })
+      break
     case 'four-octet-as':
       code = CapabilityCode.FOUR_OCTET_AS
       value = Buffer.alloc(4)
@@ -78,6 +88,13 @@ function decodeCapabilities(buf: Buffer, start: number, end: number, out: Capabi
       case CapabilityCode.ROUTE_REFRESH: out.push({kind: 'route-refresh'}); break
       case CapabilityCode.ENHANCED_ROUTE_REFRESH: out.push({kind: 'enhanced-route-refresh'}); break
       case CapabilityCode.EXTENDED_MESSAGE: out.push({kind: 'extended-message'}); break
+      case CapabilityCode.EXTENDED_NEXT_HOP: {
+        if (len % 6 !== 0) return openErr(0, `extended next hop capability length ${len} is not a multiple of 6`)
+        const tuples = []
+        for (let i = 0; i < len; i += 6) tuples.push({afi: v.readUInt16BE(i), safi: v.readUInt16BE(i + 2), nextHopAfi: v.readUInt16BE(i + 4)})
+        out.push({kind: 'extended-next-hop', tuples})
+        break
+      }
       case CapabilityCode.FOUR_OCTET_AS:
         if (len !== 4) return openErr(0, `4-octet AS capability length ${len}, expected 4`)
         out.push({kind: 'four-octet-as', asn: v.readUInt32BE(0)})
@@ -139,15 +156,25 @@ export interface LocalOpenOptions {
   families: Family[]
   gracefulRestart?: {restartTime: number; restarting: boolean; forwardingPreserved: boolean}
   extendedMessage?: boolean
+  /** RFC 8950: offer IPv4 unicast with an IPv6 next hop (only when IPv4 unicast is among the families). */
+  extendedNextHop?: boolean
 }
 
 const FAMILY_AFI: Record<Family, number> = {ipv4: AFI.IPV4, ipv6: AFI.IPV6}
+
+const IPV4_OVER_IPV6 = {afi: AFI.IPV4, safi: SAFI.UNICAST, nextHopAfi: AFI.IPV6}
+
+/** Whether a capability list offers IPv4 unicast NLRI with an IPv6 next hop (RFC 8950). */
+export function offersIpv4OverIpv6(caps: Capability[]): boolean {
+  return caps.some((c) => c.kind === 'extended-next-hop' && c.tuples.some((t) => t.afi === AFI.IPV4 && t.safi === SAFI.UNICAST && t.nextHopAfi === AFI.IPV6))
+}
 
 /** The OPEN this speaker sends: AS_TRANS in the 2-octet field when the AS needs 4 octets. */
 export function buildOpen(o: LocalOpenOptions): OpenMessage {
   const caps: Capability[] = o.families.map((f) => ({kind: 'multiprotocol', afi: FAMILY_AFI[f], safi: SAFI.UNICAST}))
   caps.push({kind: 'route-refresh'}, {kind: 'enhanced-route-refresh'}, {kind: 'four-octet-as', asn: o.asn})
   if (o.extendedMessage) caps.push({kind: 'extended-message'})
+  if (o.extendedNextHop && o.families.includes('ipv4')) caps.push({kind: 'extended-next-hop', tuples: [IPV4_OVER_IPV6]})
   if (o.gracefulRestart) {
     const g = o.gracefulRestart
     caps.push({
@@ -166,6 +193,8 @@ export interface Negotiated {
   keepaliveTime: number
   fourOctetAs: boolean
   extendedMessage: boolean
+  /** Both sides offered IPv4 unicast with an IPv6 next hop (RFC 8950): IPv4 routes may go in MP_REACH_NLRI. */
+  extendedNextHop: boolean
   routeRefresh: boolean
   enhancedRouteRefresh: boolean
   /** Families both sides announced (IPv4 unicast only when the peer sends no multiprotocol capability, RFC 4760 8). */
@@ -213,6 +242,7 @@ export function negotiate(local: OpenMessage, localAsn: number, remote: OpenMess
     keepaliveTime: Math.floor(holdTime / 3),
     fourOctetAs: !!as4 && localHas('four-octet-as'),
     extendedMessage: has('extended-message') && localHas('extended-message'),
+    extendedNextHop: offersIpv4OverIpv6(caps) && offersIpv4OverIpv6(local.capabilities),
     routeRefresh: has('route-refresh'),
     enhancedRouteRefresh: has('enhanced-route-refresh') && localHas('enhanced-route-refresh'),
     families: localFams.filter((f) => remoteFams.has(f)),
@@ -221,11 +251,14 @@ export function negotiate(local: OpenMessage, localAsn: number, remote: OpenMess
   }
 }
 
+const afiName = (afi: number) => (afi === 1 ? 'ipv4' : afi === 2 ? 'ipv6' : `afi ${afi}`)
+
 /** "multiprotocol ipv4-unicast", "4-octet AS 4200000001", … for the probe's step lines. */
 export function describeCapability(c: Capability): string {
   switch (c.kind) {
-    case 'multiprotocol': return `multiprotocol ${c.afi === 1 ? 'ipv4' : c.afi === 2 ? 'ipv6' : `afi ${c.afi}`}-${c.safi === 1 ? 'unicast' : `safi ${c.safi}`}`
+    case 'multiprotocol': return `multiprotocol ${afiName(c.afi)}-${c.safi === 1 ? 'unicast' : `safi ${c.safi}`}`
     case 'four-octet-as': return `4-octet AS ${c.asn}`
+    case 'extended-next-hop': return `extended next hop ${c.tuples.map((t) => `${afiName(t.afi)}-${t.safi === 1 ? 'unicast' : `safi ${t.safi}`} via ${afiName(t.nextHopAfi)}`).join(', ')}`
     case 'graceful-restart': return `graceful restart (restart time ${c.restartTime} s${c.restarting ? ', restarting' : ''})`
     case 'unknown': return `capability ${c.code}`
     default: return c.kind

@@ -28,6 +28,8 @@ export interface RibContext {
   families: Family[]
   nextHopIpv4?: string
   nextHopIpv6?: string
+  /** RFC 8950 negotiated: an IPv4 route without an IPv4 next hop goes in MP_REACH_NLRI with the IPv6 one. */
+  extendedNextHop?: boolean
   codec: CodecContext
   maxLength: number
 }
@@ -234,8 +236,13 @@ function attributesFor(e: Entry, ctx: RibContext): PathAttributes | undefined {
   const a: PathAttributes = {origin: r.origin ?? 0, asPath: path.length ? [{type: 'sequence', asns: path}] : []}
   if (e.family === 'ipv4') {
     const nh = r.nextHop ?? ctx.nextHopIpv4
-    if (!nh || !parseIP(nh) || nh.includes(':')) return undefined
-    a.nextHop = nh
+    if (nh && !nh.includes(':') && parseIP(nh)) a.nextHop = nh
+    else if (ctx.extendedNextHop) {
+      // RFC 8950 4: IPv4 NLRI with an IPv6 next hop travel in MP_REACH_NLRI (AFI 1, SAFI 1).
+      const nh6 = r.nextHop ?? ctx.nextHopIpv6
+      if (!nh6 || !nh6.includes(':')) return undefined
+      a.mpReach = {afi: AFI.IPV4, safi: SAFI.UNICAST, nextHops: [nh6], nlri: []}
+    } else return undefined
   } else {
     // RFC 4760: IPv6 over an IPv4-only session gets the IPv4-mapped address, as FRR does.
     const nh = r.nextHop ?? ctx.nextHopIpv6 ?? (ctx.nextHopIpv4 ? `::ffff:${ctx.nextHopIpv4}` : undefined)

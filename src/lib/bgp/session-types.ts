@@ -52,6 +52,14 @@ export interface SessionOptions {
   families?: Family[]
   /** Advertise the graceful restart capability; on stop without shutdown, close without NOTIFICATION. */
   gracefulRestart?: {restartTime: number; restarting?: boolean; forwardingPreserved?: boolean}
+  /**
+   * Offer the extended next hop capability for IPv4 unicast with IPv6 next hops (RFC 8950). When the peer offers it
+   * too, IPv4 routes with no IPv4 next hop (an IPv6-only session) are sent with the IPv6 one; routes it sends that way
+   * are accepted either way.
+   */
+  extendedNextHop?: boolean
+  /** Offer the extended message capability (RFC 8654): messages up to 65,535 octets once both sides offer it. */
+  extendedMessage?: boolean
   /** Next hops; default the local address of the TCP connection. */
   nextHopIpv4?: string
   nextHopIpv6?: string

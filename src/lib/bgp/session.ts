@@ -246,6 +246,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     return buildOpen({
       asn: this.o.localAsn, routerId: this.o.routerId, holdTime: this.o.holdTime, families: this.o.families,
       gracefulRestart: g ? {restartTime: g.restartTime, restarting: g.restarting ?? false, forwardingPreserved: g.forwardingPreserved ?? true} : undefined,
+      extendedMessage: this.o.extendedMessage, extendedNextHop: this.o.extendedNextHop,
     })
   }
 
@@ -481,6 +482,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
       ibgp: this.ibgp, localAsn: this.o.localAsn, families: l.negotiated?.families ?? [],
       nextHopIpv4: this.o.nextHopIpv4 ?? (local && !isV6 ? local : undefined),
       nextHopIpv6: this.o.nextHopIpv6 ?? (isV6 && !local!.startsWith('fe80') ? local : undefined),
+      extendedNextHop: l.negotiated?.extendedNextHop,
       codec: l.ctx, maxLength: l.ctx.extendedMessage ? MAX_EXTENDED_MESSAGE : MAX_MESSAGE,
     }
   }

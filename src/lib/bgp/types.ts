@@ -9,6 +9,8 @@ export type Capability =
   | {kind: 'enhanced-route-refresh'}
   | {kind: 'four-octet-as'; asn: number}
   | {kind: 'extended-message'}
+  /** RFC 8950: NLRI of AFI/SAFI may carry a next hop of nextHopAfi (e.g. IPv4 unicast with an IPv6 next hop). */
+  | {kind: 'extended-next-hop'; tuples: {afi: number; safi: number; nextHopAfi: number}[]}
   | {
       kind: 'graceful-restart'
       /** R bit: the sender has restarted (RFC 4724 3). */

@@ -155,10 +155,11 @@ function ipv4Update(withdrawn: Buffer[] | undefined, withdrawnSize: number, attr
 
 /**
  * UPDATEs announcing `nlri` (already encoded with encodeNlri) with the same attributes, as few as fit in
- * `maxLength`. For IPv6 the prefixes go into MP_REACH_NLRI with `attributes.mpReach.nextHops`.
+ * `maxLength`. For IPv6, and for IPv4 with an IPv6 next hop (RFC 8950), the prefixes go into MP_REACH_NLRI with
+ * `attributes.mpReach.nextHops`.
  */
 export function packAnnouncements(family: Family, nlri: Buffer[], attributes: PathAttributes, ctx: CodecContext, maxLength: number): Buffer[] {
-  if (family === 'ipv4') {
+  if (family === 'ipv4' && !attributes.mpReach) {
     const attrs = encodeAttributes(attributes, ctx)
     return ranges(nlri, maxLength - HEADER_LENGTH - 4 - attrs.length).map(([from, to, size]) => ipv4Update(undefined, 0, attrs, nlri, from, to, size))
   }

@@ -53,3 +53,56 @@ export const UPDATE_V6 = hex(`
   40 01 01 00                        # ORIGIN IGP
   40 02 06 02 01 0000fc00            # AS_PATH: AS_SEQUENCE 64512
 `)
+
+export const OPEN_EXTENDED = hex(`
+  ffffffffffffffffffffffffffffffff   # marker
+  0035                               # length 53
+  01                                 # type OPEN
+  04                                 # version 4
+  fc00                               # my AS 64512
+  005a                               # hold time 90
+  c6120002                           # BGP identifier 198.18.0.2
+  18                                 # optional parameters length 24
+  02 16                              # parameter: capabilities, 22 octets
+    01 04 0001 00 01                 # multiprotocol IPv4 unicast
+    01 04 0002 00 01                 # multiprotocol IPv6 unicast
+    05 06                            # extended next hop (RFC 8950), one tuple of 6 octets:
+          0001                       #   NLRI AFI IPv4
+          0001                       #   NLRI SAFI unicast (2 octets here, unlike multiprotocol)
+          0002                       #   next hop AFI IPv6
+    06 00                            # extended message (RFC 8654)
+`)
+
+export const UPDATE_V4_NH6 = hex(`
+  ffffffffffffffffffffffffffffffff   # marker
+  0045                               # length 69
+  02                                 # type UPDATE
+  0000                               # withdrawn routes length 0
+  002e                               # total path attribute length 46
+  80 0e 1e                           # MP_REACH_NLRI, optional, length 30
+     0001 01                         # AFI IPv4, SAFI unicast (RFC 8950 4)
+     10                              # next hop length 16
+     20010db8000200000000000000000002 # next hop 2001:db8:2::2
+     00                              # reserved
+     18 cb0071                       # 203.0.113.0/24
+     20 cb00710a                     # 203.0.113.10/32
+  40 01 01 00                        # ORIGIN IGP
+  40 02 06 02 01 0000fc00            # AS_PATH: AS_SEQUENCE 64512
+`)
+
+export const UPDATE_V4_NH6_LL = hex(`
+  ffffffffffffffffffffffffffffffff   # marker
+  0050                               # length 80
+  02                                 # type UPDATE
+  0000                               # withdrawn routes length 0
+  0039                               # total path attribute length 57
+  80 0e 29                           # MP_REACH_NLRI, optional, length 41
+     0001 01                         # AFI IPv4, SAFI unicast
+     20                              # next hop length 32
+     20010db8000200000000000000000001 # global next hop 2001:db8:2::1
+     fe800000000000000000000000000001 # link-local next hop fe80::1
+     00                              # reserved
+     18 cb0071                       # 203.0.113.0/24
+  40 01 01 00                        # ORIGIN IGP
+  40 02 06 02 01 0000fc01            # AS_PATH: AS_SEQUENCE 64513
+`)

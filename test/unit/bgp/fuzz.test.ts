@@ -12,7 +12,7 @@ import {shutdownNotification} from '../../../src/lib/bgp/notification.js'
 import {buildOpen} from '../../../src/lib/bgp/open.js'
 import type {BgpMessage, CodecContext} from '../../../src/lib/bgp/types.js'
 import {endOfRib, encodeUpdate} from '../../../src/lib/bgp/update.js'
-import {OPEN_FRR, UPDATE_V4, UPDATE_V6} from './fixtures.js'
+import {OPEN_EXTENDED, OPEN_FRR, UPDATE_V4, UPDATE_V4_NH6, UPDATE_V4_NH6_LL, UPDATE_V6} from './fixtures.js'
 import {fuzzBfd} from './fuzz-bfd.js'
 
 const ITERATIONS = Number(process.env.FUZZ_ITERATIONS ?? 30_000)
@@ -20,7 +20,7 @@ const CONTEXTS: CodecContext[] = [{}, {fourOctetAs: false}, {ebgp: true, extende
 
 function seeds(): Buffer[] {
   const s = [
-    OPEN_FRR, UPDATE_V4, UPDATE_V6, endOfRib('ipv4'), endOfRib('ipv6'), shutdownNotification('maintenance'),
+    OPEN_FRR, UPDATE_V4, UPDATE_V6, OPEN_EXTENDED, UPDATE_V4_NH6, UPDATE_V4_NH6_LL, endOfRib('ipv4'), endOfRib('ipv6'), shutdownNotification('maintenance'),
     encode({type: 'keepalive'}), encode({type: 'route-refresh', afi: 2, safi: 1, subtype: 1}),
     encode(buildOpen({asn: 4200000001, routerId: '198.18.0.2', holdTime: 9, families: ['ipv4', 'ipv6'], gracefulRestart: {restartTime: 120, restarting: true, forwardingPreserved: true}})),
     encodeUpdate({type: 'update', withdrawn: ['203.0.113.0/25'], nlri: ['203.0.113.128/25'], attributes: {

@@ -7,6 +7,9 @@ export default class BgpProbe extends LbctlCommand<typeof BgpProbe> {
   static override examples = [
     '<%= config.bin %> bgp probe --peer-address 198.18.0.1 --peer-asn 64513 --my-asn 64512',
     '<%= config.bin %> bgp probe --peer-address 198.18.0.1 --peer-asn 64513 --my-asn 64512 --announce 203.0.113.10/32 --community 64512:100 --duration 30',
+    '<%= config.bin %> bgp probe --peer-address 198.18.0.1 --peer-asn 64513 --my-asn 64512 --ttl-security 1 --json',
+    '<%= config.bin %> bgp probe --peer-address 2001:db8::1 --peer-asn 64513 --my-asn 64512 --router-id 198.18.0.2 --extended-nexthop --announce 203.0.113.10/32',
+    '<%= config.bin %> bgp probe --peer-address 198.18.0.1 --peer-asn 64513 --my-asn 64512 --extended-message --announce 203.0.113.10/32 --json',
   ]
 
   static override flags = {
@@ -19,7 +22,13 @@ export default class BgpProbe extends LbctlCommand<typeof BgpProbe> {
     'source-address': Flags.string({description: 'Local address to connect from (and next hop).'}),
     'hold-time': Flags.integer({description: 'Hold time in seconds (0, or 3 and more).', default: 90}),
     passive: Flags.boolean({description: 'Wait for the router to connect instead of dialling.'}),
-    'ebgp-multihop': Flags.integer({description: 'Send with this TTL (for a peer more than one hop away).'}),
+    'ebgp-multihop': Flags.integer({description: 'Send with this TTL (for a peer more than one hop away).', exclusive: ['ttl-security']}),
+    'ttl-security': Flags.integer({
+      description: 'GTSM (RFC 5082) with a router this many hops away, 1 when directly connected (as FRR\'s "neighbor … ttl-security hops N"): send TTL 255 and drop segments with a TTL below 256 − N.',
+      exclusive: ['ebgp-multihop'],
+    }),
+    'extended-nexthop': Flags.boolean({description: 'Offer the extended next hop capability (RFC 8950): over an IPv6 session, IPv4 prefixes are announced with the IPv6 next hop.'}),
+    'extended-message': Flags.boolean({description: 'Offer the extended message capability (RFC 8654): UPDATEs of up to 65535 octets once the router offers it too.'}),
     bfd: Flags.boolean({description: 'Run BFD (single hop, 300 ms × 3) with the router and report its state.'}),
     'graceful-restart': Flags.boolean({description: 'Advertise graceful restart; on exit keep the routes at the router for 120 s.'}),
     announce: Flags.string({description: 'Prefix to announce (repeatable).', multiple: true}),
@@ -40,6 +49,7 @@ export default class BgpProbe extends LbctlCommand<typeof BgpProbe> {
       const result = await runProbe({
         peerAddress: f['peer-address'], peerAsn: f['peer-asn'], myAsn: f['my-asn'], routerId: f['router-id'], peerPort: f['peer-port'],
         password: f.password, sourceAddress: f['source-address'], holdTime: f['hold-time'], passive: f.passive, ebgpMultihop: f['ebgp-multihop'],
+        ttlSecurity: f['ttl-security'], extendedNextHop: f['extended-nexthop'], extendedMessage: f['extended-message'],
         bfd: f.bfd, gracefulRestart: f['graceful-restart'], announce: f.announce, communities: f.community, largeCommunities: f['large-community'],
         localPref: f['local-pref'], duration: f.duration, timeout: f.timeout, signal: abort.signal,
       }, {note: (l) => this.note(l)})

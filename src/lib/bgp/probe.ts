@@ -24,6 +24,12 @@ export interface ProbeOptions {
   passive?: boolean
   /** eBGP multihop: the TTL to send with. */
   ebgpMultihop?: number
+  /** GTSM (RFC 5082) with the router this many hops away (1: directly connected): send TTL 255, refuse TTL < 256 - hops. */
+  ttlSecurity?: number
+  /** Offer IPv4 unicast with an IPv6 next hop (RFC 8950); over an IPv6 session IPv4 prefixes then need no IPv4 next hop. */
+  extendedNextHop?: boolean
+  /** Offer extended messages (RFC 8654): UPDATEs up to 65,535 octets once the router offers it too. */
+  extendedMessage?: boolean
   bfd?: boolean
   gracefulRestart?: boolean
   announce?: string[]
@@ -50,6 +56,11 @@ export interface ProbeResult {
   announced: number
   endOfRib: string[]
   receivedPrefixes: number
+  /** What both sides agreed on (false: one side did not offer it). */
+  extendedMessage?: boolean
+  extendedNextHop?: boolean
+  /** GTSM in effect on the connection: TTL sent and the lowest TTL accepted. */
+  ttlSecurity?: {hops: number; sendTtl: number; minTtl: number}
   bfd?: string
   exit: 'withdrawn' | 'graceful' | 'peer-closed'
   steps: {ms: number; step: string}[]
@@ -96,6 +107,12 @@ export function checkProbeOptions(o: ProbeOptions): Checked {
   const h = o.holdTime ?? 90
   if (!Number.isInteger(h) || h < 0 || h > 65535 || h === 1 || h === 2) throw badInput('BAD_HOLD_TIME', `--hold-time ${h}: must be 0 or 3–65535 seconds (RFC 4271 4.2)`, 'e.g. --hold-time 90')
   if (o.ebgpMultihop !== undefined && (!Number.isInteger(o.ebgpMultihop) || o.ebgpMultihop < 1 || o.ebgpMultihop > 255)) throw badInput('BAD_TTL', `--ebgp-multihop ${o.ebgpMultihop}: must be 1–255`)
+  if (o.ttlSecurity !== undefined && (!Number.isInteger(o.ttlSecurity) || o.ttlSecurity < 1 || o.ttlSecurity > 254)) {
+    throw badInput('BAD_TTL', `--ttl-security ${o.ttlSecurity}: must be 1–254 hops (1: the router is directly connected)`, 'e.g. --ttl-security 1')
+  }
+  if (o.ttlSecurity !== undefined && o.ebgpMultihop !== undefined) {
+    throw badInput('BAD_TTL', '--ttl-security and --ebgp-multihop both set the TTL: use one (--ttl-security N for a router N hops away)')
+  }
   if (o.peerPort !== undefined && (!Number.isInteger(o.peerPort) || o.peerPort < 1 || o.peerPort > 65535)) throw badInput('BAD_PORT', `--peer-port ${o.peerPort}: must be 1–65535`)
   if (o.localPref !== undefined && (!Number.isInteger(o.localPref) || o.localPref < 0 || o.localPref > 0xffffffff)) throw badInput('BAD_LOCAL_PREF', `--local-pref ${o.localPref}: must be 0–4294967295`)
   if (o.password !== undefined && (o.password.length === 0 || o.password.length > 80)) throw badInput('BAD_PASSWORD', '--password must be 1–80 characters (TCP MD5 key)')
@@ -172,19 +189,24 @@ export async function runProbe(o: ProbeOptions, hooks: ProbeHooks): Promise<Prob
   }
   const port = o.peerPort ?? BGP_PORT
   const ibgp = o.myAsn === o.peerAsn
-  const ttl = o.ebgpMultihop
+  // GTSM (RFC 5082 3): send with 255, accept only what can have crossed at most hops - 1 routers.
+  const gtsm = o.ttlSecurity !== undefined ? {hops: o.ttlSecurity, sendTtl: 255, minTtl: 256 - o.ttlSecurity} : undefined
+  const ttl = gtsm ? gtsm.sendTtl : o.ebgpMultihop
+  const minTtl = gtsm?.minTtl
   if (o.password !== undefined || ttl !== undefined || o.bfd) {
     try {
       const {loadNative} = await import('../native/index.js')
       loadNative()
     } catch (e) {
-      throw e instanceof LbctlError ? missing('NATIVE_MISSING', `${o.password !== undefined ? '--password (TCP MD5)' : o.bfd ? '--bfd' : '--ebgp-multihop'} needs the native module: ${e.message}`, e.hint) : e
+      const what = o.password !== undefined ? '--password (TCP MD5)' : o.bfd ? '--bfd' : gtsm ? '--ttl-security' : '--ebgp-multihop'
+      throw e instanceof LbctlError ? missing('NATIVE_MISSING', `${what} needs the native module: ${e.message}`, e.hint) : e
     }
   }
   const session = new BgpSession({
     localAsn: o.myAsn, peerAsn: o.peerAsn, routerId, holdTime: o.holdTime ?? 90, passive: o.passive, connectRetryTime: 2, connectRetryMax: 10,
     gracefulRestart: o.gracefulRestart ? {restartTime: 120, forwardingPreserved: true} : undefined,
-    transport: o.passive ? undefined : tcpTransport({host: o.peerAddress, port, localAddress: o.sourceAddress, password: o.password, ttl}),
+    extendedNextHop: o.extendedNextHop, extendedMessage: o.extendedMessage,
+    transport: o.passive ? undefined : tcpTransport({host: o.peerAddress, port, localAddress: o.sourceAddress, password: o.password, ttl, minTtl}),
   })
   let server: import('node:net').Server | undefined
   let sawTcp = false
@@ -231,7 +253,7 @@ export async function runProbe(o: ProbeOptions, hooks: ProbeHooks): Promise<Prob
     if (o.passive) {
       server = await listenBgp({
         address: o.sourceAddress ?? (isIP(o.peerAddress) === 6 ? '::' : '0.0.0.0'), port, passwords: o.password ? new Map([[o.peerAddress, o.password]]) : undefined,
-        ttl, onConnection: (s) => (s.remoteAddress?.replace(/^::ffff:/, '') === o.peerAddress ? session.accept(s) : s.destroy()),
+        ttl, minTtl, onConnection: (s) => (s.remoteAddress?.replace(/^::ffff:/, '') === o.peerAddress ? session.accept(s) : s.destroy()),
       })
       step(`listening on port ${port} for ${o.peerAddress}`)
     }
@@ -255,6 +277,14 @@ export async function runProbe(o: ProbeOptions, hooks: ProbeHooks): Promise<Prob
         throw problems('BGP_MD5_SUSPECTED', `session never opened while a password is set: a TCP MD5 mismatch drops packets silently (no answer from ${o.peerAddress} port ${port})`,
           'Check that --password matches the router\'s "neighbor … password", and that the router has one at all.')
       }
+      if (gtsm) {
+        throw problems('BGP_NO_ANSWER', `no session with ${o.peerAddress} while --ttl-security ${gtsm.hops} is set: segments with a TTL below ${gtsm.minTtl} are dropped silently, on both sides`,
+          `Check that the router has "neighbor … ttl-security hops ${gtsm.hops}" (it must send TTL 255 too), and that it is no more than ${gtsm.hops} hop(s) away.`)
+      }
+      if (sawTcp) {
+        throw problems('BGP_NO_OPEN', `TCP to ${o.peerAddress} opened but the session did not come up within ${o.timeout ?? 30} s: the router's OPEN or KEEPALIVE never got through, or ours did not`,
+          'A router with "neighbor … ttl-security hops N" drops what is not sent with TTL 255: give --ttl-security N. Otherwise check the router\'s log for this neighbor.')
+      }
       if (o.passive) throw problems('BGP_NO_PEER', `${o.peerAddress} did not connect within ${o.timeout ?? 30} s`, 'Check the router\'s neighbor statement points at this address, and that it is not passive too.')
       const refused = (connectError as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED'
       throw problems('BGP_NO_ANSWER', refused ? `TCP ${port} on ${o.peerAddress} refused the connection: no BGP speaker listens there`
@@ -262,7 +292,16 @@ export async function runProbe(o: ProbeOptions, hooks: ProbeHooks): Promise<Prob
     }
     const n = session.negotiated!
     Object.assign(result, {established: true, peerAsn: n.peerAsn, peerRouterId: n.peerRouterId, holdTime: n.holdTime, keepaliveTime: n.keepaliveTime, families: n.families})
+    if (o.extendedMessage) result.extendedMessage = n.extendedMessage
+    if (o.extendedNextHop) result.extendedNextHop = n.extendedNextHop
+    if (gtsm) result.ttlSecurity = gtsm
     step(`Established with AS ${n.peerAsn} (${ibgp ? 'iBGP' : 'eBGP'}), router ID ${n.peerRouterId}, hold time ${n.holdTime} s, keepalive ${n.keepaliveTime} s, families ${n.families.join(' ')}`)
+    if (o.extendedMessage) step(n.extendedMessage ? 'extended messages (RFC 8654): both sides, UPDATEs up to 65535 octets' : 'extended messages (RFC 8654): not offered by the peer, UPDATEs stay within 4096 octets')
+    if (o.extendedNextHop) {
+      step(n.extendedNextHop ? 'extended next hop (RFC 8950): both sides, IPv4 routes may carry an IPv6 next hop'
+        : 'extended next hop (RFC 8950): not offered by the peer for IPv4 unicast, IPv4 routes need an IPv4 next hop')
+    }
+    if (gtsm) step(`TTL security (RFC 5082): sending TTL ${gtsm.sendTtl}, accepting TTL ≥ ${gtsm.minTtl}`)
     if (o.bfd) {
       const local = o.sourceAddress
       if (!local) throw badInput('BAD_BFD', '--bfd needs --source-address (the local address of the link)')

@@ -20,6 +20,9 @@ describe('bgp probe: flags are checked before any network I/O', () => {
     ['router ID', {routerId: '2001:db8::1'}, 'BAD_ROUTER_ID'],
     ['IPv6 session without router ID', {peerAddress: '2001:db8::1'}, 'BAD_ROUTER_ID'],
     ['BFD with multihop', {bfd: true, ebgpMultihop: 2}, 'BAD_BFD'],
+    ['TTL security 0 hops', {ttlSecurity: 0}, 'BAD_TTL'],
+    ['TTL security 255 hops', {ttlSecurity: 255}, 'BAD_TTL'],
+    ['TTL security with multihop', {ttlSecurity: 1, ebgpMultihop: 2}, 'BAD_TTL'],
   ]
   for (const [name, o, code] of bad) {
     it(`${name} → ${code}, exit 2`, async () => {

@@ -36,6 +36,7 @@ inline int32_t Half(uint8_t first, uint8_t second) {
 }
 
 inline bpf_insn Alu64Imm(uint8_t op, uint8_t dst, int32_t imm) { return Insn(BPF_ALU64 | op | BPF_K, dst, 0, 0, imm); }
+inline bpf_insn Alu64Reg(uint8_t op, uint8_t dst, uint8_t src) { return Insn(BPF_ALU64 | op | BPF_X, dst, src, 0, 0); }
 inline bpf_insn Mov64Imm(uint8_t dst, int32_t imm) { return Alu64Imm(BPF_MOV, dst, imm); }
 inline bpf_insn Mov64Reg(uint8_t dst, uint8_t src) { return Insn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src, 0, 0); }
 // dst = *(size *)(src + off)

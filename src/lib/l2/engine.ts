@@ -1,6 +1,6 @@
 // The layer-2 engine at runtime: packet sockets per interface feeding the Responder, the Announcer sending
-// gratuitous ARP / unsolicited NA for owned addresses, and the ARP offload (XDP) answering IPv4 requests in the kernel
-// where it can. The speaker drives it with own()/release()/setInterfaces().
+// gratuitous ARP / unsolicited NA for owned addresses, and the offload (XDP) answering ARP requests and neighbor
+// solicitations in the kernel where it can. The speaker drives it with own()/release()/setInterfaces().
 import {loadNative, type NativeModule, openPacketSocket, type PacketSocket, rawSocketError} from '../native/index.js'
 import {type AnnounceSchedule, Announcer} from './announcer.js'
 import {garpReplyFrame, garpRequestFrame} from './arp.js'
@@ -26,7 +26,7 @@ export interface L2EngineOptions {
   /** A send or socket error that did not stop the engine. */
   onError?: (iface: string, e: Error) => void
   /**
-   * ARP requests for owned IPv4 addresses answered in the kernel by XDP (offload.ts). 'auto' (default): where the
+   * ARP requests and neighbor solicitations for owned addresses answered in the kernel by XDP (offload.ts). 'auto' (default): where the
    * program loads, else from user space with the reason in stats().offload; 'on': failing to load is an error
    * (XDP_UNAVAILABLE); 'off': user space only.
    */
@@ -51,7 +51,7 @@ export interface L2EngineStats extends ResponderStats {
   /** Frames the kernel dropped because a socket queue was full: the responder fell behind a flood. */
   kernelDrops: number
   interfaces: string[]
-  /** The ARP offload: per interface XDP or user space (and why), and the requests answered in the kernel. */
+  /** The ARP/NDP offload: per interface XDP or user space (and why), and the requests answered in the kernel. */
   offload: ArpOffloadStatus
 }
 
@@ -160,7 +160,7 @@ export class L2Engine {
     for (const o of this.responder.ownedAddresses()) {
       if (!this.allowed(o, name)) continue
       this.join(s, o)
-      if (o.ip.family === 4) this.offload.set(name, o.bytes, true)
+      this.offload.set(name, o.bytes, true)
     }
   }
 
@@ -193,9 +193,8 @@ export class L2Engine {
     return !o.interfaces || o.interfaces.has(iface)
   }
 
-  /** Each served interface's map holds an owned IPv4 address exactly where it is announced (`owned`: still owned). */
+  /** Each served interface's maps hold an owned address exactly where it is announced (`owned`: still owned). */
   private syncOffload(o: OwnedAddress, owned = true): void {
-    if (o.ip.family !== 4) return
     for (const s of this.served.values()) this.offload.set(s.name, o.bytes, owned && this.allowed(o, s.name))
   }
 

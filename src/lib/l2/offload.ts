@@ -1,10 +1,13 @@
-// ARP offload: an XDP program per served interface answers ARP requests for owned IPv4 addresses inside the kernel
-// (native/src/xdp.cc), so a reply costs no wakeup and no JavaScript. Everything else — NDP, announcements, and every
-// frame the program does not answer — stays with the user-space responder, which still counts it. The engine keeps
-// each interface's map equal to the owned IPv4 addresses allowed there; a map that cannot be kept right is detached,
-// so the kernel never answers for an address the engine gave up.
+// ARP/NDP offload: an XDP program per served interface answers ARP requests for owned IPv4 addresses and neighbor
+// solicitations for owned IPv6 addresses inside the kernel (native/src/xdp.cc), so a reply costs no wakeup and no
+// JavaScript. Everything else — announcements, and every frame the program does not answer — stays with the
+// user-space responder, which still counts it. The engine keeps each interface's maps equal to the owned addresses
+// allowed there; a map that cannot be kept right is detached, so the kernel never answers for an address the engine
+// gave up. (The setting keeps its first name, arpOffload; it covers NDP too.)
 import {missing} from '../cli/errors.js'
+import {formatIP} from '../net/ip.js'
 import type {InterfaceInfo, NativeError, NativeModule, XdpArpProgram, XdpMode} from '../native/index.js'
+import {ipFromBytes} from './responder.js'
 
 /** 'auto' (default): XDP where it loads, else user space with the reason in status; 'on': XDP or an error; 'off'. */
 export type ArpOffloadSetting = 'auto' | 'on' | 'off'
@@ -25,7 +28,7 @@ export function chooseXdpMode(driver: string, requested: XdpModeSetting = 'auto'
 }
 
 export type InterfaceOffload =
-  | {state: 'xdp'; mode: XdpMode; progId: number; answered: number; passed: number; addresses: number}
+  | {state: 'xdp'; mode: XdpMode; progId: number; answered: number; passed: number; ndpAnswered: number; ndpPassed: number; addresses: number}
   | {state: 'user-space'; reason: string}
 
 export interface ArpOffloadStatus {
@@ -36,6 +39,10 @@ export interface ArpOffloadStatus {
   answered: number
   /** ARP frames the programs passed on to user space (not answered there). */
   passed: number
+  /** Neighbor solicitations answered in the kernel, over every interface ever served. */
+  ndpAnswered: number
+  /** Neighbor solicitations the programs passed on to user space. */
+  ndpPassed: number
   /** Map updates that failed (the address is then answered from user space) or removals that forced a detach. */
   mapErrors: number
 }
@@ -54,8 +61,7 @@ function validate(setting: string, mode: string): void {
 export class ArpOffload {
   private readonly attached = new Map<string, Attached>()
   private readonly fallback = new Map<string, string>()
-  private closedAnswered = 0
-  private closedPassed = 0
+  private readonly closed = {answered: 0, passed: 0, ndpAnswered: 0, ndpPassed: 0}
   private mapErrors = 0
 
   constructor(private readonly native: NativeModule, readonly setting: ArpOffloadSetting = 'auto', private readonly xdpMode: XdpModeSetting = 'auto',
@@ -101,8 +107,10 @@ export class ArpOffload {
     this.attached.delete(name)
     try {
       const s = a.prog.stats()
-      this.closedAnswered += s.answered
-      this.closedPassed += s.passed
+      this.closed.answered += s.answered
+      this.closed.passed += s.passed
+      this.closed.ndpAnswered += s.ndpAnswered
+      this.closed.ndpPassed += s.ndpPassed
     } catch { /* counts lost with the program */ }
     a.prog.close()
   }
@@ -117,8 +125,9 @@ export class ArpOffload {
   }
 
   /**
-   * Make the kernel answer (or stop answering) for a 4-byte IPv4 address on an interface. A failed add leaves the
-   * address to user space; a failed removal detaches the program, so nothing answers for it in the kernel.
+   * Make the kernel answer (or stop answering) for an address (4 bytes IPv4, 16 bytes IPv6) on an interface. A failed
+   * add leaves the address to user space; a failed removal detaches the program, so nothing answers for it in the
+   * kernel.
    */
   set(name: string, address: Buffer, present: boolean): void {
     const a = this.attached.get(name)
@@ -138,22 +147,21 @@ export class ArpOffload {
     }
   }
 
-  /** The addresses in an interface's map, as the kernel reports them (dotted quads), or undefined when not attached. */
+  /** The addresses in an interface's maps as the kernel reports them (IPv4 first), or undefined when not attached. */
   addresses(name: string): string[] | undefined {
-    return this.attached.get(name)?.prog.addresses().map((b) => [...b].join('.'))
+    return this.attached.get(name)?.prog.addresses().map((b) => formatIP(ipFromBytes(b)))
   }
 
   status(): ArpOffloadStatus {
     const interfaces: Record<string, InterfaceOffload> = {}
-    let answered = this.closedAnswered
-    let passed = this.closedPassed
+    const total = {...this.closed}
     for (const [name, a] of this.attached) {
       const s = a.prog.stats()
-      answered += s.answered
-      passed += s.passed
-      interfaces[name] = {state: 'xdp', mode: a.mode, progId: a.prog.progId, answered: s.answered, passed: s.passed, addresses: a.owned.size}
+      const c = {answered: s.answered, passed: s.passed, ndpAnswered: s.ndpAnswered, ndpPassed: s.ndpPassed}
+      for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += c[k]
+      interfaces[name] = {state: 'xdp', mode: a.mode, progId: a.prog.progId, ...c, addresses: a.owned.size}
     }
     for (const [name, reason] of this.fallback) interfaces[name] = {state: 'user-space', reason}
-    return {setting: this.setting, interfaces, answered, passed, mapErrors: this.mapErrors}
+    return {setting: this.setting, interfaces, ...total, mapErrors: this.mapErrors}
   }
 }

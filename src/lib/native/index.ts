@@ -89,8 +89,9 @@ export type XdpMode = 'native' | 'generic'
 export interface XdpActions {ABORTED: 0; DROP: 1; PASS: 2; TX: 3}
 
 /**
- * lbctl's in-kernel ARP responder for one interface (native/src/xdp.cc): an XDP program answering ARP requests for
- * the IPv4 addresses in its map with `mac`, and passing every other frame on. Needs CAP_BPF + CAP_NET_ADMIN
+ * lbctl's in-kernel ARP/NDP responder for one interface (native/src/xdp.cc): an XDP program answering ARP requests for
+ * the IPv4 addresses and neighbor solicitations for the IPv6 addresses in its maps with `mac`, and passing every
+ * other frame on. Needs CAP_BPF + CAP_NET_ADMIN
  * (CAP_SYS_ADMIN before Linux 5.8); errors carry errno fields, and a load failure carries the verifier log.
  */
 export interface XdpArpProgram {
@@ -98,12 +99,15 @@ export interface XdpArpProgram {
   attach(ifindex: number, mode: 'auto' | XdpMode): XdpMode
   /** Detach at once (the maps and the program stay, so it can be attached again). */
   detach(): void
-  /** Answer for this address (4 bytes, network order) in the kernel, or stop at once. */
+  /** Answer for this address (4 bytes IPv4 or 16 bytes IPv6, network order) in the kernel, or stop at once. */
   set(address: Buffer, present: boolean): void
-  /** The addresses the kernel answers for right now. */
+  /** The addresses the kernel answers for right now: the IPv4 ones (4 bytes) first, then IPv6 (16 bytes). */
   addresses(): Buffer[]
-  /** Totals since the program was loaded: requests answered (XDP_TX), ARP frames passed on to user space. */
-  stats(): {answered: number; passed: number}
+  /**
+   * Totals since the program was loaded: ARP requests answered (XDP_TX) and ARP frames passed on to user space;
+   * neighbor solicitations answered and passed on.
+   */
+  stats(): XdpStats
   /** Run the program once on a frame (BPF_PROG_TEST_RUN): the verdict and the frame as the program left it. */
   testRun(frame: Buffer): {action: number; frame: Buffer}
   /** Detach and free the program and its maps. */
@@ -114,8 +118,15 @@ export interface XdpArpProgram {
   readonly progId: number
 }
 
+export interface XdpStats {
+  answered: number
+  passed: number
+  ndpAnswered: number
+  ndpPassed: number
+}
+
 export interface XdpArpConstructor {
-  /** Creates the maps (up to `maxAddresses`, default 16384) and loads the program for an interface with this MAC. */
+  /** Creates the maps (up to `maxAddresses` per family, default 16384) and loads the program for an interface with this MAC. */
   new (mac: Buffer, maxAddresses?: number): XdpArpProgram
 }
 

@@ -46,9 +46,12 @@ export async function arping(client: LabNode, address: string, timeoutS = 1): Pr
   return [...new Set(macs)]
 }
 
-/** ndisc6 once from the client; the target link-layer addresses it reported (lower case). */
-export async function ndisc(client: LabNode, address: string, timeoutMs = 1000): Promise<string[]> {
-  const r = await client.exec('ndisc6', ['-1', '-r1', `-w${timeoutMs}`, address, client.ifname])
+/**
+ * ndisc6 once from the client (one solicitation); the target link-layer addresses it reported (lower case). `all`:
+ * wait the whole timeout and report every answer (`-m`), not just the first.
+ */
+export async function ndisc(client: LabNode, address: string, timeoutMs = 1000, all = false): Promise<string[]> {
+  const r = await client.exec('ndisc6', [all ? '-m' : '-1', '-r1', `-w${timeoutMs}`, address, client.ifname])
   return [...r.stdout.matchAll(/Target link-layer address:\s*([0-9A-Fa-f:]{17})/g)].map((m) => m[1].toLowerCase())
 }
 

@@ -95,8 +95,9 @@ describe.runIf(requireLab([]) && nativeAvailable())('ignored frames are counted 
     }
     const before = await l.ra.stats()
     await inject(l.client, frames)
-    // Requests the ARP offload answered in the kernel never reach user space: they count as seen too.
-    const total = (s: L2EngineStats): number => s.offload.answered + s.answered.arp + s.answered.ndp + Object.values(s.dropped).reduce((p, q) => p + q, 0)
+    // Requests the offload answered in the kernel never reach user space: they count as seen too.
+    const total = (s: L2EngineStats): number => s.offload.answered + s.offload.ndpAnswered + s.answered.arp + s.answered.ndp +
+      Object.values(s.dropped).reduce((p, q) => p + q, 0)
     await until(() => l.ra.stats(), (s) => total(s) - total(before) >= 5_000, 10_000, 'A to see the frames')
     expect(await arping(l.client, VIP4)).toContain(l.a.mac)
   })

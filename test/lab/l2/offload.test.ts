@@ -1,16 +1,18 @@
-// Issue 5, ARP offload: the engine answers ARP requests for owned IPv4 addresses in the kernel (XDP), exactly once,
-// stops at once on release and when the process dies, and leaves everything it does not answer to user space.
+// Issue 5, ARP/NDP offload: the engine answers ARP requests for owned IPv4 addresses and neighbor solicitations for
+// owned IPv6 addresses in the kernel (XDP), exactly once, stops at once on release and when the process dies, and
+// leaves everything it does not answer to user space.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {bundleEntry} from '../../harness/lab/bundle.js'
 import {cleanupStale, type LabNode, requireLab} from '../../harness/lab/index.js'
 import {arpRequestFrame, garpReplyFrame, garpRequestFrame} from '../../../src/lib/l2/arp.js'
 import type {L2EngineStats} from '../../../src/lib/l2/engine.js'
-import {parseMac} from '../../../src/lib/l2/mac.js'
+import {ipv6MulticastMac, parseMac, solicitedNodeAddress} from '../../../src/lib/l2/mac.js'
+import {nsFrame} from '../../../src/lib/l2/ndp.js'
 import type {ProbeResult} from '../../../src/lib/l2/probe.js'
 import {type DropReason, ipBytes} from '../../../src/lib/l2/responder.js'
 import {parseIP} from '../../../src/lib/net/ip.js'
 import {loadNative, nativeAvailable} from '../../../src/lib/native/index.js'
-import {arping, l2Lab, type L2Lab, UNOWNED4, until, VIP4} from '../../harness/lab/l2-lab.js'
+import {arping, l2Lab, type L2Lab, ndisc, neighbor, touch, UNOWNED4, UNOWNED6, until, VIP4, VIP6} from '../../harness/lab/l2-lab.js'
 import {L2Responder} from '../../harness/lab/l2-responder.js'
 
 const PREFIX = 'l2x'
@@ -18,7 +20,7 @@ const VIP_B = '203.0.113.40'
 const b = (s: string): Buffer => ipBytes(parseIP(s))
 const xdpBuilt = (): boolean => nativeAvailable() && typeof loadNative().XdpArp === 'function'
 
-describe.runIf(requireLab(['arping']) && xdpBuilt())('ARP offload (XDP) in the lab', () => {
+describe.runIf(requireLab(['arping', 'ndisc6']) && xdpBuilt())('ARP/NDP offload (XDP) in the lab', () => {
   let l: L2Lab
   let cli: string
   let injector: string
@@ -29,6 +31,7 @@ describe.runIf(requireLab(['arping']) && xdpBuilt())('ARP offload (XDP) in the l
     // One announcement per ownership, no repeats: the probes below count every frame from a MAC.
     l = await l2Lab(PREFIX, {filter: 'all', schedule: {repeatIntervalMs: 1100, repeatForMs: 0}})
     await l.ra.own(VIP4)
+    await l.ra.own(VIP6)
   })
   afterAll(async () => {
     await l?.destroy()
@@ -52,11 +55,11 @@ describe.runIf(requireLab(['arping']) && xdpBuilt())('ARP offload (XDP) in the l
     expect(Number(r.stdout.trim())).toBe(frames.length)
   }
 
-  it('attaches on the served interface (generic mode on a veth) with exactly the owned IPv4 addresses in its map', async () => {
+  it('attaches on the served interface (generic mode on a veth) with exactly the owned addresses in its maps', async () => {
     const o = await l.ra.offload()
     expect(o.status.setting).toBe('auto')
-    expect(o.status.interfaces.eth0).toMatchObject({state: 'xdp', mode: 'generic', addresses: 1})
-    expect(o.addresses).toEqual({eth0: [VIP4]})
+    expect(o.status.interfaces.eth0).toMatchObject({state: 'xdp', mode: 'generic', addresses: 2})
+    expect(o.addresses).toEqual({eth0: [VIP4, VIP6]})
     const id = o.status.interfaces.eth0.state === 'xdp' ? o.status.interfaces.eth0.progId : -1
     expect(await xdpLink(l.a)).toBe(`mode 2 prog ${id}`) // XDP_ATTACHED_SKB
     // B owns nothing: attached, empty map.
@@ -73,6 +76,45 @@ describe.runIf(requireLab(['arping']) && xdpBuilt())('ARP offload (XDP) in the l
     expect(s1.answered).toEqual(s0.answered)
     // Every outcome but 'unsupported' (the 'all' filter also passes the namespaces' MLD chatter, counted there).
     expect(userTotal(s1) - s1.dropped.unsupported).toBe(userTotal(s0) - s0.dropped.unsupported)
+  })
+
+  it('ndisc6 gets exactly one answer, from the kernel: the NDP counter moves and user space never sees the solicitation', async () => {
+    const s0 = await l.ra.stats()
+    expect(await ndisc(l.client, VIP6, 500, true)).toEqual([l.a.mac])
+    expect(await probe(VIP6)).toEqual([{mac: l.a.mac, count: 1}])
+    const s1 = await l.ra.stats()
+    expect(s1.offload.ndpAnswered - s0.offload.ndpAnswered).toBe(2)
+    expect(s1.offload.interfaces.eth0).toMatchObject({state: 'xdp', ndpAnswered: s1.offload.ndpAnswered})
+    expect(s1.answered).toEqual(s0.answered)
+    expect(userTotal(s1) - s1.dropped.unsupported).toBe(userTotal(s0) - s0.dropped.unsupported)
+    // The client's own kernel resolves the address through the program too.
+    await touch(l.client, VIP6)
+    await until(() => neighbor(l.client, VIP6), (m) => m === l.a.mac, 2000, 'the client\'s neighbour entry → A')
+    expect((await l.ra.stats()).answered).toEqual(s0.answered)
+  })
+
+  it('a DAD probe (source ::, the frame grows in the kernel) is answered to all nodes, and decodes cleanly on the LAN', async () => {
+    // B sees every IPv6 frame ('all' filter) and owns nothing: the NA reaches it as a notRequest, not badChecksum.
+    const [a0, b0] = [await l.ra.stats(), await l.rb.stats()]
+    const target = b(VIP6)
+    const dad = nsFrame(parseMac(l.client.mac)!, Buffer.alloc(16), target)
+    expect(dad.subarray(0, 6)).toEqual(ipv6MulticastMac(solicitedNodeAddress(target)))
+    expect(dad.length).toBe(78)
+    await inject(l.client, [dad])
+    const b1 = await until(() => l.rb.stats(), (s) => s.dropped.notRequest > b0.dropped.notRequest, 2000, 'B to see the NA')
+    expect(b1.dropped.notRequest - b0.dropped.notRequest).toBe(1)
+    expect(b1.dropped.badChecksum + b1.dropped.malformed).toBe(b0.dropped.badChecksum + b0.dropped.malformed)
+    const a1 = await l.ra.stats()
+    expect(a1.offload.ndpAnswered - a0.offload.ndpAnswered).toBe(1)
+    expect(a1.answered).toEqual(a0.answered)
+  })
+
+  it('an unowned IPv6 address gets no reply; the program passes the solicitation and user space counts it notOwned', async () => {
+    const s0 = await l.ra.stats()
+    expect(await ndisc(l.client, UNOWNED6, 300, true)).toEqual([])
+    const s1 = await until(() => l.ra.stats(), (s) => s.dropped.notOwned > s0.dropped.notOwned, 2000, 'notOwned counted')
+    expect(s1.offload.ndpAnswered).toBe(s0.offload.ndpAnswered)
+    expect(s1.offload.ndpPassed).toBeGreaterThan(s0.offload.ndpPassed)
   })
 
   it('an unowned address gets no reply; the program passes the request and user space counts it notOwned', async () => {
@@ -105,6 +147,21 @@ describe.runIf(requireLab(['arping']) && xdpBuilt())('ARP offload (XDP) in the l
     expect(s1.answered).toEqual(s0.answered)
     // The truncated frame is shorter than an ARP packet: passed without being counted as ARP.
     expect(s1.offload.passed - s0.offload.passed).toBe(3)
+  })
+
+  it('release stops the kernel answering NS at once; ownership moves A → B and B\'s kernel answers', async () => {
+    await l.ra.release(VIP6)
+    expect(await probe(VIP6)).toEqual([])
+    expect((await l.ra.offload()).addresses).toEqual({eth0: [VIP4]})
+    const b0 = await l.rb.stats()
+    await l.rb.own(VIP6)
+    expect(await ndisc(l.client, VIP6, 300, true)).toEqual([l.b.mac])
+    const b1 = await l.rb.stats()
+    expect(b1.offload.ndpAnswered - b0.offload.ndpAnswered).toBe(1)
+    expect(b1.answered.ndp).toBe(b0.answered.ndp)
+    await l.rb.release(VIP6)
+    expect((await l.rb.offload()).addresses).toEqual({eth0: []})
+    expect(await ndisc(l.client, VIP6, 300, true)).toEqual([])
   })
 
   it('release stops the kernel answering at once; ownership moves A → B and B\'s kernel answers', async () => {

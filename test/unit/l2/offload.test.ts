@@ -1,10 +1,12 @@
-// The ARP offload's bookkeeping without a kernel: a fake XdpArp records attach modes and map contents, so the rules
-// (which mode per driver, what 'auto'/'on'/'off' do on failure, maps equal to owned IPv4 addresses per interface,
-// removal before release, detach when a removal fails) are checked exhaustively.
+// The ARP/NDP offload's bookkeeping without a kernel: a fake XdpArp records attach modes and map contents, so the rules
+// (which mode per driver, what 'auto'/'on'/'off' do on failure, maps equal to owned IPv4 and IPv6 addresses per
+// interface, removal before release, detach when a removal fails) are checked exhaustively.
 import {describe, expect, it} from 'vitest'
 import {L2Engine} from '../../../src/lib/l2/engine.js'
 import {ArpOffload, chooseXdpMode} from '../../../src/lib/l2/offload.js'
-import type {InterfaceInfo, NativeModule, XdpMode} from '../../../src/lib/native/index.js'
+import {ipBytes, ipFromBytes} from '../../../src/lib/l2/responder.js'
+import {formatIP, parseIP} from '../../../src/lib/net/ip.js'
+import type {InterfaceInfo, NativeModule, XdpMode, XdpStats} from '../../../src/lib/native/index.js'
 import {MAC_B} from './fixtures.js'
 
 class FakeXdp {
@@ -29,15 +31,17 @@ class FakeXdp {
   }
   set(a: Buffer, present: boolean): void {
     if (!present && FakeXdp.failDelete) throw new Error('bpf(BPF_MAP_DELETE_ELEM): Bad file descriptor')
-    this.log.push(`${present ? '+' : '-'}${[...a].join('.')}`)
-    if (present) this.map.add([...a].join('.'))
-    else this.map.delete([...a].join('.'))
+    if (a.length !== 4 && a.length !== 16) throw new TypeError('address must be a 4-byte (IPv4) or 16-byte (IPv6) Buffer')
+    const text = formatIP(ipFromBytes(a))
+    this.log.push(`${present ? '+' : '-'}${text}`)
+    if (present) this.map.add(text)
+    else this.map.delete(text)
   }
   addresses(): Buffer[] {
-    return [...this.map].map((s) => Buffer.from(s.split('.').map(Number)))
+    return [...this.map].map((s) => ipBytes(parseIP(s)))
   }
-  stats(): {answered: number; passed: number} {
-    return {answered: 5, passed: 2}
+  stats(): XdpStats {
+    return {answered: 5, passed: 2, ndpAnswered: 3, ndpPassed: 1}
   }
   testRun(): never {
     throw new Error('not in the fake')
@@ -106,7 +110,8 @@ describe('ArpOffload', () => {
     const o = new ArpOffload(fake(), 'off')
     o.open('eth0', info('eth0'))
     expect(FakeXdp.all).toHaveLength(0)
-    expect(o.status()).toEqual({setting: 'off', interfaces: {eth0: {state: 'user-space', reason: 'arpOffload is off'}}, answered: 0, passed: 0, mapErrors: 0})
+    expect(o.status()).toEqual({setting: 'off', interfaces: {eth0: {state: 'user-space', reason: 'arpOffload is off'}}, answered: 0, passed: 0,
+      ndpAnswered: 0, ndpPassed: 0, mapErrors: 0})
     expect(() => new ArpOffload(fake(), 'yes' as 'on')).toThrow(/arpOffload must be one of auto, on, off/)
     expect(() => new ArpOffload(fake(), 'auto', 'turbo' as 'native')).toThrow(/xdpMode must be one of/)
   })
@@ -122,23 +127,35 @@ describe('ArpOffload', () => {
     expect(o.active('eth0')).toBe(false)
     const s = o.status()
     expect(s.interfaces.eth0).toEqual({state: 'user-space', reason: expect.stringMatching(/^detached: removing an address from the map failed/)})
-    expect(s).toMatchObject({mapErrors: 1, answered: 5, passed: 2}) // the closed program's counts are kept
+    expect(s).toMatchObject({mapErrors: 1, answered: 5, passed: 2, ndpAnswered: 3, ndpPassed: 1}) // the closed program's counts are kept
     expect(errors).toEqual(['eth0: bpf(BPF_MAP_DELETE_ELEM): Bad file descriptor'])
   })
 })
 
 describe('L2Engine with the ARP offload', () => {
-  it('keeps every interface\'s map equal to the owned IPv4 addresses announced there, removing before releasing', () => {
+  it('keeps every interface\'s maps equal to the owned addresses announced there, removing before releasing', () => {
     const e = new L2Engine({native: fake(), clock: noTimers})
     e.own('203.0.113.10')
     e.setInterfaces(['eth0', 'eth1']) // opened after owning: filled on attach
     const [x0, x1] = FakeXdp.all
     expect([x0.mode, x1.mode]).toEqual(['generic', 'generic']) // interfaceInfo says veth
     expect([...x0.map]).toEqual(['203.0.113.10'])
-    e.own('2001:db8:ffff::10') // IPv6 stays in user space
+    e.own('2001:db8:ffff::10') // IPv6 too: its own map in the kernel
     e.own('203.0.113.20', ['eth1'])
-    expect([[...x0.map], [...x1.map].sort()]).toEqual([['203.0.113.10'], ['203.0.113.10', '203.0.113.20']])
+    e.own('2001:db8:ffff::20', ['eth0'])
+    expect([[...x0.map].sort(), [...x1.map].sort()]).toEqual([['2001:db8:ffff::10', '2001:db8:ffff::20', '203.0.113.10'],
+      ['2001:db8:ffff::10', '203.0.113.10', '203.0.113.20']])
     e.own('203.0.113.10', ['eth1']) // re-owned with a narrower limit: out of eth0's map
+    // IPv6 release: out of the map while the responder still owns it, as for IPv4 below.
+    const stillOwned6: boolean[] = []
+    const set0 = x0.set.bind(x0)
+    x0.set = (a: Buffer, p: boolean): void => {
+      stillOwned6.push(e.responder.lookup(formatIP(ipFromBytes(a))) !== undefined)
+      set0(a, p)
+    }
+    e.release('2001:db8:ffff::20')
+    e.release('2001:db8:ffff::10')
+    expect(stillOwned6).toEqual([true, true])
     expect([...x0.map]).toEqual([])
     // Release: out of the map while the responder still owns it (the kernel stops first).
     const r = e.responder
@@ -151,7 +168,7 @@ describe('L2Engine with the ARP offload', () => {
     e.release('203.0.113.20')
     expect(owned).toEqual([true])
     expect([...x1.map]).toEqual(['203.0.113.10'])
-    expect(e.stats().offload).toMatchObject({setting: 'auto', answered: 10, passed: 4,
+    expect(e.stats().offload).toMatchObject({setting: 'auto', answered: 10, passed: 4, ndpAnswered: 6, ndpPassed: 2,
       interfaces: {eth0: {state: 'xdp', mode: 'generic', addresses: 0}, eth1: {state: 'xdp', mode: 'generic', addresses: 1}}})
     expect(e.offloadedAddresses('eth1')).toEqual(['203.0.113.10'])
     e.setInterfaces(['eth1'])

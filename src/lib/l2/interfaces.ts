@@ -1,6 +1,8 @@
-// Which interfaces the layer-2 engine serves: discovered with `ip -j -d addr`, watched with `ip monitor`, filtered
-// like MetalLB's speaker (skip down, NOARP, loopback, bond/bridge members and the default exclude list).
+// Which interfaces the layer-2 engine serves: discovered with `ip -j -d addr`, watched with `ip monitor` (restarted
+// when it dies), filtered like MetalLB's speaker (skip down, NOARP, loopback, bond/bridge members and the default
+// exclude list).
 import {execFile, spawn, type ChildProcess} from 'node:child_process'
+import {type Clock, systemClock} from './clock.js'
 
 /** MetalLB's default: interfaces of container runtimes, CNIs and kube-proxy never carry service ARP/NDP. */
 export const DEFAULT_EXCLUDE: readonly string[] = ['docker*', 'cbr*', 'dummy*', 'virbr*', 'lxcbr*', 'veth*', 'lo', 'cali*',
@@ -95,22 +97,55 @@ export async function listLinks(ip: IpRunner = runIp): Promise<Link[]> {
 
 export interface InterfaceWatch {
   close(): void
+  /** The pid of the running `ip monitor`, undefined while it is down (waiting to be restarted). */
+  readonly monitorPid: number | undefined
+  /** How many times `ip monitor` was restarted after it died. */
+  readonly restarts: number
 }
+
+export interface WatchOptions extends SelectOptions {
+  debounceMs?: number
+  ip?: IpRunner
+  /** A failure that did not stop the watch: a re-scan that failed, or `ip monitor` dying (it is restarted). */
+  onError?: (e: Error) => void
+  /** Starts the event source (default `ip monitor link address`); tests pass a fake. */
+  monitor?: () => ChildProcess
+  /** Restart delay after `ip monitor` dies: `initialMs` doubling up to `maxMs`; back to `initialMs` once it ran `stableMs`. */
+  backoff?: {initialMs?: number; maxMs?: number; stableMs?: number}
+  /** A second full re-scan this long after a restart: covers events between the re-scan and the new monitor listening. */
+  settleMs?: number
+  clock?: Clock
+}
+
+const spawnMonitor = (): ChildProcess => spawn('ip', ['monitor', 'link', 'address'], {stdio: ['ignore', 'pipe', 'ignore']})
 
 /**
  * Call `onChange` with the full selection now and after every link/address change (level-triggered: each call is the
- * whole current state, so a missed event costs nothing). Changes are coalesced for `debounceMs`.
+ * whole current state, so a missed event costs nothing). Changes are coalesced for `debounceMs`. When `ip monitor`
+ * dies it is restarted with exponential backoff, followed by a full re-scan, so changes made while it was down are
+ * seen too.
  */
-export function watchInterfaces(onChange: (sel: InterfaceSelection, links: Link[]) => void, opts: SelectOptions & {
-  debounceMs?: number
-  ip?: IpRunner
-  onError?: (e: Error) => void
-} = {}): InterfaceWatch {
+export function watchInterfaces(onChange: (sel: InterfaceSelection, links: Link[]) => void, opts: WatchOptions = {}): InterfaceWatch {
   const ip = opts.ip ?? runIp
+  const clock = opts.clock ?? systemClock
+  const initialMs = opts.backoff?.initialMs ?? 100
+  const maxMs = opts.backoff?.maxMs ?? 10_000
+  const stableMs = opts.backoff?.stableMs ?? 10_000
   let closed = false
-  let timer: NodeJS.Timeout | undefined
+  let debounce: unknown
+  const timers = new Set<unknown>()
   let running = false
   let again = false
+  let mon: ChildProcess | undefined
+  let failures = 0
+  let restarts = 0
+  const later = (fn: () => void, ms: number): void => {
+    const t = clock.setTimeout(() => {
+      timers.delete(t)
+      fn()
+    }, ms)
+    timers.add(t)
+  }
   const relist = async (): Promise<void> => {
     if (running) {
       again = true
@@ -129,18 +164,54 @@ export function watchInterfaces(onChange: (sel: InterfaceSelection, links: Link[
       running = false
     }
   }
-  const mon: ChildProcess = spawn('ip', ['monitor', 'link', 'address'], {stdio: ['ignore', 'pipe', 'ignore']})
-  mon.on('error', (e) => opts.onError?.(e))
-  mon.stdout!.on('data', () => {
-    if (timer) clearTimeout(timer)
-    timer = setTimeout(() => void relist(), opts.debounceMs ?? 50)
-  })
+  const changed = (): void => {
+    if (debounce !== undefined) clock.clearTimeout(debounce)
+    debounce = clock.setTimeout(() => {
+      debounce = undefined
+      void relist()
+    }, opts.debounceMs ?? 50)
+  }
+  const start = (): void => {
+    const child = (opts.monitor ?? spawnMonitor)()
+    const startedAt = clock.now()
+    mon = child
+    let down = false
+    const died = (why: string): void => {
+      if (down) return
+      down = true
+      if (mon === child) mon = undefined
+      if (closed) return
+      if (clock.now() - startedAt >= stableMs) failures = 0
+      const delay = Math.min(maxMs, initialMs * 2 ** failures)
+      failures++
+      opts.onError?.(new Error(`ip monitor ${why}; restarting it in ${delay} ms`))
+      later(() => {
+        if (closed) return
+        restarts++
+        start()
+        void relist()
+        later(() => void relist(), opts.settleMs ?? 1000)
+      }, delay)
+    }
+    child.on('error', (e) => died(`failed: ${e.message}`))
+    child.on('exit', (code, signal) => died(`exited (${signal ?? `code ${code}`})`))
+    child.stdout?.on('data', changed)
+  }
+  start()
   void relist()
   return {
     close(): void {
       closed = true
-      if (timer) clearTimeout(timer)
-      mon.kill()
+      if (debounce !== undefined) clock.clearTimeout(debounce)
+      for (const t of timers) clock.clearTimeout(t)
+      timers.clear()
+      mon?.kill()
+    },
+    get monitorPid(): number | undefined {
+      return mon?.pid
+    },
+    get restarts(): number {
+      return restarts
     },
   }
 }

@@ -5,9 +5,11 @@
 //   {"id":5,"cmd":"offload"} → {status, addresses: {eth0: ["203.0.113.10"]}} (read back from the kernel's maps)
 // argv: --filter requests|all   --schedule '{"repeatIntervalMs":1100,...}'   --watch (serve what interface discovery
 // selects, following changes, instead of the "interfaces" command)   --arp-offload auto|on|off   --xdp-mode auto|native|generic
+// --watch-backoff-ms N (first restart delay of a dead `ip monitor`)   --watch-settle-ms N (second re-scan after it)
+//   {"id":6,"cmd":"status"} → {serving, skipped, monitorPid, restarts} (the watch's `ip monitor`)
 import {createInterface} from 'node:readline'
 import {L2Engine} from '../../../src/lib/l2/engine.js'
-import {type InterfaceSelection, watchInterfaces} from '../../../src/lib/l2/interfaces.js'
+import {type InterfaceSelection, type InterfaceWatch, watchInterfaces} from '../../../src/lib/l2/interfaces.js'
 import type {ArpOffloadSetting, XdpModeSetting} from '../../../src/lib/l2/offload.js'
 
 const arg = (name: string): string | undefined => {
@@ -23,15 +25,19 @@ const engine = new L2Engine({
 })
 
 let selection: InterfaceSelection | undefined
+let watch: InterfaceWatch | undefined
 if (process.argv.includes('--watch')) {
-  watchInterfaces((sel) => {
+  const backoff = arg('--watch-backoff-ms')
+  const settle = arg('--watch-settle-ms')
+  watch = watchInterfaces((sel) => {
     selection = sel
     engine.setInterfaces(sel.selected.map((l) => l.name))
-  }, {debounceMs: 20, onError: (e) => process.stderr.write(`watch: ${e.message}\n`)})
+  }, {debounceMs: 20, onError: (e) => process.stderr.write(`watch: ${e.message}\n`),
+    backoff: backoff ? {initialMs: Number(backoff)} : undefined, settleMs: settle ? Number(settle) : undefined})
 }
 
 const handlers: Record<string, (m: any) => unknown> = {
-  status: () => ({serving: engine.interfaces(), skipped: selection?.skipped ?? []}),
+  status: () => ({serving: engine.interfaces(), skipped: selection?.skipped ?? [], monitorPid: watch?.monitorPid ?? null, restarts: watch?.restarts ?? 0}),
   interfaces: (m) => {
     engine.setInterfaces(m.names)
     return engine.interfaces()

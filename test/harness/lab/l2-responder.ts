@@ -12,6 +12,9 @@ export interface L2ResponderOptions {
   interfaces?: string[]
   /** Serve what interface discovery selects, following changes (ignores `interfaces`). */
   watch?: boolean
+  /** With `watch`: first restart delay of a dead `ip monitor`, and the second re-scan after a restart (ms). */
+  watchBackoffMs?: number
+  watchSettleMs?: number
   filter?: 'requests' | 'all'
   schedule?: AnnounceSchedule
   /** The engine's ARP offload setting (default: the engine's default, 'auto'). */
@@ -53,6 +56,8 @@ export class L2Responder {
     const args = [file, '--filter', opts.filter ?? 'requests']
     if (opts.schedule) args.push('--schedule', JSON.stringify(opts.schedule))
     if (opts.watch) args.push('--watch')
+    if (opts.watchBackoffMs !== undefined) args.push('--watch-backoff-ms', String(opts.watchBackoffMs))
+    if (opts.watchSettleMs !== undefined) args.push('--watch-settle-ms', String(opts.watchSettleMs))
     if (opts.arpOffload) args.push('--arp-offload', opts.arpOffload)
     if (opts.xdpMode) args.push('--xdp-mode', opts.xdpMode)
     const child = node.spawn(process.execPath, args)

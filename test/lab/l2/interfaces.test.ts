@@ -1,5 +1,5 @@
-// Interface discovery and watch inside a node: the engine follows interfaces coming, going up/down and away, and
-// skips what MetalLB skips.
+// Interface discovery and watch inside a node: the engine follows interfaces coming, going up/down and away, skips
+// what MetalLB skips, and keeps following them when its `ip monitor` dies.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {cleanupStale, Lab, type LabNode, requireLab} from '../../harness/lab/index.js'
 import {L2Responder} from '../../harness/lab/l2-responder.js'
@@ -17,13 +17,14 @@ describe.runIf(requireLab([]) && nativeAvailable())('L2 interface watch in the l
     lab = await Lab.create(PREFIX)
     const lan = await lab.addBridge('lan')
     n = await lab.addNode('n', {bridge: lan, ipv4: '198.18.31.1/24'})
-    r = await L2Responder.start(n, {watch: true})
+    // A dead `ip monitor` comes back after 1.5 s; no second re-scan during the test (so only the monitor reports).
+    r = await L2Responder.start(n, {watch: true, watchBackoffMs: 1500, watchSettleMs: 600_000})
   })
   afterAll(async () => {
     await lab?.destroy()
   })
 
-  type Status = {serving: string[]; skipped: {name: string; reason: string}[]}
+  type Status = {serving: string[]; skipped: {name: string; reason: string}[]; monitorPid: number | null; restarts: number}
   const status = (): Promise<Status> => r.call<Status>('status')
   const ip = (...args: string[]): Promise<unknown> => n.exec('ip', args, {check: true})
 
@@ -51,5 +52,26 @@ describe.runIf(requireLab([]) && nativeAvailable())('L2 interface watch in the l
     await ip('link', 'del', 'dev', 'eth1')
     s = await until(status, (x) => !x.skipped.some((k) => k.name === 'eth1'), 3000, 'eth1 gone')
     expect(s.serving).toEqual(['eth0'])
+  })
+  it('when `ip monitor` dies it is restarted and a full re-scan finds what changed meanwhile; later changes are seen', async () => {
+    const s0 = await status()
+    expect(s0.monitorPid).toEqual(expect.any(Number))
+    expect(s0.restarts).toBe(0)
+    process.kill(s0.monitorPid!, 'SIGKILL')
+    await until(status, (x) => x.monitorPid === null, 2000, 'the watch to see its monitor die')
+    // A change while nothing listens for events (the restart is 1.5 s away).
+    await ip('link', 'add', 'name', 'eth2', 'type', 'veth', 'peer', 'name', 'veth8')
+    await ip('link', 'set', 'dev', 'veth8', 'up')
+    await ip('link', 'set', 'dev', 'eth2', 'up')
+    expect((await status()).monitorPid).toBeNull()
+    const s1 = await until(status, (x) => x.serving.includes('eth2'), 5000, 'eth2 found by the re-scan after the restart')
+    expect(s1.restarts).toBe(1)
+    expect(s1.monitorPid).toEqual(expect.any(Number))
+    expect(s1.monitorPid).not.toBe(s0.monitorPid)
+    // The new monitor reports changes (the second re-scan is minutes away).
+    await ip('link', 'set', 'dev', 'eth2', 'down')
+    const s2 = await until(status, (x) => !x.serving.includes('eth2'), 3000, 'eth2 dropped when down, seen by the new monitor')
+    expect(s2.skipped).toContainEqual({name: 'eth2', reason: 'down'})
+    expect(r.stderr).toMatch(/watch: ip monitor exited \(SIGKILL\); restarting it in 1500 ms/)
   })
 })

@@ -1,5 +1,9 @@
+import type {ChildProcess} from 'node:child_process'
+import {EventEmitter} from 'node:events'
+import {PassThrough} from 'node:stream'
 import {describe, expect, it} from 'vitest'
-import {parseIpAddrJson, selectInterfaces} from '../../../src/lib/l2/interfaces.js'
+import type {Clock} from '../../../src/lib/l2/clock.js'
+import {parseIpAddrJson, selectInterfaces, watchInterfaces} from '../../../src/lib/l2/interfaces.js'
 
 // Trimmed `ip -j -d addr show` output from a node: loopback, a NIC, a bridge and its member, a down NIC,
 // kube-ipvs0 (NOARP dummy), a CNI veth, a wireguard tunnel.
@@ -48,5 +52,166 @@ describe('interface selection', () => {
 
   it('takes a custom exclude list with globs', () => {
     expect(selectInterfaces(links, {exclude: ['eth*', 'b*']}).selected.map((l) => l.name)).toEqual(['cali12345'])
+  })
+})
+
+/** A virtual clock: timers run when the test advances time. */
+class FakeClock implements Clock {
+  t = 0
+  private timers = new Map<number, {at: number; fn: () => void}>()
+  private id = 0
+  now = (): number => this.t
+  setTimeout = (fn: () => void, ms: number): number => {
+    this.timers.set(++this.id, {at: this.t + ms, fn})
+    return this.id
+  }
+  clearTimeout = (h: unknown): void => {
+    this.timers.delete(h as number)
+  }
+  advance(ms: number): void {
+    const end = this.t + ms
+    for (;;) {
+      const next = [...this.timers.entries()].sort((a, b) => a[1].at - b[1].at)[0]
+      if (!next || next[1].at > end) break
+      this.timers.delete(next[0])
+      this.t = next[1].at
+      next[1].fn()
+    }
+    this.t = end
+  }
+  pending(): number {
+    return this.timers.size
+  }
+}
+
+/** A stand-in for `ip monitor`: emits a line when told, dies when told. */
+class FakeMonitor extends EventEmitter {
+  static all: FakeMonitor[] = []
+  readonly stdout = new PassThrough()
+  readonly pid = 1000 + FakeMonitor.all.length
+  killed = false
+  constructor() {
+    super()
+    FakeMonitor.all.push(this)
+  }
+  event(): void {
+    this.stdout.write('2: eth0: <BROADCAST,MULTICAST,UP> mtu 1500\n')
+  }
+  die(code = 1): void {
+    this.emit('exit', code, null)
+  }
+  kill(): boolean {
+    this.killed = true
+    this.emit('exit', null, 'SIGTERM')
+    return true
+  }
+}
+
+describe('watchInterfaces', () => {
+  const flush = async (): Promise<void> => {
+    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r))
+  }
+  const setup = () => {
+    FakeMonitor.all = []
+    const clock = new FakeClock()
+    let links = [link(2, 'eth0')]
+    let scans = 0
+    const ip = async (): Promise<string> => {
+      scans++
+      return JSON.stringify(links)
+    }
+    const seen: string[][] = []
+    const errors: string[] = []
+    const w = watchInterfaces((sel) => seen.push(sel.selected.map((l) => l.name)), {
+      ip, clock, debounceMs: 20, monitor: () => new FakeMonitor() as unknown as ChildProcess,
+      backoff: {initialMs: 100, maxMs: 800, stableMs: 5000}, settleMs: 1000, onError: (e) => errors.push(e.message),
+    })
+    return {clock, w, seen, errors, scans: () => scans, setLinks: (l: typeof links) => {
+      links = l
+    }}
+  }
+
+  it('re-scans after every monitor event (debounced)', async () => {
+    const {clock, w, seen, setLinks} = setup()
+    await flush()
+    expect(seen).toEqual([['eth0']])
+    setLinks([link(2, 'eth0'), link(3, 'eth1')])
+    FakeMonitor.all[0].event()
+    FakeMonitor.all[0].event()
+    await flush()
+    clock.advance(20)
+    await flush()
+    expect(seen).toEqual([['eth0'], ['eth0', 'eth1']])
+    w.close()
+  })
+
+  it('restarts a dead `ip monitor` with backoff and re-scans, so changes made while it was down are not lost', async () => {
+    const {clock, w, seen, errors, scans, setLinks} = setup()
+    await flush()
+    expect(w.monitorPid).toBe(1000)
+    FakeMonitor.all[0].die()
+    expect(w.monitorPid).toBeUndefined()
+    expect(errors).toEqual(['ip monitor exited (code 1); restarting it in 100 ms'])
+    // A change while the monitor is down: no event will ever report it.
+    setLinks([link(2, 'eth0'), link(3, 'eth1')])
+    const before = scans()
+    clock.advance(99)
+    await flush()
+    expect(FakeMonitor.all).toHaveLength(1)
+    expect(scans()).toBe(before)
+    clock.advance(1)
+    await flush()
+    expect(FakeMonitor.all).toHaveLength(2)
+    expect([w.monitorPid, w.restarts]).toEqual([1001, 1])
+    expect(scans()).toBe(before + 1) // the full re-scan
+    expect(seen.at(-1)).toEqual(['eth0', 'eth1'])
+    clock.advance(1000)
+    await flush()
+    expect(scans()).toBe(before + 2) // and once more after settleMs
+    // The new monitor's events are followed.
+    setLinks([link(2, 'eth0')])
+    FakeMonitor.all[1].event()
+    await flush()
+    clock.advance(20)
+    await flush()
+    expect(seen.at(-1)).toEqual(['eth0'])
+    w.close()
+    expect(FakeMonitor.all[1].killed).toBe(true)
+  })
+
+  it('backs off 100, 200, 400, 800, 800 ms while it keeps dying, and starts over after a stable run', async () => {
+    const {clock, w, errors} = setup()
+    await flush()
+    const delays: number[] = []
+    for (let i = 0; i < 5; i++) {
+      FakeMonitor.all.at(-1)!.die()
+      const d = Number(/in (\d+) ms/.exec(errors.at(-1)!)![1])
+      delays.push(d)
+      clock.advance(d)
+      await flush()
+    }
+    expect(delays).toEqual([100, 200, 400, 800, 800])
+    expect(w.restarts).toBe(5)
+    clock.advance(5000)
+    FakeMonitor.all.at(-1)!.die()
+    expect(errors.at(-1)).toMatch(/in 100 ms$/)
+    // Closed while a restart is pending: nothing restarts, no timer is left.
+    w.close()
+    clock.advance(10_000)
+    await flush()
+    expect(FakeMonitor.all).toHaveLength(6)
+    expect(clock.pending()).toBe(0)
+  })
+
+  it('a monitor that cannot be started (spawn error) is retried the same way', async () => {
+    const {clock, w, errors} = setup()
+    await flush()
+    FakeMonitor.all[0].emit('error', new Error('spawn ip ENOENT'))
+    FakeMonitor.all[0].die(-2) // an exit after the error is the same death, not a second one
+    expect(errors).toEqual(['ip monitor failed: spawn ip ENOENT; restarting it in 100 ms'])
+    clock.advance(100)
+    await flush()
+    expect(w.restarts).toBe(1)
+    w.close()
   })
 })

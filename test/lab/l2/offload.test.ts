@@ -1,6 +1,9 @@
 // Issue 5, ARP/NDP offload: the engine answers ARP requests for owned IPv4 addresses and neighbor solicitations for
 // owned IPv6 addresses in the kernel (XDP), exactly once, stops at once on release and when the process dies, and
 // leaves everything it does not answer to user space.
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {bundleEntry} from '../../harness/lab/bundle.js'
 import {cleanupStale, type LabNode, requireLab} from '../../harness/lab/index.js'
@@ -20,7 +23,7 @@ const VIP_B = '203.0.113.40'
 const b = (s: string): Buffer => ipBytes(parseIP(s))
 const xdpBuilt = (): boolean => nativeAvailable() && typeof loadNative().XdpArp === 'function'
 
-describe.runIf(requireLab(['arping', 'ndisc6']) && xdpBuilt())('ARP/NDP offload (XDP) in the lab', () => {
+describe.runIf(requireLab(['arping', 'ndisc6', 'tcpdump', 'tshark']) && xdpBuilt())('ARP/NDP offload (XDP) in the lab', () => {
   let l: L2Lab
   let cli: string
   let injector: string
@@ -107,6 +110,35 @@ describe.runIf(requireLab(['arping', 'ndisc6']) && xdpBuilt())('ARP/NDP offload 
     const a1 = await l.ra.stats()
     expect(a1.offload.ndpAnswered - a0.offload.ndpAnswered).toBe(1)
     expect(a1.answered).toEqual(a0.answered)
+  })
+
+  it('tshark decodes the kernel\'s NAs (solicited and DAD) with no malformed fields or expert errors', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lbctl-l2x-'))
+    try {
+      const pcap = join(dir, 'na.pcap')
+      const cap = l.client.spawn('tcpdump', ['-i', 'eth0', '-U', '-n', '-w', pcap, 'icmp6'])
+      await new Promise<void>((resolve) => cap.stderr!.on('data', (d: Buffer) => String(d).includes('listening') && resolve()))
+      const s0 = await l.ra.stats()
+      expect(await ndisc(l.client, VIP6, 300, true)).toEqual([l.a.mac])
+      await inject(l.client, [nsFrame(parseMac(l.client.mac)!, Buffer.alloc(16), b(VIP6))])
+      await until(() => l.ra.stats(), (s) => s.offload.ndpAnswered - s0.offload.ndpAnswered >= 2, 2000, 'both answered in the kernel')
+      const fields = async (filter: string, ...f: string[]): Promise<string[]> => {
+        const r = await l.client.exec('tshark', ['-n', '-r', pcap, '-Y', filter, '-T', 'fields', ...f.flatMap((x) => ['-e', x])], {check: true})
+        return r.stdout.split('\n').filter((x) => x.trim() !== '')
+      }
+      const NA = `icmpv6.type == 136 && icmpv6.nd.na.target_address == ${VIP6} && eth.src == ${l.a.mac}`
+      const na = await until(() => fields(NA, 'ipv6.dst', 'icmpv6.nd.na.flag.s', 'icmpv6.nd.na.flag.o', 'icmpv6.opt.linkaddr', 'icmpv6.checksum.status'),
+        (x) => x.length >= 2, 3000, 'both NAs in the capture')
+      cap.kill('SIGINT')
+      await new Promise((r) => cap.once('exit', r))
+      const solicitor = (await fields(`icmpv6.type == 135 && icmpv6.nd.ns.target_address == ${VIP6} && ipv6.src != ::`, 'ipv6.src'))[0]
+      // Solicited NA to the solicitor (S=1), then the DAD answer to all nodes (S=0); checksum status 1 = good.
+      expect(na.map((x) => x.split('\t'))).toEqual([[solicitor, '1', '1', l.a.mac, '1'], ['ff02::1', '0', '1', l.a.mac, '1']])
+      // Warnings and errors (severity ≥ PI_WARN, 0x00600000), and anything Wireshark calls malformed.
+      expect(await fields('_ws.malformed || _ws.expert.severity >= 6291456', 'frame.number', '_ws.expert.message')).toEqual([])
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 
   it('an unowned IPv6 address gets no reply; the program passes the solicitation and user space counts it notOwned', async () => {

@@ -9,7 +9,7 @@ import {getDS, startTestCluster, type TestCluster} from './setup.js'
 const KP = '/usr/local/bin/kube-proxy'
 /** A kube-proxy DaemonSet configured by flags only (no --config, no ConfigMap), as hand-made installs have it. */
 const flagsDaemonSet = (command: string[]) => {
-  const ds = kubeProxyDaemonSet()
+  const ds: any = kubeProxyDaemonSet()
   const spec = ds.spec.template.spec
   spec.containers[0].command = command
   spec.containers[0].volumeMounts = spec.containers[0].volumeMounts.filter((m: any) => m.name !== 'kube-proxy')

@@ -5,7 +5,7 @@ import {kubeadmNodes, kubeProxyConfigMap, kubeProxyDaemonSet} from './fixtures.j
 
 /** The kubeadm DaemonSet, with kube-proxy's command line replaced. */
 const dsWith = (command: string[] | undefined, args?: string[]) => {
-  const ds = kubeProxyDaemonSet()
+  const ds: any = kubeProxyDaemonSet()
   const c = ds.spec.template.spec.containers[0]
   if (command) c.command = command
   else delete c.command
@@ -76,7 +76,7 @@ describe('detectCluster with a DaemonSet configured by flags', () => {
   })
 
   it('with --config, a --proxy-mode flag is ignored by kube-proxy: the ConfigMap decides, and lbctl warns', () => {
-    const ds = kubeProxyDaemonSet()
+    const ds: any = kubeProxyDaemonSet()
     ds.spec.template.spec.containers[0].command.push('--proxy-mode=ipvs')
     const d = detectCluster({...obs(ds), kubeProxyConfigMap: kubeProxyConfigMap()})
     expect(d.current).toMatchObject({effectiveMode: 'iptables', source: 'ConfigMap kube-system/kube-proxy, key config.conf'})

@@ -6,6 +6,8 @@ import {badInput, ExitCode, LbctlError, missing} from '../cli/errors.js'
 
 /** Charmed Kubernetes' option that is merged into kube-proxy's KubeProxyConfiguration on every machine. */
 export const PROXY_EXTRA_CONFIG = 'proxy-extra-config'
+/** Extra kube-proxy flags ("key=value key2"); ignored for mode and strict ARP since the charms pass --config. */
+export const PROXY_EXTRA_ARGS = 'proxy-extra-args'
 
 export interface ExtraConfigMerge {
   /** The value to set, one line of YAML flow style like the charm's documentation uses. */

@@ -1,7 +1,7 @@
 import {badInput, LbctlError} from '../cli/errors.js'
 import {unifiedDiff} from './diff.js'
 import {modeChangeWarnings} from './instructions.js'
-import {jujuArgs, jujuCommandLine, jujuRunner, mergeExtraConfig, PROXY_EXTRA_CONFIG} from './juju.js'
+import {jujuArgs, jujuCommandLine, jujuRunner, mergeExtraConfig, PROXY_EXTRA_ARGS, PROXY_EXTRA_CONFIG} from './juju.js'
 import {declined} from './prepare-daemonset.js'
 import type {PrepareIO, PrepareOptions, Want} from './prepare.js'
 import type {Detection, PrepareResult} from './types.js'
@@ -40,6 +40,19 @@ export async function prepareCharmed(det: Detection, result: PrepareResult, want
     io.note?.(`reading ${PROXY_EXTRA_CONFIG} of ${app}${model ? ` in model ${model}` : ''}`)
     const raw = (await juju.run(get(app))).replace(/\r?\n$/, '')
     merges.push({app, raw, ...mergeExtraConfig(app, raw, want)})
+  }
+  // proxy-extra-args used to be where people put proxy-mode (Charmed Kubernetes' 1.19 notes say to look there for
+  // userspace). The charms now start kube-proxy with --config, which makes kube-proxy ignore such flags: say so.
+  for (const app of apps) {
+    let args: string
+    try {
+      args = await juju.run(jujuArgs(model, app, PROXY_EXTRA_ARGS))
+    } catch {
+      continue // an older or newer charm without the option: nothing to warn about
+    }
+    const dead = args.trim().split(/\s+/).filter((a) => /^(--)?(proxy-mode|ipvs-strict-arp)(=|$)/.test(a))
+    if (dead.length)
+      result.warnings.push(`${app}'s ${PROXY_EXTRA_ARGS} has ${dead.join(' ')}, which kube-proxy ignores because the charm starts it with --config (${PROXY_EXTRA_CONFIG} decides); remove ${dead.length > 1 ? 'them' : 'it'} so nobody is misled: ${jujuCommandLine(jujuArgs(model, app, `${PROXY_EXTRA_ARGS}=${args.trim().split(/\s+/).filter((a) => !dead.includes(a)).join(' ')}`))}`)
   }
   const perNode = merges.map((m) => ({node: m.app, mode: m.current.mode ?? '', strictARP: m.current.strictARP ?? false}))
   const same = perNode.every((p) => p.mode === perNode[0].mode && p.strictARP === perNode[0].strictARP)

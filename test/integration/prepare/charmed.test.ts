@@ -27,7 +27,7 @@ describe('lbctl prepare --ipvs on Charmed Kubernetes (juju on PATH)', () => {
     expect(r.code, r.stderr).toBe(0)
     const res = r.json as PrepareResult
     expect(res).toMatchObject({distribution: 'charmed-kubernetes', action: 'changed', ready: true, verified: true})
-    expect(juju.calls().slice(0, 4)).toEqual([
+    expect(juju.calls().filter((a) => a[4].startsWith('proxy-extra-config')).slice(0, 4)).toEqual([
       ['config', '-m', 'k8s', CP, 'proxy-extra-config'],
       ['config', '-m', 'k8s', WORKER, 'proxy-extra-config'],
       ['config', '-m', 'k8s', CP, 'proxy-extra-config={mode: ipvs, ipvs: {strictARP: true}}'],
@@ -43,6 +43,19 @@ describe('lbctl prepare --ipvs on Charmed Kubernetes (juju on PATH)', () => {
     expect(again.code, again.stderr).toBe(0)
     expect(again.json).toMatchObject({action: 'unchanged', ready: true})
     expect(sets()).toHaveLength(2)
+  })
+
+  it('warns about proxy-mode in proxy-extra-args, which kube-proxy ignores next to the charm\'s --config', async () => {
+    juju = fakeJuju(c.dir, {
+      [`k8s/${CP}`]: {'proxy-extra-config': '{}', 'proxy-extra-args': 'v=2 proxy-mode=userspace'},
+      [`k8s/${WORKER}`]: {'proxy-extra-config': WORKER_EXTRA, 'proxy-extra-args': ''},
+    })
+    const r = await lbctl(['--ipvs', '--dry-run'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json.warnings.filter((w: string) => w.includes('proxy-extra-args'))).toEqual([
+      `${CP}'s proxy-extra-args has proxy-mode=userspace, which kube-proxy ignores because the charm starts it with --config (proxy-extra-config decides); remove it so nobody is misled: juju config -m k8s ${CP} proxy-extra-args=v=2`,
+    ])
+    expect(juju.state()[`k8s/${CP}`]['proxy-extra-args']).toBe('v=2 proxy-mode=userspace')
   })
 
   it('--check reads through juju: not ready (exit 1) and sets nothing; --dry-run sets nothing', async () => {

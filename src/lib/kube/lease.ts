@@ -46,6 +46,10 @@ export class LeaderElector {
   private announced = false
   private stopped = false
   private wake?: () => void
+  /** The attempt under way, so stop() can let it finish before handing the lease back. */
+  private inflight?: Promise<void>
+  /** Our last write to the lease succeeded (it names us), even if it landed after stop(). */
+  private holds = false
 
   constructor(kube: KubeApi | undefined, private readonly opts: LeaderElectorOptions) {
     this.now = opts.now ?? Date.now
@@ -68,7 +72,8 @@ export class LeaderElector {
   async run(): Promise<void> {
     const sleep = this.opts.sleep ?? realSleep
     while (!this.stopped) {
-      await this.tick()
+      this.inflight = this.tick()
+      await this.inflight
       await Promise.race([sleep(this.retryPeriod), new Promise<void>((r) => (this.wake = r))])
     }
   }
@@ -79,7 +84,7 @@ export class LeaderElector {
       await this.tryAcquireOrRenew()
     } catch (err) {
       // Someone else's write won the compare-and-swap: whoever it was, it is not us.
-      if ((err as {code?: string}).code === 'CONFLICT') this.leading = false
+      if ((err as {code?: string}).code === 'CONFLICT') [this.leading, this.holds] = [false, false]
       this.opts.onError?.(err)
     }
     this.announce()
@@ -101,14 +106,24 @@ export class LeaderElector {
     const was = this.isLeader()
     this.leading = false
     this.announce()
-    if (!release || !was) return
-    try {
-      const lease = await this.kube.get<LeaseObject>(LEASE_KIND, this.opts.name, this.opts.namespace)
-      if (lease?.spec?.holderIdentity !== this.opts.identity) return
-      const t = this.now()
-      await this.kube.replace<LeaseObject>({...lease, spec: {...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(t)}})
-    } catch (err) {
-      this.opts.onError?.(err)
+    // A renewal in flight would otherwise race the release below (its write moves the resourceVersion on, and the
+    // release fails with a conflict, leaving a standby to wait out the lease). tick() never rejects.
+    await this.inflight
+    this.leading = false
+    if (!release || !(was || this.holds)) return
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        const lease = await this.kube.get<LeaseObject>(LEASE_KIND, this.opts.name, this.opts.namespace)
+        if (lease?.spec?.holderIdentity !== this.opts.identity) return
+        const t = this.now()
+        await this.kube.replace<LeaseObject>({...lease, spec: {...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(t)}})
+        this.holds = false
+        return
+      } catch (err) {
+        if ((err as {code?: string}).code === 'CONFLICT' && attempt < 3) continue
+        this.opts.onError?.(err)
+        return
+      }
     }
   }
 
@@ -132,6 +147,7 @@ export class LeaderElector {
     const duration = (spec.leaseDurationSeconds ?? seconds) * 1000
     if (holder !== '' && holder !== me && t < this.observed.at + duration) {
       this.leading = false
+      this.holds = false
       return
     }
     const mine = holder === me
@@ -149,7 +165,9 @@ export class LeaderElector {
 
   private won(t: number, lease: LeaseObject): void {
     this.lastRenew = t
-    this.leading = true
+    this.holds = true
+    // A write that lands after stop() still holds the lease (stop() hands it back) but does not make us leader.
+    this.leading = !this.stopped
     const s = lease.spec ?? {}
     this.observed = {record: `${s.holderIdentity}|${s.renewTime}|${lease.metadata.resourceVersion}`, at: t}
   }

@@ -95,6 +95,36 @@ describe('LeaderElector', () => {
     expect(b.isLeader()).toBe(true)
   })
 
+  it('stop() during a renewal in flight waits for it, then hands the lease back (no lost race, no new leadership)', async () => {
+    const api = fakeApi()
+    const clock = {t: 0}
+    const log: string[] = []
+    // Every read of the lease waits until released, so stop() lands while a renewal is between its GET and PUT.
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const get = api.client.get
+    let gated = false
+    api.client.get = async (...args: unknown[]) => {
+      const v = await get(...args)
+      if (gated) await gate
+      return v
+    }
+    const a = elector(api, 'a', clock, log)
+    const sleep = () => new Promise<void>(() => undefined)
+    const run = new LeaderElector(undefined, {name: 'l', namespace: 'ns', identity: 'a', leaseDurationMs: 15_000, now: () => clock.t, client: api.client, sleep,
+      onStartedLeading: () => log.push('run started'), onStoppedLeading: () => log.push('run stopped')})
+    await a.tick()
+    gated = true
+    void run.run()
+    await new Promise((r) => setTimeout(r, 10))
+    const stopping = run.stop(true)
+    release()
+    await stopping
+    expect(api.lease.spec.holderIdentity).toBe('')
+    expect(run.isLeader()).toBe(false)
+    expect(log.filter((l) => l.startsWith('run'))).toEqual([])
+  })
+
   it('two contenders racing for an expired lease: exactly one wins', async () => {
     const api = fakeApi()
     const clock = {t: 0}

@@ -1,8 +1,8 @@
-import {badInput, LbctlError} from '../cli/errors.js'
+import {LbctlError} from '../cli/errors.js'
 import {unifiedDiff} from './diff.js'
 import {modeChangeWarnings} from './instructions.js'
 import {jujuArgs, jujuCommandLine, jujuRunner, mergeExtraConfig, PROXY_EXTRA_ARGS, PROXY_EXTRA_CONFIG} from './juju.js'
-import {declined} from './prepare-daemonset.js'
+import {planAndConfirm} from './confirm.js'
 import type {PrepareIO, PrepareOptions, Want} from './prepare.js'
 import type {Detection, PrepareResult} from './types.js'
 
@@ -81,16 +81,8 @@ export async function prepareCharmed(det: Detection, result: PrepareResult, want
   if (changed.some((m) => m.current.mode !== 'ipvs')) result.warnings.push(...modeChangeWarnings(changed.find((m) => m.current.mode !== 'ipvs')?.current.mode, 'juju'))
   if (opts.check) return result
 
-  result.action = 'would-change'
-  io.plan?.(result)
-  if (opts.dryRun) return result
-  if (!opts.yes) {
-    if (!io.confirm) {
-      throw badInput('CONFIRMATION_REQUIRED', `lbctl prepare would change ${PROXY_EXTRA_CONFIG} of ${changed.map((m) => m.app).join(' and ')}, and there is no terminal to ask for confirmation`,
-        'Pass --yes to apply it without asking, or --dry-run to only see the change.', {commands: result.juju.commands})
-    }
-    if (!(await io.confirm(`Set ${PROXY_EXTRA_CONFIG} on ${changed.map((m) => m.app).join(' and ')}?`))) throw declined()
-  }
+  const names = changed.map((m) => m.app).join(' and ')
+  if (!(await planAndConfirm(result, opts, io, {change: `change ${PROXY_EXTRA_CONFIG} of ${names}`, question: `Set ${PROXY_EXTRA_CONFIG} on ${names}?`, details: {commands: result.juju.commands}}))) return result
   const done: string[] = []
   for (const m of changed) {
     io.note?.(`setting ${PROXY_EXTRA_CONFIG} of ${m.app}`)

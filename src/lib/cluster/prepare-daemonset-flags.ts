@@ -1,12 +1,12 @@
-import {badInput, ExitCode, LbctlError} from '../cli/errors.js'
+import {ExitCode, LbctlError} from '../cli/errors.js'
 import type {Kube} from '../kube/client.js'
-import {DaemonSetKind, rfc3339, waitForDaemonSetRollout} from '../kube/rollout.js'
+import {DaemonSetKind, rfc3339} from '../kube/rollout.js'
+import {followRollout, planAndConfirm} from './confirm.js'
 import {readDaemonSetFlags, withIpvsFlags} from './daemonset-flags.js'
 import {unifiedDiff} from './diff.js'
 import {modeChangeWarnings} from './instructions.js'
 import type {PrepareIO, PrepareOptions, Want} from './prepare.js'
 import {arpHazard, readiness} from './prepare.js'
-import {declined} from './prepare-daemonset.js'
 import {effectiveMode} from './proxy-config.js'
 import type {DaemonSetLike, Detection, FieldChange, PrepareResult} from './types.js'
 
@@ -50,16 +50,7 @@ export async function prepareDaemonSetFlags(kube: Kube, det: Detection, result: 
     if (effectiveMode(flags.mode) !== 'ipvs') result.warnings.push(...modeChangeWarnings(effectiveMode(flags.mode), 'daemonset'))
     if (opts.check) return result
 
-    result.action = 'would-change'
-    io.plan?.(result)
-    if (opts.dryRun) return result
-    if (!opts.yes) {
-      if (!io.confirm) {
-        throw badInput('CONFIRMATION_REQUIRED', 'lbctl prepare would change kube-proxy\'s command line, which restarts it, and there is no terminal to ask for confirmation',
-          'Pass --yes to apply it without asking, or --dry-run to only see the change.', {changes: result.changes})
-      }
-      if (!(await io.confirm(`Change the command line of ${target} (its pods are replaced)?`))) throw declined()
-    }
+    if (!(await planAndConfirm(result, opts, io, {change: 'change kube-proxy\'s command line, which restarts it', question: `Change the command line of ${target} (its pods are replaced)?`, details: {changes: result.changes}}))) return result
     try {
       written = await kube.replace(edit.ds)
       break
@@ -71,16 +62,8 @@ export async function prepareDaemonSetFlags(kube: Kube, det: Detection, result: 
   result.action = 'changed'
   const strategy = written.spec?.updateStrategy?.type
   result.restart = {daemonSet: `${namespace}/${name}`, restartedAt: rfc3339((io.now ?? Date.now)()), ...(strategy ? {updateStrategy: strategy} : {})}
-  if (strategy === 'OnDelete') {
-    result.warnings.push(`${where} uses the OnDelete update strategy, so its pods keep the old command line until deleted: \`kubectl -n ${namespace} delete pods -l k8s-app=kube-proxy\` (one node at a time if you prefer)`)
-  } else {
-    io.note?.(`the new command line replaces every kube-proxy pod of ${where}; waiting`)
-    const p = await waitForDaemonSetRollout(kube, namespace, name, written.metadata.generation ?? 0, {
-      timeoutMs: opts.timeoutMs, now: io.now, sleep: io.sleep,
-      onProgress: (x) => io.note?.(`  kube-proxy rollout: ${x.observed ? `${x.updated} of ${x.desired} pods updated, ${x.available} available` : 'waiting for the DaemonSet controller'}`),
-    })
-    Object.assign(result.restart, {desired: p.desired, updated: p.updated, available: p.available})
-  }
+  if (strategy !== 'OnDelete') io.note?.(`the new command line replaces every kube-proxy pod of ${where}; waiting`)
+  await followRollout(kube, {namespace, name}, written.metadata.generation ?? 0, strategy, result, opts, io, 'command line')
   const after = await kube.get<DaemonSetLike>(DaemonSetKind, name, namespace)
   const f = after && readDaemonSetFlags(after)
   result.verified = !!f && !f.hasConfig && f.mode === 'ipvs' && (!want.strictARP || f.strictARP)

@@ -1,6 +1,7 @@
 import {badInput, ExitCode, LbctlError, missing} from '../cli/errors.js'
 import type {Kube} from '../kube/client.js'
-import {restartDaemonSet, waitForDaemonSetRollout} from '../kube/rollout.js'
+import {restartDaemonSet} from '../kube/rollout.js'
+import {followRollout, planAndConfirm} from './confirm.js'
 import {unifiedDiff} from './diff.js'
 import {modeChangeWarnings} from './instructions.js'
 import {readKubeProxyConfigMap} from './observe.js'
@@ -53,17 +54,7 @@ export async function prepareDaemonSet(kube: Kube, det: Detection, result: Prepa
     if (edit.method === 'reformatted') result.warnings.push(`${ref.key} had a shape lbctl could not edit in place (e.g. JSON or flow style), so it was re-serialised; every setting and comment is kept`)
     if (opts.check) return result
 
-    result.action = 'would-change'
-    io.plan?.(result)
-    if (opts.dryRun) return result
-    if (!opts.yes) {
-      if (!io.confirm) {
-        throw badInput('CONFIRMATION_REQUIRED', 'lbctl prepare would change kube-proxy\'s configuration and restart it, and there is no terminal to ask for confirmation',
-          'Pass --yes to apply it without asking, or --dry-run to only see the change.', {changes: result.changes})
-      }
-      const ok = await io.confirm(`Write this to ${where} and restart DaemonSet ${ds}?`)
-      if (!ok) throw declined()
-    }
+    if (!(await planAndConfirm(result, opts, io, {change: 'change kube-proxy\'s configuration and restart it', question: `Write this to ${where} and restart DaemonSet ${ds}?`, details: {changes: result.changes}}))) return result
     try {
       // PUT with the resourceVersion read above: a change made meanwhile (by a person or kubeadm) fails with 409.
       // kubeadm's component-config hash annotation stays as it was: a mismatch is how kubeadm recognises a
@@ -85,15 +76,7 @@ export async function prepareDaemonSet(kube: Kube, det: Detection, result: Prepa
     throw afterWrite(err, `${where} was updated, but restarting DaemonSet ${ds} failed`, `kubectl -n ${dsNamespace} rollout restart daemonset/${dsName}`)
   }
   result.restart = {daemonSet: ds, restartedAt: restart.restartedAt, updateStrategy: restart.updateStrategy}
-  if (restart.updateStrategy === 'OnDelete') {
-    result.warnings.push(`DaemonSet ${ds} uses the OnDelete update strategy, so its pods keep the old configuration until deleted: \`kubectl -n ${dsNamespace} delete pods -l k8s-app=kube-proxy\` (one node at a time if you prefer)`)
-  } else {
-    const p = await waitForDaemonSetRollout(kube, dsNamespace, dsName, restart.generation, {
-      timeoutMs: opts.timeoutMs, now: io.now, sleep: io.sleep,
-      onProgress: (x) => io.note?.(`  kube-proxy rollout: ${x.observed ? `${x.updated} of ${x.desired} pods updated, ${x.available} available` : 'waiting for the DaemonSet controller'}`),
-    })
-    Object.assign(result.restart, {desired: p.desired, updated: p.updated, available: p.available})
-  }
+  await followRollout(kube, det.daemonSetRef!, restart.generation, restart.updateStrategy, result, opts, io, 'configuration')
 
   const after = await readKubeProxyConfigMap(kube, ref)
   const afterText = after?.data?.[ref.key]
@@ -120,10 +103,6 @@ function configError(p: {code: string; message: string}, ref: {namespace: string
     return missing(p.code, `${p.message}; nothing was changed`, `Check how kube-proxy is deployed (\`kubectl -n ${ref.namespace} get daemonset kube-proxy -o yaml\`); kubeadm recreates it with \`kubeadm init phase addon kube-proxy\`.`)
   }
   return badInput(p.code, `${p.message}; nothing was changed`, `Fix the KubeProxyConfiguration with \`${edit}\`, then run lbctl prepare --ipvs again.`)
-}
-
-export function declined(): LbctlError {
-  return new LbctlError('nothing was changed: the change was not confirmed', {code: 'DECLINED', exitCode: ExitCode.PROBLEMS, hint: 'Run again and answer yes, or pass --yes.'})
 }
 
 function afterWrite(err: unknown, what: string, fix: string): LbctlError {

@@ -2,7 +2,7 @@ import type {ChildProcess} from 'node:child_process'
 import {EventEmitter} from 'node:events'
 import {PassThrough} from 'node:stream'
 import {describe, expect, it} from 'vitest'
-import type {Clock} from '../../../src/lib/l2/clock.js'
+import {FakeClock} from './fake-clock.js'
 import {parseIpAddrJson, selectInterfaces, watchInterfaces} from '../../../src/lib/l2/interfaces.js'
 
 // Trimmed `ip -j -d addr show` output from a node: loopback, a NIC, a bridge and its member, a down NIC,
@@ -55,34 +55,6 @@ describe('interface selection', () => {
   })
 })
 
-/** A virtual clock: timers run when the test advances time. */
-class FakeClock implements Clock {
-  t = 0
-  private timers = new Map<number, {at: number; fn: () => void}>()
-  private id = 0
-  now = (): number => this.t
-  setTimeout = (fn: () => void, ms: number): number => {
-    this.timers.set(++this.id, {at: this.t + ms, fn})
-    return this.id
-  }
-  clearTimeout = (h: unknown): void => {
-    this.timers.delete(h as number)
-  }
-  advance(ms: number): void {
-    const end = this.t + ms
-    for (;;) {
-      const next = [...this.timers.entries()].sort((a, b) => a[1].at - b[1].at)[0]
-      if (!next || next[1].at > end) break
-      this.timers.delete(next[0])
-      this.t = next[1].at
-      next[1].fn()
-    }
-    this.t = end
-  }
-  pending(): number {
-    return this.timers.size
-  }
-}
 
 /** A stand-in for `ip monitor`: emits a line when told, dies when told. */
 class FakeMonitor extends EventEmitter {

@@ -10,6 +10,33 @@ export const CapabilityCode = {
   ENHANCED_ROUTE_REFRESH: 70,
 } as const
 
+/** A capability's code (RFC 5492). */
+export function capabilityCode(c: Capability): number {
+  switch (c.kind) {
+    case 'multiprotocol': return CapabilityCode.MULTIPROTOCOL
+    case 'route-refresh': return CapabilityCode.ROUTE_REFRESH
+    case 'enhanced-route-refresh': return CapabilityCode.ENHANCED_ROUTE_REFRESH
+    case 'extended-message': return CapabilityCode.EXTENDED_MESSAGE
+    case 'extended-next-hop': return CapabilityCode.EXTENDED_NEXT_HOP
+    case 'four-octet-as': return CapabilityCode.FOUR_OCTET_AS
+    case 'graceful-restart': return CapabilityCode.GRACEFUL_RESTART
+    case 'unknown': return c.code
+  }
+}
+
+/**
+ * The capability codes a NOTIFICATION 2/7 (Unsupported Capability) names: its data holds the refused capabilities as
+ * code/length/value tuples (RFC 5492 3). A tuple that runs past the end ends the list.
+ */
+export function refusedCapabilities(data: Uint8Array): number[] {
+  const codes: number[] = []
+  for (let off = 0; off + 2 <= data.length; off += 2 + data[off + 1]) {
+    if (off + 2 + data[off + 1] > data.length) break
+    codes.push(data[off])
+  }
+  return codes
+}
+
 function encodeCapability(c: Capability): Buffer {
   let code: number
   let value: Buffer

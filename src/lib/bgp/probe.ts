@@ -5,7 +5,7 @@ import {badInput, LbctlError, missing, problems} from '../cli/errors.js'
 import {openBfd, type BfdLink} from './bfd-transport.js'
 import {notificationName} from './errors.js'
 import {describeNotification} from './notification.js'
-import {describeCapability} from './open.js'
+import {CapabilityCode, describeCapability} from './open.js'
 import {canonicalPrefix} from './prefixes.js'
 import {BgpSession, type Route} from './session.js'
 import type {DownEvent} from './session-types.js'
@@ -73,6 +73,13 @@ function parseAsn(flag: string, v: number): number {
   }
   return v
 }
+
+const CAPABILITY_NAMES: Record<number, string> = {
+  [CapabilityCode.MULTIPROTOCOL]: 'multiprotocol', [CapabilityCode.ROUTE_REFRESH]: 'route refresh', [CapabilityCode.EXTENDED_NEXT_HOP]: 'extended next hop (RFC 8950)',
+  [CapabilityCode.EXTENDED_MESSAGE]: 'extended messages (RFC 8654)', [CapabilityCode.GRACEFUL_RESTART]: 'graceful restart', [CapabilityCode.FOUR_OCTET_AS]: '4-octet AS numbers',
+  [CapabilityCode.ENHANCED_ROUTE_REFRESH]: 'enhanced route refresh',
+}
+const capabilityName = (code: number): string => CAPABILITY_NAMES[code] ?? `capability ${code}`
 
 /** "65000:100" or a 32-bit number; well-known names too. */
 export function parseCommunity(s: string): number {
@@ -229,6 +236,11 @@ export async function runProbe(o: ProbeOptions, hooks: ProbeHooks): Promise<Prob
     step(`TCP connect to ${o.peerAddress} port ${port} failed: ${e.message}`)
   })
   session.on('notification-received', (n) => step(`NOTIFICATION received: ${describeNotification(n)}`))
+  let retryingWithout = false
+  session.on('capabilities-dropped', (codes) => {
+    retryingWithout = true
+    step(`the peer does not support ${codes.map(capabilityName).join(', ')}: connecting again without ${codes.length > 1 ? 'them' : 'it'}`)
+  })
   session.on('notification-sent', (n) => step(`NOTIFICATION sent: ${describeNotification(n)}`))
   session.on('protocol-error', (e) => step(`malformed message from the peer (${e.action}): ${e.message}`))
   session.on('sent', (s) => {
@@ -265,7 +277,14 @@ export async function runProbe(o: ProbeOptions, hooks: ProbeHooks): Promise<Prob
       const done = (v: boolean) => { clearTimeout(timer); resolve(v) }
       session.once('established', () => done(true))
       // A NOTIFICATION, or a refusal, is an answer: no need to wait for the timeout.
-      session.on('down', (d) => { if (d.notification || d.error) done(false) })
+      session.on('down', (d) => {
+        // 2/7 naming capabilities we can leave out is not an answer yet: the session retries without them.
+        if (retryingWithout && d.notification?.code === 2 && d.notification.subcode === 7) {
+          retryingWithout = false
+          return
+        }
+        if (d.notification || d.error) done(false)
+      })
       o.signal?.addEventListener('abort', () => done(false), {once: true})
     })
     if (!established) {

@@ -87,6 +87,8 @@ export interface SessionEvents {
   'open-received': [OpenMessage]
   established: [Negotiated]
   'notification-received': [NotificationMessage]
+  /** The peer refused capabilities with NOTIFICATION 2/7 (RFC 5492 3): their codes, left out of the next OPENs. */
+  'capabilities-dropped': [number[]]
   'notification-sent': [NotificationMessage]
   'protocol-error': [BgpProtocolError]
   'update-received': [UpdateMessage]

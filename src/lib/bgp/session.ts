@@ -4,10 +4,10 @@
 import {EventEmitter} from 'node:events'
 import {type Clock, systemClock, Timer} from './clock.js'
 import {decode} from './codec.js'
-import {BgpProtocolError, CeaseSubcode, ErrorCode} from './errors.js'
+import {BgpProtocolError, CeaseSubcode, ErrorCode, OpenSubcode} from './errors.js'
 import {Framer} from './header.js'
 import {describeNotification, encodeKeepalive, encodeNotification, encodeRouteRefresh, shutdownNotification} from './notification.js'
-import {buildOpen, encodeOpen, type Negotiated, negotiate} from './open.js'
+import {buildOpen, capabilityCode, encodeOpen, type Negotiated, negotiate, refusedCapabilities} from './open.js'
 import {AFI, type Family, parseIPv4, SAFI} from './prefixes.js'
 import {AdjRibOut, type RibContext, type Route, type RouteSet} from './session-rib.js'
 import type {Conn, DownEvent, SessionEvents, SessionOptions, SessionState, Transport} from './session-types.js'
@@ -75,6 +75,8 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   /** Families a ROUTE-REFRESH asked for whose End-of-RR is due once the table is sent. */
   private refreshing = new Set<Family>()
   private closeWaiters: (() => void)[] = []
+  /** Capability codes the peer refused with 2/7; the OPENs that follow leave them out (RFC 5492 3). */
+  private readonly refused = new Set<number>()
 
   constructor(options: SessionOptions) {
     super()
@@ -243,11 +245,12 @@ export class BgpSession extends EventEmitter<SessionEvents> {
 
   private localOpen(): OpenMessage {
     const g = this.o.gracefulRestart
-    return buildOpen({
+    const open = buildOpen({
       asn: this.o.localAsn, routerId: this.o.routerId, holdTime: this.o.holdTime, families: this.o.families,
       gracefulRestart: g ? {restartTime: g.restartTime, restarting: g.restarting ?? false, forwardingPreserved: g.forwardingPreserved ?? true} : undefined,
       extendedMessage: this.o.extendedMessage, extendedNextHop: this.o.extendedNextHop,
     })
+    return this.refused.size ? {...open, capabilities: open.capabilities.filter((c) => !this.refused.has(capabilityCode(c)))} : open
   }
 
   // ---- receiving ----
@@ -320,6 +323,14 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     if (m.type !== 'open' && m.type !== 'notification') this.restartHold(l)
     switch (m.type) {
       case 'notification':
+        if (m.code === ErrorCode.OPEN && m.subcode === OpenSubcode.UNSUPPORTED_CAPABILITY && (l.state === 'OpenSent' || l.state === 'OpenConfirm')) {
+          // RFC 5492 3: the peer names what it will not take; connect again without it (with the usual backoff).
+          // Only what we offered counts (a strict peer may instead list what it misses from us: nothing to drop then).
+          const offered = new Set(this.localOpen().capabilities.map(capabilityCode))
+          const codes = [...new Set(refusedCapabilities(m.data))].filter((c) => offered.has(c))
+          for (const c of codes) this.refused.add(c)
+          if (codes.length) this.emit('capabilities-dropped', codes)
+        }
         this.emit('notification-received', m)
         this.closeLink(l, {reason: 'notification-received', message: `peer sent NOTIFICATION ${describeNotification(m)}`, notification: m})
         return

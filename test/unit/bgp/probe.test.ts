@@ -1,4 +1,8 @@
+import {createServer, type Socket} from 'node:net'
 import {describe, expect, it} from 'vitest'
+import {encodeKeepalive} from '../../../src/lib/bgp/notification.js'
+import {buildOpen, encodeOpen} from '../../../src/lib/bgp/open.js'
+import {frame} from '../../../src/lib/bgp/header.js'
 import {ExitCode, LbctlError} from '../../../src/lib/cli/errors.js'
 import {checkProbeOptions, explainDown, parseCommunity, parseLargeCommunity, runProbe, type ProbeOptions} from '../../../src/lib/bgp/probe.js'
 
@@ -64,3 +68,48 @@ describe('bgp probe: failures in words', () => {
     await expect(r).rejects.toMatchObject({code: 'BGP_NO_ANSWER', exitCode: ExitCode.PROBLEMS})
   })
 })
+
+describe('bgp probe against a peer that refuses a capability (loopback, raw TCP)', () => {
+  it('2/7 Unsupported Capability naming extended messages: the probe says so, connects again without it, and is Established', async () => {
+    let connections = 0
+    const opens: Buffer[] = []
+    const sockets: Socket[] = []
+    const server = createServer((c) => {
+      sockets.push(c)
+      const n = ++connections
+      c.once('data', (d) => {
+        opens.push(d)
+        if (n === 1) c.end(frame(3, Buffer.from([2, 7, 6, 0]))) // NOTIFICATION 2/7, data: capability 6, length 0
+        else c.write(Buffer.concat([encodeOpen(buildOpen({asn: 64513, routerId: '198.18.0.1', holdTime: 90, families: ['ipv4']})), encodeKeepalive()]))
+        c.on('data', () => undefined)
+      })
+      c.on('error', () => undefined)
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const port = (server.address() as {port: number}).port
+    const steps: string[] = []
+    try {
+      const res = await runProbe({...base, peerAddress: '127.0.0.1', peerPort: port, routerId: '198.18.0.2', extendedMessage: true, timeout: 20}, {note: (m: string) => steps.push(m)})
+      expect(res).toMatchObject({established: true, extendedMessage: false})
+    } finally {
+      for (const c of sockets) c.destroy()
+      await new Promise((r) => server.close(r))
+    }
+    expect(connections).toBe(2)
+    expect(steps.some((x) => x.includes('the peer does not support extended messages (RFC 8654): connecting again without it'))).toBe(true)
+    // The second OPEN leaves capability 6 out: its capability list holds no [6, 0] tuple.
+    const capsOf = (open: Buffer) => {
+      const codes: number[] = []
+      const params = open.subarray(29, 29 + open[28])
+      for (let i = 0; i < params.length; i += 2 + params[i + 1]) {
+        if (params[i] !== 2) continue
+        const caps = params.subarray(i + 2, i + 2 + params[i + 1])
+        for (let j = 0; j < caps.length; j += 2 + caps[j + 1]) codes.push(caps[j])
+      }
+      return codes
+    }
+    expect(capsOf(opens[0])).toContain(6)
+    expect(capsOf(opens[1])).not.toContain(6)
+  }, 30_000)
+})
+

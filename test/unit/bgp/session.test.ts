@@ -211,6 +211,37 @@ describe('BgpSession', () => {
     await a.stop()
   })
 
+  it('a capability the peer refuses with 2/7 Unsupported Capability is left out of the next OPEN (RFC 5492 3)', async () => {
+    const clock = new FakeClock()
+    const fars: FakeConn[] = []
+    const a = new BgpSession({
+      localAsn: 64512, peerAsn: 64513, routerId: '198.18.0.2', clock, defer, random: () => 1, connectRetryTime: 2, extendedMessage: true,
+      transport: {connect: async () => {
+        const [near, far] = pair()
+        fars.push(far)
+        return near
+      }},
+    })
+    const dropped: number[][] = []
+    a.on('capabilities-dropped', (c) => dropped.push(c))
+    a.start()
+    await settle()
+    const kinds = (c: FakeConn): string[] => (sent(c.peer)[0] as any).capabilities.map((x: any) => x.kind)
+    expect(kinds(fars[0])).toContain('extended-message')
+    // The peer answers: capability 6 (extended message, empty value) unsupported, capability 73 (FQDN, which we never
+    // offered: nothing to drop), and a truncated tuple to ignore.
+    fars[0].write(frame(3, Buffer.from([2, 7, 6, 0, 73, 1, 0, 64, 9])))
+    await settle()
+    expect(dropped).toEqual([[6]])
+    // Reconnects after the connect-retry backoff (2 s doubled per failure).
+    clock.advance(10_000)
+    await settle()
+    const later = fars.slice(1).filter((f) => sent(f.peer).length > 0)
+    expect(later.length).toBeGreaterThanOrEqual(1)
+    for (const f of later) expect(kinds(f)).toEqual(kinds(fars[0]).filter((k: string) => k !== 'extended-message'))
+    await a.stop()
+  })
+
   it('resolves a connection collision: one connection survives, the other gets 6/7', async () => {
     const clock = new FakeClock()
     const sessions: Record<string, BgpSession> = {}

@@ -10,6 +10,7 @@ import {bundleEntry} from '../test/harness/lab/bundle.js'
 import {Frr} from '../test/harness/lab/frr.js'
 import {Lab, type LabNode} from '../test/harness/lab/index.js'
 import {median, type Bench, type BenchReport, type BenchRow} from './lib.js'
+import {benchPrefixes} from '../test/harness/lab/bench-prefixes.js'
 
 const RX = '198.18.0.1'
 const TX = '198.18.0.2'
@@ -22,17 +23,6 @@ const repsFor = (n: number) => Number(process.env.LBCTL_BGP_BENCH_REPS ?? (n <= 
 const SENDERS = (process.env.LBCTL_BGP_BENCH_SENDERS ?? 'lbctl,FRR,BIRD,GoBGP').split(',')
 const MEMORY = process.env.LBCTL_BGP_BENCH_MEMORY !== '0'
 
-function prefixes(n: number): string[] {
-  const out: string[] = []
-  if (n <= 65536) {
-    for (let i = 0; i < n; i++) out.push(`198.19.${i >> 8}.${i & 255}/32`)
-    return out
-  }
-  for (let i = 0; i < 32768; i++) out.push(`198.18.${128 + (i >> 8)}.${i & 255}/32`)
-  for (let i = 0; i < 65536; i++) out.push(`198.19.${i >> 8}.${i & 255}/32`)
-  for (let i = 0; out.length < n; i++) out.push(`198.19.${(2 * i) >> 8}.${(2 * i) & 255}/31`)
-  return out.slice(0, n)
-}
 
 /** FRR's vty protocol on its unix socket: command + NUL, answer ends in three NULs and a status byte. */
 class Vty {
@@ -167,7 +157,7 @@ function frrSender(tx: LabNode, _dir: string): Sender {
     async start(n) {
       const conf = ['route-map DENYALL deny 10', '!', 'router bgp 65002', ` bgp router-id ${TX}`, ' no bgp ebgp-requires-policy', ' no bgp network import-check',
         ` neighbor ${RX} remote-as 65001`, ` neighbor ${RX} timers connect 1`, ` neighbor ${RX} shutdown`, ' address-family ipv4 unicast',
-        ...prefixes(n).map((p) => `  network ${p}`), ' exit-address-family', ''].join('\n')
+        ...benchPrefixes(n).map((p) => `  network ${p}`), ' exit-address-family', ''].join('\n')
       f = await Frr.start(tx, conf)
       v = await Vty.open(join(f.dir, 'bgpd.vty'))
       while ((JSON.parse(await v.cmd('show bgp ipv4 unicast summary json')).tableVersion ?? 0) < n) await new Promise((r) => setTimeout(r, 200))
@@ -188,7 +178,7 @@ function birdSender(tx: LabNode, dir: string): Sender {
   return {
     name: 'BIRD',
     async start(n) {
-      writeFileSync(join(dir, 'bird.conf'), [`router id ${TX};`, 'protocol device {}', 'protocol static s1 {', ' ipv4;', ...prefixes(n).map((p) => ` route ${p} blackhole;`), '}',
+      writeFileSync(join(dir, 'bird.conf'), [`router id ${TX};`, 'protocol device {}', 'protocol static s1 {', ' ipv4;', ...benchPrefixes(n).map((p) => ` route ${p} blackhole;`), '}',
         'protocol bgp b1 {', ' disabled;', ` local ${TX} as 65002;`, ` neighbor ${RX} as 65001;`, ' ipv4 { import none; export all; next hop self; };', '}', ''].join('\n'))
       await tx.exec('bird', ['-c', join(dir, 'bird.conf'), '-s', ctl, '-P', join(dir, 'bird.pid')], {check: true})
       while (!(await birdc('show', 'route', 'count')).stdout.includes(`${n} of ${n} routes`)) await new Promise((r) => setTimeout(r, 200))
@@ -238,7 +228,7 @@ function gobgpSender(tx: LabNode, dir: string): Sender {
     name: 'GoBGP',
     async start(n) {
       writeFileSync(join(dir, 'gobgp.toml'), `[global.config]\n  as = 65002\n  router-id = "${TX}"\n  local-address-list = ["${TX}"]\n`)
-      writeFileSync(file, mrt(prefixes(n)))
+      writeFileSync(file, mrt(benchPrefixes(n)))
       await tx.exec('ip', ['link', 'set', 'lo', 'up'])
       debug('gobgpd starting')
       child = tx.spawn('gobgpd', ['-f', join(dir, 'gobgp.toml'), '--api-hosts', `127.0.0.1:${port}`, '--pprof-disable', '-p', '-l', 'warn'])

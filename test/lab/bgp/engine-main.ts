@@ -4,19 +4,8 @@ import {createInterface} from 'node:readline'
 import {BgpSession, prepareRoutes, type Route} from '../../../src/lib/bgp/session.js'
 import {tcpTransport} from '../../../src/lib/bgp/transport.js'
 import {monitorEventLoopDelay, PerformanceObserver} from 'node:perf_hooks'
+import {benchPrefixes} from '../../harness/lab/bench-prefixes.js'
 
-/** The reference's prefixes (shared/reference-measurements/bgp-announce/gen.py): /32s, then /31s past 98,304. */
-function benchPrefixes(n: number): string[] {
-  const out: string[] = []
-  if (n <= 65536) {
-    for (let i = 0; i < n; i++) out.push(`198.19.${i >> 8}.${i & 255}/32`)
-    return out
-  }
-  for (let i = 0; i < 32768; i++) out.push(`198.18.${128 + (i >> 8)}.${i & 255}/32`)
-  for (let i = 0; i < 65536; i++) out.push(`198.19.${i >> 8}.${i & 255}/32`)
-  for (let i = 0; out.length < n; i++) out.push(`198.19.${(2 * i) >> 8}.${(2 * i) & 255}/31`)
-  return out.slice(0, n)
-}
 
 const cfg = JSON.parse(process.argv[2]) as {
   peer: string; port?: number; peerAsn: number; myAsn: number; routerId: string; holdTime?: number; source?: string; password?: string

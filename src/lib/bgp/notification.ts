@@ -15,7 +15,7 @@ export function decodeNotificationBody(buf: Buffer, start: number, end: number):
 const MAX_SHUTDOWN = 255
 
 /** Cease/Administrative Shutdown (or Reset) carrying a reason: length octet + UTF-8, at most 255 octets (RFC 9003). */
-export function shutdownNotification(reason = '', subcode: number = CeaseSubcode.ADMINISTRATIVE_SHUTDOWN): Buffer {
+export function shutdownMessage(reason = '', subcode: number = CeaseSubcode.ADMINISTRATIVE_SHUTDOWN): Omit<NotificationMessage, 'type'> {
   let text = Buffer.from(reason, 'utf8')
   if (text.length > MAX_SHUTDOWN) {
     // Cut on a character boundary.
@@ -24,8 +24,11 @@ export function shutdownNotification(reason = '', subcode: number = CeaseSubcode
     text = text.subarray(0, cut)
   }
   const data = reason ? Buffer.concat([Buffer.from([text.length]), text]) : Buffer.alloc(0)
-  return encodeNotification({code: ErrorCode.CEASE, subcode, data})
+  return {code: ErrorCode.CEASE, subcode, data}
 }
+
+/** shutdownMessage, encoded. */
+export const shutdownNotification = (reason = '', subcode: number = CeaseSubcode.ADMINISTRATIVE_SHUTDOWN): Buffer => encodeNotification(shutdownMessage(reason, subcode))
 
 /** The shutdown communication in a Cease 6/2 or 6/4, when well-formed UTF-8 of the stated length. */
 export function shutdownReason(m: NotificationMessage): string | undefined {

@@ -3,7 +3,7 @@
 import {BgpProtocolError, ErrorCode, OpenSubcode} from './errors.js'
 import {frame} from './header.js'
 import {AFI, formatIPv4, parseIPv4, SAFI, type Family} from './prefixes.js'
-import {AS_TRANS, type Capability, MessageType, type OpenMessage} from './types.js'
+import {AS_TRANS, type Capability, MessageType, type NotificationMessage, type OpenMessage} from './types.js'
 
 export const CapabilityCode = {
   MULTIPROTOCOL: 1, ROUTE_REFRESH: 2, EXTENDED_NEXT_HOP: 5, EXTENDED_MESSAGE: 6, GRACEFUL_RESTART: 64, FOUR_OCTET_AS: 65,
@@ -25,16 +25,18 @@ export function capabilityCode(c: Capability): number {
 }
 
 /**
- * The capability codes a NOTIFICATION 2/7 (Unsupported Capability) names: its data holds the refused capabilities as
- * code/length/value tuples (RFC 5492 3). A tuple that runs past the end ends the list.
+ * The capabilities of `offered` that a NOTIFICATION refuses: for 2/7 (Unsupported Capability) its data holds the
+ * refused capabilities as code/length/value tuples (RFC 5492 3); a tuple that runs past the end ends the list. Codes we
+ * did not offer are left out (a strict peer may list what it misses from us instead: nothing to drop then).
  */
-export function refusedCapabilities(data: Uint8Array): number[] {
-  const codes: number[] = []
-  for (let off = 0; off + 2 <= data.length; off += 2 + data[off + 1]) {
-    if (off + 2 + data[off + 1] > data.length) break
-    codes.push(data[off])
+export function refusedCapabilities(m: NotificationMessage, offered: OpenMessage): number[] {
+  if (m.code !== ErrorCode.OPEN || m.subcode !== OpenSubcode.UNSUPPORTED_CAPABILITY) return []
+  const ours = new Set(offered.capabilities.map(capabilityCode))
+  const codes = new Set<number>()
+  for (let off = 0; off + 2 <= m.data.length && off + 2 + m.data[off + 1] <= m.data.length; off += 2 + m.data[off + 1]) {
+    if (ours.has(m.data[off])) codes.add(m.data[off])
   }
-  return codes
+  return [...codes]
 }
 
 function encodeCapability(c: Capability): Buffer {

@@ -3,15 +3,14 @@
 // injected (clock.ts, session-types.ts), so every branch runs in tests in milliseconds.
 import {EventEmitter} from 'node:events'
 import {type Clock, systemClock, Timer} from './clock.js'
-import {decode} from './codec.js'
-import {BgpProtocolError, CeaseSubcode, ErrorCode, OpenSubcode} from './errors.js'
-import {Framer} from './header.js'
-import {describeNotification, encodeKeepalive, encodeNotification, encodeRouteRefresh, shutdownNotification} from './notification.js'
+import {Link, type LinkHandler} from './session-link.js'
+import {BgpProtocolError, CeaseSubcode, ErrorCode} from './errors.js'
+import {describeNotification, encodeKeepalive, encodeNotification, encodeRouteRefresh, shutdownMessage} from './notification.js'
 import {buildOpen, capabilityCode, encodeOpen, type Negotiated, negotiate, refusedCapabilities} from './open.js'
 import {AFI, type Family, parseIPv4, SAFI} from './prefixes.js'
 import {AdjRibOut, type RibContext, type Route, type RouteSet} from './session-rib.js'
 import type {Conn, DownEvent, SessionEvents, SessionOptions, SessionState, Transport} from './session-types.js'
-import {MAX_EXTENDED_MESSAGE, MAX_MESSAGE, type BgpMessage, type CodecContext, type OpenMessage, type PathAttributes} from './types.js'
+import {MAX_EXTENDED_MESSAGE, MAX_MESSAGE, type BgpMessage, type OpenMessage, type PathAttributes} from './types.js'
 import {endOfRib, isEndOfRib} from './update.js'
 
 export type {Route} from './session-rib.js'
@@ -23,36 +22,11 @@ export type {Conn, SessionOptions, SessionState, Transport} from './session-type
 const OPEN_HOLD_MS = 240_000
 const CLOSE_GRACE_MS = 1000
 
-class Link {
-  readonly framer = new Framer()
-  state: 'OpenSent' | 'OpenConfirm' | 'Established' = 'OpenSent'
-  remoteOpen?: OpenMessage
-  negotiated?: Negotiated
-  ctx: CodecContext = {}
-  closed = false
-  lastSent = 0
-  eorSent = false
-  pendingSince?: number
-  lastPending = 0
-  /** Chunks read while the receive budget of this turn was spent, decoded in a later turn (reading is paused). */
-  backlog?: Buffer[]
-  hold: Timer
-  keepalive: Timer
-  sendHold: Timer
-  onSocketClosed!: () => void
-  readonly socketClosed = new Promise<void>((resolve) => (this.onSocketClosed = resolve))
-  constructor(readonly conn: Conn, readonly initiator: 'local' | 'remote', clock: Clock, s: BgpSession) {
-    this.hold = new Timer(clock, () => s.onHoldExpired(this))
-    this.keepalive = new Timer(clock, () => s.onKeepaliveTimer(this))
-    this.sendHold = new Timer(clock, () => s.onSendHoldCheck(this))
-  }
-}
-
 const familyOf = (afi: number, safi: number): Family | undefined =>
   safi !== SAFI.UNICAST ? undefined : afi === AFI.IPV4 ? 'ipv4' : afi === AFI.IPV6 ? 'ipv6' : undefined
 const AFI_OF: Record<Family, number> = {ipv4: AFI.IPV4, ipv6: AFI.IPV6}
 
-export class BgpSession extends EventEmitter<SessionEvents> {
+export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandler {
   state: SessionState = 'Idle'
   /** What the established session runs with. */
   negotiated?: Negotiated
@@ -124,7 +98,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     })
     for (const l of [...this.links]) {
       if (opts.graceful && this.o.gracefulRestart) this.closeLink(l, {reason: 'stopped', message: 'stopped for a graceful restart'})
-      else this.closeLink(l, {reason: 'stopped', message: `administrative shutdown${opts.reason ? `: ${opts.reason}` : ''}`}, shutdownNotification(opts.reason ?? ''))
+      else this.closeLink(l, {reason: 'stopped', message: `administrative shutdown${opts.reason ? `: ${opts.reason}` : ''}`}, shutdownMessage(opts.reason ?? ''))
     }
     this.setState()
     await done
@@ -168,7 +142,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   /** BFD saw the path fail: take the session down at once (RFC 5882, Cease 6/10 per RFC 9384). */
   bfdDown(): void {
     for (const l of [...this.links]) {
-      this.closeLink(l, {reason: 'bfd-down', message: 'BFD session went down'}, encodeNotification({code: ErrorCode.CEASE, subcode: CeaseSubcode.BFD_DOWN, data: Buffer.alloc(0)}), true)
+      this.closeLink(l, {reason: 'bfd-down', message: 'BFD session went down'}, {code: ErrorCode.CEASE, subcode: CeaseSubcode.BFD_DOWN}, true)
     }
   }
 
@@ -226,9 +200,9 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   }
 
   private adopt(conn: Conn, initiator: 'local' | 'remote'): void {
-    const l = new Link(conn, initiator, this.clock, this)
+    const l = new Link(conn, initiator, this.clock, this.budget, this)
     this.links.add(l)
-    conn.on('data', (chunk) => this.onData(l, chunk))
+    conn.on('data', (chunk) => l.receive(chunk))
     conn.on('error', () => undefined)
     conn.on('close', () => {
       l.onSocketClosed()
@@ -255,52 +229,13 @@ export class BgpSession extends EventEmitter<SessionEvents> {
 
   // ---- receiving ----
 
-  private onData(l: Link, chunk: Buffer): void {
-    if (l.closed) return
-    if (l.backlog) {
-      l.backlog.push(chunk)
-      return
-    }
-    if (this.budget.exhausted) {
-      l.backlog = [chunk]
-      l.conn.pause?.()
-      setImmediate(() => this.drainBacklog(l))
-      return
-    }
-    this.budget.charge(() => this.onChunk(l, chunk))
+  /** The stream from the peer cannot be framed: report it and close with the NOTIFICATION it calls for. */
+  onFramingError(l: Link, e: BgpProtocolError): void {
+    this.emit('protocol-error', e)
+    this.fail(l, e)
   }
 
-  private drainBacklog(l: Link): void {
-    const backlog = l.backlog
-    if (!backlog) return
-    while (backlog.length > 0 && !this.budget.exhausted && !l.closed) {
-      const chunk = backlog.shift()!
-      this.budget.charge(() => this.onChunk(l, chunk))
-    }
-    if (backlog.length > 0 && !l.closed) {
-      setImmediate(() => this.drainBacklog(l))
-      return
-    }
-    l.backlog = undefined
-    if (!l.closed) l.conn.resume?.()
-  }
-
-  private onChunk(l: Link, chunk: Buffer): void {
-    if (l.closed) return
-    const {messages, error} = l.framer.push(chunk)
-    for (const m of messages) {
-      if (l.closed) return
-      const r = decode(m, l.ctx)
-      if (r instanceof BgpProtocolError) this.onProtocolError(l, r)
-      else this.onMessage(l, r)
-    }
-    if (error && !l.closed) {
-      this.emit('protocol-error', error)
-      this.fail(l, error)
-    }
-  }
-
-  private onProtocolError(l: Link, e: BgpProtocolError): void {
+  onProtocolError(l: Link, e: BgpProtocolError): void {
     this.emit('protocol-error', e)
     if (e.action === 'treat-as-withdraw' && l.state === 'Established') {
       for (const p of e.withdraw ?? []) this.adjRibIn.delete(p)
@@ -311,7 +246,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   }
 
   private fail(l: Link, e: BgpProtocolError): void {
-    this.closeLink(l, {reason: 'notification-sent', message: e.message, error: e}, encodeNotification({code: e.code, subcode: e.subcode, data: e.data}))
+    this.closeLink(l, {reason: 'notification-sent', message: e.message, error: e}, {code: e.code, subcode: e.subcode, data: e.data})
   }
 
   private fsmError(l: Link, what: string): void {
@@ -319,15 +254,13 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     this.fail(l, new BgpProtocolError(ErrorCode.FSM, sub, `${what} in ${l.state}`))
   }
 
-  private onMessage(l: Link, m: BgpMessage): void {
+  onMessage(l: Link, m: BgpMessage): void {
     if (m.type !== 'open' && m.type !== 'notification') this.restartHold(l)
     switch (m.type) {
       case 'notification':
-        if (m.code === ErrorCode.OPEN && m.subcode === OpenSubcode.UNSUPPORTED_CAPABILITY && (l.state === 'OpenSent' || l.state === 'OpenConfirm')) {
-          // RFC 5492 3: the peer names what it will not take; connect again without it (with the usual backoff).
-          // Only what we offered counts (a strict peer may instead list what it misses from us: nothing to drop then).
-          const offered = new Set(this.localOpen().capabilities.map(capabilityCode))
-          const codes = [...new Set(refusedCapabilities(m.data))].filter((c) => offered.has(c))
+        if (l.state === 'OpenSent' || l.state === 'OpenConfirm') {
+          // RFC 5492 3: a peer that refuses capabilities we offered: connect again without them (usual backoff).
+          const codes = refusedCapabilities(m, this.localOpen())
           for (const c of codes) this.refused.add(c)
           if (codes.length) this.emit('capabilities-dropped', codes)
         }
@@ -395,8 +328,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   }
 
   private collision(l: Link): void {
-    this.closeLink(l, {reason: 'collision', message: 'connection collision resolved against this connection'},
-      encodeNotification({code: ErrorCode.CEASE, subcode: CeaseSubcode.CONNECTION_COLLISION, data: Buffer.alloc(0)}))
+    this.closeLink(l, {reason: 'collision', message: 'connection collision resolved against this connection'}, {code: ErrorCode.CEASE, subcode: CeaseSubcode.CONNECTION_COLLISION})
   }
 
   private onEstablished(l: Link): void {
@@ -424,7 +356,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   /** @internal */
   onHoldExpired(l: Link): void {
     this.closeLink(l, {reason: 'hold-timer-expired', message: `no message from the peer for ${l.negotiated?.holdTime ?? OPEN_HOLD_MS / 1000} s (hold timer expired)`},
-      encodeNotification({code: ErrorCode.HOLD_TIMER_EXPIRED, subcode: 0, data: Buffer.alloc(0)}), true)
+      {code: ErrorCode.HOLD_TIMER_EXPIRED, subcode: 0}, true)
   }
 
   /** @internal */
@@ -455,7 +387,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
       l.lastPending = wl
     } else if (now - l.pendingSince >= this.sendHoldMs(l)) {
       this.closeLink(l, {reason: 'send-hold-timer-expired', message: `could not send to the peer for ${this.sendHoldMs(l) / 1000} s (send hold timer expired)`},
-        encodeNotification({code: ErrorCode.SEND_HOLD_TIMER_EXPIRED, subcode: 0, data: Buffer.alloc(0)}), true)
+        {code: ErrorCode.SEND_HOLD_TIMER_EXPIRED, subcode: 0}, true)
       return
     }
     l.sendHold.start(this.sendHoldMs(l) / 8)
@@ -529,12 +461,13 @@ export class BgpSession extends EventEmitter<SessionEvents> {
 
   // ---- closing ----
 
-  private closeLink(l: Link, down: DownEvent, notification?: Buffer, immediately = false): void {
+  /** Close one connection, first sending the NOTIFICATION that says why when there is one. */
+  private closeLink(l: Link, down: DownEvent, notification?: {code: number; subcode: number; data?: Buffer}, immediately = false): void {
     if (l.closed) return
     if (notification) {
-      this.send(l, notification)
-      const n = decode(notification)
-      if (!(n instanceof BgpProtocolError) && n.type === 'notification') this.emit('notification-sent', n)
+      const n = {type: 'notification' as const, code: notification.code, subcode: notification.subcode, data: notification.data ?? Buffer.alloc(0)}
+      this.send(l, encodeNotification(n))
+      this.emit('notification-sent', n)
     }
     l.closed = true
     l.hold.stop()

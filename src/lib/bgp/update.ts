@@ -91,27 +91,11 @@ export function isEndOfRib(m: UpdateMessage): Family | undefined {
   return undefined
 }
 
-/** Split encoded prefixes into runs of at most `budget` octets. */
-function chunks(nlri: Buffer[], budget: number): Buffer[][] {
-  const out: Buffer[][] = []
-  let cur: Buffer[] = []
-  let size = 0
-  for (const n of nlri) {
-    if (size + n.length > budget && cur.length) {
-      out.push(cur)
-      cur = []
-      size = 0
-    }
-    cur.push(n)
-    size += n.length
-  }
-  if (cur.length) out.push(cur)
-  return out
-}
+type Run = [from: number, to: number, octets: number]
 
 /** [from, to, octets] runs of `nlri` whose octets fit in `budget` each (at least one prefix per run). */
-function ranges(nlri: Buffer[], budget: number): [number, number, number][] {
-  const out: [number, number, number][] = []
+function ranges(nlri: Buffer[], budget: number): Run[] {
+  const out: Run[] = []
   let from = 0
   let size = 0
   for (let i = 0; i < nlri.length; i++) {
@@ -127,6 +111,9 @@ function ranges(nlri: Buffer[], budget: number): [number, number, number][] {
   return out
 }
 
+/** The same runs, as the prefixes' concatenated octets (for MP_REACH/MP_UNREACH_NLRI). */
+const chunks = (nlri: Buffer[], budget: number): Buffer[] => ranges(nlri, budget).map(([from, to]) => Buffer.concat(nlri.slice(from, to)))
+
 /** Copy small buffers byte by byte: for 2-17 octet prefixes this beats a copy call per prefix. */
 function put(out: Buffer, off: number, bufs: Buffer[], from: number, to: number): number {
   for (let i = from; i < to; i++) {
@@ -136,20 +123,23 @@ function put(out: Buffer, off: number, bufs: Buffer[], from: number, to: number)
   return off
 }
 
-/** One IPv4 UPDATE written straight into its final buffer (header, withdrawn routes, attributes, NLRI). */
-function ipv4Update(withdrawn: Buffer[] | undefined, withdrawnSize: number, attrs: Buffer | undefined, nlri: Buffer[], from: number, to: number, nlriSize: number): Buffer {
+/**
+ * One IPv4 UPDATE written straight into its final buffer: the run of `prefixes` as withdrawn routes when there are no
+ * attributes, otherwise as the NLRI after `attrs`.
+ */
+function ipv4Update(prefixes: Buffer[], [from, to, size]: Run, attrs?: Buffer): Buffer {
+  const withdrawnSize = attrs ? 0 : size
   const attrLength = attrs?.length ?? 0
-  const length = HEADER_LENGTH + 2 + withdrawnSize + 2 + attrLength + nlriSize
+  const length = HEADER_LENGTH + 2 + withdrawnSize + 2 + attrLength + (attrs ? size : 0)
   const out = Buffer.allocUnsafe(length)
   out.fill(0xff, 0, 16)
   out.writeUInt16BE(length, 16)
   out[18] = MessageType.UPDATE
   out.writeUInt16BE(withdrawnSize, HEADER_LENGTH)
-  let off = withdrawn ? put(out, HEADER_LENGTH + 2, withdrawn, 0, withdrawn.length) : HEADER_LENGTH + 2
+  let off = attrs ? HEADER_LENGTH + 2 : put(out, HEADER_LENGTH + 2, prefixes, from, to)
   out.writeUInt16BE(attrLength, off)
   off += 2
-  if (attrs) off += attrs.copy(out, off)
-  put(out, off, nlri, from, to)
+  if (attrs) put(out, off + attrs.copy(out, off), prefixes, from, to)
   return out
 }
 
@@ -161,13 +151,13 @@ function ipv4Update(withdrawn: Buffer[] | undefined, withdrawnSize: number, attr
 export function packAnnouncements(family: Family, nlri: Buffer[], attributes: PathAttributes, ctx: CodecContext, maxLength: number): Buffer[] {
   if (family === 'ipv4' && !attributes.mpReach) {
     const attrs = encodeAttributes(attributes, ctx)
-    return ranges(nlri, maxLength - HEADER_LENGTH - 4 - attrs.length).map(([from, to, size]) => ipv4Update(undefined, 0, attrs, nlri, from, to, size))
+    return ranges(nlri, maxLength - HEADER_LENGTH - 4 - attrs.length).map((run) => ipv4Update(nlri, run, attrs))
   }
   // Size with an empty NLRI and the extended-length header (4 octets) the attribute may need.
   const empty = encodeAttributes(attributes, ctx, Buffer.alloc(0))
   const budget = maxLength - HEADER_LENGTH - 4 - empty.length - 1
   return chunks(nlri, budget).map((c) => {
-    const attrs = encodeAttributes(attributes, ctx, Buffer.concat(c))
+    const attrs = encodeAttributes(attributes, ctx, c)
     const body = Buffer.alloc(4 + attrs.length)
     body.writeUInt16BE(attrs.length, 2)
     attrs.copy(body, 4)
@@ -178,11 +168,11 @@ export function packAnnouncements(family: Family, nlri: Buffer[], attributes: Pa
 /** UPDATEs withdrawing `nlri` (encoded): the withdrawn routes field for IPv4, MP_UNREACH_NLRI otherwise. */
 export function packWithdrawals(family: Family, nlri: Buffer[], ctx: CodecContext, maxLength: number): Buffer[] {
   if (family === 'ipv4') {
-    return ranges(nlri, maxLength - HEADER_LENGTH - 4).map(([from, to, size]) => ipv4Update(nlri.slice(from, to), size, undefined, [], 0, 0, 0))
+    return ranges(nlri, maxLength - HEADER_LENGTH - 4).map((run) => ipv4Update(nlri, run))
   }
   const mp = {mpUnreach: {afi: FAMILY_AFI[family], safi: SAFI.UNICAST, withdrawn: []}}
   return chunks(nlri, maxLength - HEADER_LENGTH - 4 - 4 - 3 - 1).map((c) => {
-    const attrs = encodeAttributes(mp, ctx, undefined, Buffer.concat(c))
+    const attrs = encodeAttributes(mp, ctx, undefined, c)
     const body = Buffer.alloc(4 + attrs.length)
     body.writeUInt16BE(attrs.length, 2)
     attrs.copy(body, 4)

@@ -96,23 +96,22 @@ static std::vector<bpf_insn> L2Program(int arpMap, int ndMap, int counterMap, co
     a.Emit(Alu64Imm(BPF_ADD, R4, n));
     a.JumpReg(BPF_JGT, R4, R3, label);
   };
+  // if the MAC at frame + off is not ours goto differ (three 16-bit compares)
+  auto macNotOurs = [&](int16_t off, int differ) {
+    const int32_t ours[3] = {m0, m1, m2};
+    for (int16_t i = 0; i < 3; i++) {
+      a.Emit(LdxMem(BPF_H, R4, R7, off + 2 * i));
+      a.Jump(BPF_JNE, R4, ours[i], differ);
+    }
+  };
   // fromUs (our own frame seen again) and targetMacNotUs (unicast to another MAC; multicast is for everyone) → pass.
   auto notForUs = [&](int pass, int notFromUs, int dstOk) {
-    a.Emit(LdxMem(BPF_H, R4, R7, 6));
-    a.Jump(BPF_JNE, R4, m0, notFromUs);
-    a.Emit(LdxMem(BPF_H, R4, R7, 8));
-    a.Jump(BPF_JNE, R4, m1, notFromUs);
-    a.Emit(LdxMem(BPF_H, R4, R7, 10));
-    a.Jump(BPF_JEQ, R4, m2, pass);
+    macNotOurs(6, notFromUs);                       // source MAC ours: our own frame
+    a.Goto(pass);
     a.Bind(notFromUs);
     a.Emit(LdxMem(BPF_B, R4, R7, 0));
-    a.Jump(BPF_JSET, R4, 1, dstOk);
-    a.Emit(LdxMem(BPF_H, R4, R7, 0));
-    a.Jump(BPF_JNE, R4, m0, pass);
-    a.Emit(LdxMem(BPF_H, R4, R7, 2));
-    a.Jump(BPF_JNE, R4, m1, pass);
-    a.Emit(LdxMem(BPF_H, R4, R7, 4));
-    a.Jump(BPF_JNE, R4, m2, pass);
+    a.Jump(BPF_JSET, R4, 1, dstOk);                 // group address: for everyone
+    macNotOurs(0, pass);
     a.Bind(dstOk);
   };
 

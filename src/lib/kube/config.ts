@@ -1,9 +1,9 @@
 import {existsSync, readFileSync} from 'node:fs'
-import {isIPv6} from 'node:net'
 import {homedir} from 'node:os'
 import {delimiter, join} from 'node:path'
 import {KubeConfig} from '@kubernetes/client-node'
 import {badInput, unreachable} from '../cli/errors.js'
+import {inClusterServer, SERVICE_ACCOUNT_DIR} from './rest.js'
 
 export interface KubeTarget {
   kubeconfig?: string
@@ -40,7 +40,6 @@ export function inClusterPossible(env = process.env, root = ''): boolean {
   return Boolean(env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT && existsSync(`${root}${SERVICE_ACCOUNT_TOKEN}`))
 }
 
-const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount'
 const SERVICE_ACCOUNT_TOKEN = `${SERVICE_ACCOUNT_DIR}/token`
 
 /**
@@ -48,11 +47,10 @@ const SERVICE_ACCOUNT_TOKEN = `${SERVICE_ACCOUNT_DIR}/token`
  * provider, which re-reads the file every minute, as client-go does (the kubelet rotates it).
  */
 function loadInCluster(kc: KubeConfig, env: NodeJS.ProcessEnv, root: string): void {
-  const host = env.KUBERNETES_SERVICE_HOST ?? ''
   const sa = `${root}${SERVICE_ACCOUNT_DIR}`
   const nsFile = `${sa}/namespace`
   kc.loadFromOptions({
-    clusters: [{name: 'in-cluster', server: `https://${isIPv6(host) ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT ?? '443'}`, caFile: `${sa}/ca.crt`, skipTLSVerify: false}],
+    clusters: [{name: 'in-cluster', server: inClusterServer(env), caFile: `${sa}/ca.crt`, skipTLSVerify: false}],
     users: [{name: 'in-cluster', authProvider: {name: 'tokenFile', config: {tokenFile: `${sa}/token`}}}],
     contexts: [{name: 'in-cluster', cluster: 'in-cluster', user: 'in-cluster', namespace: existsSync(nsFile) ? readFileSync(nsFile, 'utf8').trim() : undefined}],
     currentContext: 'in-cluster',

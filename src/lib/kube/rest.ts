@@ -75,13 +75,18 @@ function statKey(path: string): string {
 /** Where a pod's service account volume is mounted. */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount'
 
+/** The API server as a pod sees it: the kubernetes Service from KUBERNETES_SERVICE_HOST/PORT (IPv6 in brackets). */
+export function inClusterServer(env: NodeJS.ProcessEnv): string {
+  const host = env.KUBERNETES_SERVICE_HOST ?? ''
+  return `https://${host.includes(':') ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT ?? '443'}`
+}
+
 /** The connection a kubeconfig (or the pod's service account) describes, or undefined when only client-node can do it. */
 export function loadRestTarget(t: {kubeconfig?: string; context?: string; inCluster?: boolean}, env = process.env, serviceAccountDir = SERVICE_ACCOUNT_DIR): RestTarget | undefined {
   if (!t.kubeconfig && t.inCluster && env.KUBERNETES_SERVICE_HOST) {
-    const host = env.KUBERNETES_SERVICE_HOST
     const token = tokenFile(join(serviceAccountDir, 'token'))
     return {
-      server: `https://${host.includes(':') ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT ?? '443'}`, context: 'in-cluster', source: 'in-cluster service account',
+      server: inClusterServer(env), context: 'in-cluster', source: 'in-cluster service account',
       tls: {ca: readServiceAccountFile(join(serviceAccountDir, 'ca.crt')), rejectUnauthorized: true},
       auth: () => `Bearer ${token.current()}`,
       refresh: () => token.reread(),

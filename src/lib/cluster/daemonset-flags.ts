@@ -4,6 +4,7 @@
  * flags decide the mode only without --config; with it, a --proxy-mode flag is dead weight that misleads people.
  * Pure: reads and rewrites the DaemonSet object.
  */
+import {settingsFromProxyArgs} from './node-args.js'
 import type {DaemonSetLike} from './types.js'
 
 type Container = NonNullable<NonNullable<NonNullable<DaemonSetLike['spec']>['template']>['spec']>['containers'] extends Array<infer C> | undefined ? C : never
@@ -56,13 +57,9 @@ export function readDaemonSetFlags(ds: DaemonSetLike): DaemonSetFlags | undefine
   const c = proxyContainer(ds)
   if (!c) return undefined
   const argv = argvOf(c)
-  let mode = ''
-  let strictARP = false
   const tokens = flagTokens(argv)
-  for (const t of tokens) {
-    if (t.name === MODE) mode = t.value ?? ''
-    else strictARP = t.value === undefined || t.value === 'true'
-  }
+  // The same reading as k3s/RKE2's kube-proxy-arg values, once `--flag value` is joined into `flag=value`.
+  const {mode, strictARP} = settingsFromProxyArgs(tokens.map((t) => (t.value === undefined ? t.name : `${t.name}=${t.value}`)))
   return {
     container: c.name,
     hasConfig: argv.some((a) => a === '--config' || a.startsWith('--config=')),

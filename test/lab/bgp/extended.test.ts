@@ -7,7 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {Frr, frrAvailable, until} from '../../harness/lab/frr.js'
 import {GoBgp, gobgpAvailable, gobgpConf} from '../../harness/lab/gobgp.js'
 import {cleanupStale, Lab, type LabNode, requireLab} from '../../harness/lab/index.js'
-import {BIN, probe} from './helpers.js'
+import {BIN, probe, using} from './helpers.js'
 
 const PREFIX = 'bgx'
 // eth0: IPv6 only. eth1: IPv4 only.
@@ -67,14 +67,7 @@ describe.runIf(requireLab(['tshark']) && existsSync(BIN) && (frrAvailable() || g
     await lab?.destroy()
     cleanupStale(PREFIX)
   })
-  const withFrr = async (conf: string, fn: (f: Frr) => Promise<void>) => {
-    const f = await Frr.start(r, conf)
-    try {
-      await fn(f)
-    } finally {
-      await f.stop()
-    }
-  }
+  const withFrr = (conf: string, fn: (f: Frr) => Promise<void>) => using(Frr.start(r, conf), fn)
 
   describe.runIf(frrAvailable())('FRR', () => {
     it('extended next hop over an IPv6-only session: FRR receives the IPv4 route with our IPv6 address as next hop; tshark decodes it cleanly', async () => {

@@ -7,7 +7,7 @@ import {REPO_ROOT} from '../../harness/lab/bundle.js'
 import {until} from '../../harness/lab/frr.js'
 import {GoBgp, gobgpAvailable, gobgpConf} from '../../harness/lab/gobgp.js'
 import {cleanupStale, Lab, type LabNode, requireLab} from '../../harness/lab/index.js'
-import {engine, probe} from './helpers.js'
+import {engine, probe, using} from './helpers.js'
 
 const PREFIX = 'bgg'
 const R4 = '198.18.0.5'
@@ -32,14 +32,7 @@ describe.runIf(requireLab() && gobgpAvailable() && existsSync(BIN))('BGP engine 
     await lab?.destroy()
     cleanupStale(PREFIX)
   })
-  const withGo = async (toml: string, fn: (g: GoBgp) => Promise<void>) => {
-    const g = await GoBgp.start(r, toml)
-    try {
-      await fn(g)
-    } finally {
-      await g.stop()
-    }
-  }
+  const withGo = (toml: string, fn: (g: GoBgp) => Promise<void>) => using(GoBgp.start(r, toml), fn)
 
   it('eBGP over IPv4 via the probe binary: IPv4 + IPv6 routes with communities and large communities, withdrawn on exit', async () => {
     await withGo(gobgpConf({asn: 64513, routerId: R4, neighbors: [{address: S4, peerAs: 64512}]}), async (g) => {

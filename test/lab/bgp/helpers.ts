@@ -43,3 +43,13 @@ export async function engine(node: LabNode, cfg: Record<string, unknown>) {
     wait: (what: string, pred: (e: EngineEvent) => boolean, ms = 15_000) => until(`${what} (stderr: ${err.slice(-500)})`, async () => events.find(pred), ms, 5),
   }
 }
+
+/** Run `fn` with a started daemon (FRR, GoBGP), stopping it afterwards whatever happens. */
+export async function using<T extends {stop(): Promise<void>}>(started: Promise<T>, fn: (d: T) => Promise<void>): Promise<void> {
+  const d = await started
+  try {
+    await fn(d)
+  } finally {
+    await d.stop()
+  }
+}

@@ -1,0 +1,31 @@
+// The contract between membership (who is alive, gossip) and the rest of the speaker.
+import type {EventEmitter} from 'node:events'
+
+/** A speaker the API lists: a Ready speaker Pod (member selector) on `node`; hostNetwork, so the pod IP is the node's. */
+export interface Candidate {
+  node: string
+  address: string
+}
+
+export interface LivenessView {
+  /** Nodes whose speaker counts as alive for elections. Every speaker must compute elections from the same view. */
+  alive: ReadonlySet<string>
+  /** Where the view comes from: gossip, or the API only (gossip cannot run: no key, port blocked, …). */
+  source: 'gossip' | 'api'
+  /** Why the source is 'api', in words (for status and metrics). */
+  reason?: string
+}
+
+export interface MembershipEvents {
+  change: [LivenessView]
+}
+
+export interface Membership extends EventEmitter<MembershipEvents> {
+  start(): Promise<void>
+  /** The speakers the API lists now (replaces the previous list). */
+  setCandidates(candidates: readonly Candidate[]): void
+  view(): LivenessView
+  /** Graceful leave: tell the others this node is going, so they take over at once, then stop. */
+  leave(): Promise<void>
+  stop(): Promise<void>
+}

@@ -172,6 +172,7 @@ export class Swim {
     if (!this.running) return
     this.startProbe()
     this.reconnect()
+    this.pingSuspects()
     this.tick.start(this.timers.probeIntervalMs)
   }
 
@@ -212,6 +213,15 @@ export class Swim {
     const out = [...this.members.values()].filter((m) => m.state === 'dead' || m.state === 'unknown').map((m) => m.node).sort()
     if (out.length === 0) return
     this.ping(out[this.reconnectAt++ % out.length])
+  }
+
+  /**
+   * Every member we suspect gets a ping each interval carrying the suspicion, so its refutation reaches us directly
+   * instead of depending on dissemination reaching us in time (with n members, gossip alone misses one of them now
+   * and then under loss). Suspicions are rare, so this costs little.
+   */
+  private pingSuspects(): void {
+    for (const m of this.members.values()) if (m.state === 'suspect') this.ping(m.node)
   }
 
   private ping(node: string): void {
@@ -340,6 +350,7 @@ export class Swim {
     })
     m.suspicion = timer
     timer.start(suspicionTimeoutMs(this.timers, this.members.size + 1))
+    if (this.running) this.ping(m.node)
     // unknown → suspect makes it count as alive (someone heard it at that incarnation).
     if (was === 'unknown') this.evaluate(true)
   }

@@ -74,6 +74,18 @@ describe('membership protocol (virtual time)', () => {
     }
   })
 
+  it('5 % loss on every link: a minute without a single view change, and a kill is still detected', async () => {
+    const nodes = ['a', 'b', 'c', 'd', 'e']
+    const c = cluster = await simCluster([...nodes], {loss: 0.05, seed: 7})
+    expect(c.until(() => converged(c, nodes, nodes), 1000)).toBeDefined()
+    const from = c.clock.now()
+    c.clock.advance(60_000)
+    for (const n of nodes) expect(c.history.get(n)!.filter((h) => h.t >= from)).toEqual([])
+    expect(nodes.reduce((s, n) => s + c.members.get(n)!.stats().indirectProbes, 0)).toBeGreaterThan(0) // loss did bite
+    c.net.setDown(c.addr('e'), true)
+    expect(c.until(() => converged(c, ['a', 'b', 'c', 'd'], ['a', 'b', 'c', 'd']), 3000)).toBeDefined()
+  })
+
   it('a graceful leave is seen by the others at once', async () => {
     const c = cluster = await simCluster([...ALL])
     expect(c.until(() => converged(c, ALL, ALL), 1000)).toBeDefined()

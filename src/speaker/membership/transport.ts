@@ -17,6 +17,8 @@ export interface Transport {
 class UdpTransport implements Transport {
   sendErrors = 0
   private handler?: (buf: Buffer, from: string) => void
+  private pending = 0
+  private drained?: () => void
 
   constructor(readonly address: string, private readonly port: number, private readonly socket: Socket) {
     socket.on('message', (buf, rinfo) => this.handler?.(buf, rinfo.address))
@@ -25,8 +27,10 @@ class UdpTransport implements Transport {
   }
 
   send(address: string, buf: Buffer): void {
+    this.pending++
     this.socket.send(buf, this.port, address, (err) => {
       if (err) this.sendErrors++
+      if (--this.pending === 0) this.drained?.()
     })
   }
 
@@ -34,7 +38,17 @@ class UdpTransport implements Transport {
     this.handler = handler
   }
 
-  close(): Promise<void> {
+  /** Closes after the datagrams already handed over are sent (a leave must get out), or after 200 ms. */
+  async close(): Promise<void> {
+    if (this.pending > 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 200)
+        this.drained = () => {
+          clearTimeout(t)
+          resolve()
+        }
+      })
+    }
     return new Promise((resolve) => {
       try {
         this.socket.close(() => resolve())

@@ -16,6 +16,7 @@ const address = (n: string): string => `127.0.0.${10 + NODES.indexOf(n)}`
 const candidates = NODES.map((node) => ({node, address: address(node)}))
 const members: GossipMembership[] = []
 let child: ChildProcess | undefined
+let port = 0
 
 afterAll(async () => {
   child?.kill('SIGKILL')
@@ -43,7 +44,7 @@ const alive = (m: GossipMembership): string => [...m.view().alive].sort().join()
 
 describe('membership over real UDP (loopback)', () => {
   it('three members here and one in a child: all see four; SIGKILL the child and the others drop it', async () => {
-    const port = await freePort()
+    port = await freePort()
     for (const node of ['n1', 'n2', 'n3']) {
       const m = new GossipMembership({node, bindAddress: address(node), port, keyFile})
       m.setCandidates(candidates)
@@ -58,6 +59,16 @@ describe('membership over real UDP (loopback)', () => {
     expect(await poll(() => members.every((m) => alive(m) === 'n1,n2,n3'), 10_000)).toBe(true)
     expect(members[0].memberState('n4')?.state).toBe('dead')
     expect(members[0].stats().dropped.auth).toBe(0)
+  })
+
+  it('a graceful leave over UDP: the others mark it left (not dead) and drop it', async () => {
+    const main = await bundleEntry('test/unit/speaker/membership/member-main.ts')
+    const c = spawn(process.execPath, [main, JSON.stringify({node: 'n4', bindAddress: address('n4'), port, keyFile, candidates})], {stdio: ['pipe', 'pipe', 'inherit']})
+    child = c
+    expect(await poll(() => members.every((m) => alive(m) === 'n1,n2,n3,n4'), 10_000)).toBe(true)
+    c.stdin!.write(JSON.stringify({cmd: 'leave'}) + '\n')
+    expect(await poll(() => members.every((m) => alive(m) === 'n1,n2,n3'), 10_000)).toBe(true)
+    for (const m of members) expect(m.memberState('n4')?.state).toBe('left')
   })
 
   it('a port already taken: the API view without this speaker, and the reason', async () => {

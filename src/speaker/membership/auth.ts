@@ -56,7 +56,8 @@ export type ReplayVerdict = 'ok' | 'replay' | 'stale'
 export interface ReplayOptions {
   /** Width of the sliding window of sequence numbers (default 64). */
   window?: number
-  /** Messages whose timestamp is further than this from the receiver's wall clock are dropped (default 30 s). */
+  /** Messages whose timestamp is further than this from the receiver's wall clock are dropped (default 60 s: node clocks
+   * further apart than that break gossip, which shows as `stale` drops and every speaker leaving itself out). */
   maxSkewMs?: number
 }
 
@@ -77,7 +78,7 @@ export class ReplayGuard {
 
   constructor(opts: ReplayOptions = {}) {
     this.width = opts.window ?? 64
-    this.maxSkewMs = opts.maxSkewMs ?? 30_000
+    this.maxSkewMs = opts.maxSkewMs ?? 60_000
   }
 
   /** Check and, when fresh, record. `now` is the receiver's wall clock in ms. */

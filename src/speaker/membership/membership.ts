@@ -26,6 +26,7 @@ export interface GossipMembershipOptions {
   /** Key files are re-read this often besides on change events (default 2 s). */
   keyPollMs?: number
   timers?: Partial<MembershipTimers>
+  /** Messages whose timestamp is further than this from our wall clock are dropped as stale (default 60 s). */
   maxClockSkewMs?: number
   clock?: Clock
   wallClock?: () => number
@@ -119,8 +120,15 @@ export class GossipMembership extends EventEmitter<MembershipEvents> implements 
     const alive = new Set<string>()
     const gossip = this.wire.swim.aliveMembers()
     for (const n of names) if (gossip.has(n)) alive.add(n)
-    if (this.candidates.has(self) && this.wire.swim.isHealthy()) alive.add(self)
-    return {alive, source: 'gossip'}
+    if (!this.candidates.has(self)) return {alive, source: 'gossip', reason: 'this speaker is not among the candidates the API lists (its Pod is not Ready)'}
+    if (this.wire.swim.isHealthy()) {
+      alive.add(self)
+      return {alive, source: 'gossip'}
+    }
+    // Kinds only, no counts: the reason must stay the same while the situation does (each change is an event).
+    const drops = Object.entries(this.wire.stats().dropped).filter(([, v]) => v > 0).map(([k]) => k)
+    return {alive, source: 'gossip', reason: 'no round trip with another speaker lately, so this one leaves itself out until it has one' +
+      (drops.length ? ` (received datagrams dropped as: ${drops.join(', ')})` : '')}
   }
 
   private publish(): void {

@@ -12,7 +12,7 @@ export interface LivenessView {
   alive: ReadonlySet<string>
   /** Where the view comes from: gossip, or the API only (gossip cannot run: no key, port blocked, …). */
   source: 'gossip' | 'api'
-  /** Why the source is 'api', in words (for status and metrics). */
+  /** Why the source is 'api', or why this speaker left itself out of a gossip view, in words (for status and logs). */
   reason?: string
 }
 

@@ -38,7 +38,7 @@ export interface WireOptions {
   /** Wall clock in ms since the epoch (message timestamps; the first incarnation). */
   wallClock: () => number
   random: () => number
-  /** Replay guard: timestamps further than this from our clock are dropped (default 30 s). */
+  /** Replay guard: timestamps further than this from our clock are dropped (default 60 s). */
   maxClockSkewMs?: number
   onChange: () => void
 }

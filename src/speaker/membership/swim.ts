@@ -59,6 +59,9 @@ export class Swim {
   private probeSeq = 0
   private readonly forwards = new Map<number, {requester: string; probe: number; timer: Timer}>()
   private lastAckAt = -Infinity
+  /** Until then (a probe timeout after start) we wait for the join pings' answers before counting ourselves in. */
+  private joinUntil = 0
+  private readonly joinTimer: Timer
   private healthy = false
   private running = false
   private leaving = false
@@ -68,6 +71,7 @@ export class Swim {
     this.queue = new Dissemination(timers)
     this.tick = new Timer(deps.clock, () => this.onTick())
     this.probeTimer = new Timer(deps.clock, () => this.onProbeTimeout())
+    this.joinTimer = new Timer(deps.clock, () => this.evaluate(false))
   }
 
   /** The other members (the API's candidates without ourselves). New ones start 'unknown' and get a ping at once. */
@@ -96,6 +100,10 @@ export class Swim {
     this.leaving = false
     this.queue.push({node: this.self, state: 'alive', incarnation: this.incarnation})
     for (const node of this.members.keys()) this.ping(node)
+    // Counting ourselves in at the first ack while other answers are in flight would elect, for a moment, from a view
+    // that lacks members everyone else sees.
+    this.joinUntil = this.deps.clock.now() + this.timers.probeTimeoutMs
+    this.joinTimer.start(this.timers.probeTimeoutMs)
     this.evaluate(true)
     this.tick.start(this.timers.probeIntervalMs)
   }
@@ -104,6 +112,7 @@ export class Swim {
     this.running = false
     this.tick.stop()
     this.probeTimer.stop()
+    this.joinTimer.stop()
     for (const m of this.members.values()) m.suspicion?.stop()
     for (const f of this.forwards.values()) f.timer.stop()
     this.forwards.clear()
@@ -358,7 +367,9 @@ export class Swim {
   /** Recompute our health; tell the owner when it or (with `changed`) a member's state changed. */
   private evaluate(changed: boolean): void {
     const isolation = suspicionTimeoutMs(this.timers, this.members.size + 1)
-    const healthy = this.running && (this.members.size === 0 || this.deps.clock.now() - this.lastAckAt <= isolation)
+    const now = this.deps.clock.now()
+    const joining = now < this.joinUntil && [...this.members.values()].some((m) => m.state === 'unknown')
+    const healthy = this.running && (this.members.size === 0 || (now - this.lastAckAt <= isolation && !joining))
     if (healthy !== this.healthy) {
       this.healthy = healthy
       changed = true

@@ -12,9 +12,11 @@ import {GossipMembership} from '../src/speaker/membership/membership.js'
 import {DEFAULT_TIMERS, FAST_TIMERS, type MembershipTimers, suspicionTimeoutMs} from '../src/speaker/membership/options.js'
 import {seededRandom, SimNetwork} from '../src/speaker/membership/sim-network.js'
 import {bundleEntry} from '../test/harness/lab/bundle.js'
+import {cleanupStale, Lab, labPrerequisites} from '../test/harness/lab/index.js'
 import {type Bench, type BenchReport, type BenchRow, median, percentile} from './lib.js'
 
 const KILLS = 12
+const LAB_REPS = 8
 const SIZES = [3, 10, 25, 50]
 const RATE_SECONDS = 60
 const LOSS_MINUTES = 10
@@ -73,6 +75,50 @@ async function detection(timers: MembershipTimers, keyFile: string): Promise<num
     for (const m of members) await m.stop()
   }
   return out
+}
+
+/**
+ * The lab: three namespaces on a bridge, one member process in each (real kernel, veth, bridge). The link of member c
+ * goes down; the time until both a's and b's views (stamped by the processes as they change) drop it. Then link up,
+ * wait for one view again, repeat.
+ */
+async function labDetection(timers: MembershipTimers, keyFile: string, reps: number): Promise<number[]> {
+  const prefix = 'mbrb'
+  cleanupStale(prefix)
+  const lab = await Lab.create(prefix)
+  try {
+    const lan = await lab.addBridge('lan')
+    const addr: Record<string, string> = {a: '198.18.41.1', b: '198.18.41.2', c: '198.18.41.3'}
+    const candidates = Object.entries(addr).map(([node, address]) => ({node, address}))
+    const main = await bundleEntry('test/unit/speaker/membership/member-main.ts')
+    const views = new Map<string, Array<{t: number; alive: string}>>()
+    const nodes = new Map<string, Awaited<ReturnType<Lab['addNode']>>>()
+    for (const n of Object.keys(addr)) {
+      const node = await lab.addNode(n, {bridge: lan, ipv4: `${addr[n]}/24`})
+      nodes.set(n, node)
+      views.set(n, [])
+      const p = node.spawn(process.execPath, [main, JSON.stringify({node: n, bindAddress: addr[n], port: 7946, keyFile, candidates, timers})])
+      createInterface({input: p.stdout!}).on('line', (line) => {
+        const e = JSON.parse(line) as {event: string; t: number; alive?: string[]}
+        if (e.event === 'view') views.get(n)!.push({t: e.t, alive: e.alive!.join()})
+      })
+    }
+    const current = (n: string): string | undefined => views.get(n)!.at(-1)?.alive
+    const out: number[] = []
+    for (let i = 0; i < reps; i++) {
+      if (!await until(() => ['a', 'b', 'c'].every((n) => current(n) === 'a,b,c'), 15_000)) throw new Error('lab members did not converge')
+      await sleep(300 + Math.random() * timers.probeIntervalMs * 3)
+      const t0 = Date.now()
+      await nodes.get('c')!.setLink('eth0', 'down')
+      if (!await until(() => current('a') === 'a,b' && current('b') === 'a,b', 10_000)) throw new Error('link down not detected within 10 s')
+      const seen = ['a', 'b'].map((n) => views.get(n)!.find((v) => v.t >= t0 && v.alive === 'a,b')!.t)
+      out.push(Math.max(...seen) - t0)
+      await nodes.get('c')!.setLink('eth0', 'up')
+    }
+    return out
+  } finally {
+    await lab.destroy()
+  }
 }
 
 interface SimResult {
@@ -141,6 +187,17 @@ export const bench: Bench = {
         rows.push({metric: `same, p90 (${name})`, value: percentile(d, 90) / 1000, unit: 's'})
         rows.push({metric: `same, max (${name})`, value: Math.max(...d) / 1000, unit: 's'})
       }
+      const lab = labPrerequisites()
+      const notes: string[] = []
+      if (lab.ok) {
+        for (const [name, timers] of [['default timers', DEFAULT_TIMERS], ['tuned timers', FAST_TIMERS]] as const) {
+          const d = await labDetection(timers, keyFile, LAB_REPS)
+          rows.push({metric: `lab: member's link down → both others' views drop it, ${name}, median of ${d.length} (max ${(Math.max(...d) / 1000).toFixed(3)} s)`,
+            value: median(d) / 1000, unit: 's'})
+        }
+      } else {
+        notes.push(`Lab rows not measured: ${lab.missing.join(', ')}.`)
+      }
       const rates: string[] = []
       let first: number | undefined
       const firstRate = (x: number): number => (first ??= x)
@@ -160,8 +217,9 @@ export const bench: Bench = {
       return {
         id: 'membership',
         title: this.title,
-        method: `Detection: real UDP on loopback (127.0.0.x, HMAC-SHA256 on every datagram), two members in the benchmark process and a third in a child process; the child is SIGKILLed at a random point of the probe cycle and the time until both survivors' views no longer contain it is taken (polled every event-loop turn), ${KILLS} kills per setting. This is the membership part of a failover only: the speaker's layer-2 takeover adds its election and gratuitous ARP (bench/speaker.bench.ts measures that end to end against keepalived in the lab); the keepalived figures are from ../shared/reference-measurements/l2-failover (SIGKILL + link down → first ARP reply of the backup), quoted, not re-run here. Load: n members on an in-memory network in virtual time (the real protocol code, codec and HMAC included), ${RATE_SECONDS} simulated seconds after convergence, datagrams sent / n / s (curve ${rates.join(', ')}). False failovers: 3 and 10 members, ${LOSS * 100} % independent loss on every datagram, ${LOSS_MINUTES} simulated minutes; a false failover is any view change on any member that leaves out a live member.`,
+        method: `Detection: real UDP on loopback (127.0.0.x, HMAC-SHA256 on every datagram), two members in the benchmark process and a third in a child process; the child is SIGKILLed at a random point of the probe cycle and the time until both survivors' views no longer contain it is taken (polled every event-loop turn), ${KILLS} kills per setting. This is the membership part of a failover only: the speaker's layer-2 takeover adds its election and gratuitous ARP (bench/speaker.bench.ts measures that end to end against keepalived in the lab); the keepalived figures are from ../shared/reference-measurements/l2-failover (SIGKILL + link down → first ARP reply of the backup), quoted, not re-run here. Load: n members on an in-memory network in virtual time (the real protocol code, codec and HMAC included), ${RATE_SECONDS} simulated seconds after convergence, datagrams sent / n / s (curve ${rates.join(', ')}). Lab: three network namespaces on a bridge, one member process in each; the third member's link is set down (\`ip link set eth0 down\` in its namespace) at a random point of the probe cycle, and the change times the other two processes stamp on their view changes give the detection time, ${LAB_REPS} times per setting. False failovers: 3 and 10 members, ${LOSS * 100} % independent loss on every datagram, ${LOSS_MINUTES} simulated minutes; a false failover is any view change on any member that leaves out a live member.`,
         rows,
+        notes,
       }
     } finally {
       rmSync(dir, {recursive: true, force: true})

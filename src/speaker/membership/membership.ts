@@ -164,7 +164,7 @@ export class GossipMembership extends EventEmitter<MembershipEvents> implements 
       sent: w?.sent ?? 0, received: w?.received ?? 0, previousKey: w?.previousKey ?? 0, sendErrors: w?.sendErrors ?? 0,
       dropped: {...(w?.dropped ?? {})},
       members,
-      probes: c?.probes ?? 0, indirectProbes: c?.indirectProbes ?? 0, suspected: c?.suspected ?? 0,
+      probes: c?.probes ?? 0, indirectProbes: c?.indirectProbes ?? 0, lateTimers: c?.lateTimers ?? 0, suspected: c?.suspected ?? 0,
       declaredDead: c?.declaredDead ?? 0, refuted: c?.refuted ?? 0,
     }
   }

@@ -37,6 +37,8 @@ export interface SwimDeps {
 export interface SwimCounters {
   probes: number
   indirectProbes: number
+  /** Timers that fired late (a stalled event loop) and were deferred so pending datagrams are read first. */
+  lateTimers: number
   suspected: number
   declaredDead: number
   refuted: number
@@ -47,7 +49,7 @@ const OVERHEAD = 32 + 2 * 254 + 4 + 1 + 32
 
 export class Swim {
   incarnation: number
-  readonly counters: SwimCounters = {probes: 0, indirectProbes: 0, suspected: 0, declaredDead: 0, refuted: 0}
+  readonly counters: SwimCounters = {probes: 0, indirectProbes: 0, lateTimers: 0, suspected: 0, declaredDead: 0, refuted: 0}
   private readonly members = new Map<string, Member>()
   private readonly queue: Dissemination
   private readonly tick: Timer
@@ -59,6 +61,7 @@ export class Swim {
   private probeSeq = 0
   private readonly forwards = new Map<number, {requester: string; probe: number; timer: Timer}>()
   private lastAckAt = -Infinity
+  private tickDue = 0
   /** Until then (a probe timeout after start) we wait for the join pings' answers before counting ourselves in. */
   private joinUntil = 0
   private readonly joinTimer: Timer
@@ -105,7 +108,24 @@ export class Swim {
     this.joinUntil = this.deps.clock.now() + this.timers.probeTimeoutMs
     this.joinTimer.start(this.timers.probeTimeoutMs)
     this.evaluate(true)
-    this.tick.start(this.timers.probeIntervalMs)
+    this.startTick(this.timers.probeIntervalMs)
+  }
+
+  private startTick(ms: number): void {
+    this.tickDue = this.deps.clock.now() + ms
+    this.tick.start(ms)
+  }
+
+  /**
+   * A timer that fires much later than due means our event loop stalled (GC, a big list from the API): the answers
+   * that arrived meanwhile sit unread in the socket, and an event loop runs expired timers before it reads sockets.
+   * Judging now would suspect members (or ourselves) for our own stall, so the decision is deferred by one turn of the
+   * loop. (Lifeguard's "local health awareness" in its simplest form.)
+   */
+  private late(due: number): boolean {
+    if (this.deps.clock.now() - due <= this.timers.probeTimeoutMs) return false
+    this.counters.lateTimers++
+    return true
   }
 
   stop(): void {
@@ -176,13 +196,14 @@ export class Swim {
   }
 
   private onTick(): void {
+    if (this.late(this.tickDue)) return this.startTick(0)
     this.finishProbe()
     this.evaluate(false)
     if (!this.running) return
     this.startProbe()
     this.reconnect()
     this.pingSuspects()
-    this.tick.start(this.timers.probeIntervalMs)
+    this.startTick(this.timers.probeIntervalMs)
   }
 
   private finishProbe(): void {
@@ -349,8 +370,13 @@ export class Swim {
     m.incarnation = incarnation
     this.counters.suspected++
     this.queue.push({node: m.node, state: 'suspect', incarnation})
+    let due = 0
     const timer = new Timer(this.deps.clock, () => {
       if (m.suspicion !== timer || m.state !== 'suspect' || m.incarnation !== incarnation) return
+      if (this.late(due)) {
+        due = this.deps.clock.now()
+        return timer.start(0)
+      }
       m.suspicion = undefined
       m.state = 'dead'
       this.counters.declaredDead++
@@ -358,7 +384,9 @@ export class Swim {
       this.evaluate(true)
     })
     m.suspicion = timer
-    timer.start(suspicionTimeoutMs(this.timers, this.members.size + 1))
+    const timeout = suspicionTimeoutMs(this.timers, this.members.size + 1)
+    due = this.deps.clock.now() + timeout
+    timer.start(timeout)
     if (this.running) this.ping(m.node)
     // unknown → suspect makes it count as alive (someone heard it at that incarnation).
     if (was === 'unknown') this.evaluate(true)

@@ -38,6 +38,8 @@ export interface MembershipStats {
   members: Record<'alive' | 'suspect' | 'dead' | 'left' | 'unknown', number>
   probes: number
   indirectProbes: number
+  /** Timers that fired late because the event loop stalled (decisions deferred so pending datagrams are read first). */
+  lateTimers: number
   suspected: number
   declaredDead: number
   refuted: number

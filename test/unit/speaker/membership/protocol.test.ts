@@ -1,5 +1,6 @@
 // The membership protocol in virtual time on an in-memory network: detection, indirect probes, suspicion and
 // refutation, leave, partitions, and the rule that a speaker whose gossip is broken leaves itself out.
+import {readFileSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
 import {DEFAULT_TIMERS, suspicionTimeoutMs} from '../../../../src/speaker/membership/options.js'
 import {type SimCluster, simCluster, writeKey} from './sim.js'
@@ -143,6 +144,18 @@ describe('membership protocol (virtual time)', () => {
     expect(v.reason).toMatch(/leaves itself out/)
     expect([...v.alive].sort()).toEqual(ALL)
     expect(m.stats().dropped['no-key']).toBeGreaterThan(0)
+  })
+
+  it('a key that appears later (Secret mounted late) switches the speaker from the API view to gossip', async () => {
+    const c = cluster = await simCluster([...ALL])
+    const late = `${c.dir}/late-secretkey`
+    const m = await c.add('d', late)
+    c.clock.advance(500)
+    expect(m.view().source).toBe('api')
+    writeKey(c.dir, 'late-secretkey', readFileSync(`${c.dir}/secretkey`))
+    await m.reloadKeys()
+    expect(c.until(() => converged(c, [...ALL, 'd'], [...ALL, 'd']), 1000)).toBeDefined()
+    expect(m.view().source).toBe('gossip')
   })
 
   it('when the port cannot be bound the view is the API one without this speaker', async () => {

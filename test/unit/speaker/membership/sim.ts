@@ -25,7 +25,7 @@ export interface SimCluster {
   stop: () => Promise<void>
 }
 
-export function writeKey(dir: string, name: string, content: string): string {
+export function writeKey(dir: string, name: string, content: string | Buffer): string {
   const p = join(dir, name)
   writeFileSync(p, content)
   return p

@@ -31,6 +31,8 @@ export interface GossipMembershipOptions {
   clock?: Clock
   wallClock?: () => number
   random?: () => number
+  /** A failed bind is retried this often (default 5 s). */
+  bindRetryMs?: number
   /** The datagram transport (default: UDP on bindAddress:port); tests pass an in-memory network's. */
   bind?: (address: string, port: number) => Promise<Transport>
 }
@@ -45,6 +47,7 @@ export class GossipMembership extends EventEmitter<MembershipEvents> implements 
   private bindProblem?: string
   private wire?: WireMember
   private started = false
+  private retry?: unknown
   private stopped = false
   private last?: LivenessView
 
@@ -60,21 +63,30 @@ export class GossipMembership extends EventEmitter<MembershipEvents> implements 
     this.keyFiles = new KeyFiles({current: this.o.keyFile, previous: this.o.previousKeyFile, pollMs: this.o.keyPollMs})
     this.keys = await this.keyFiles.start()
     this.keyFiles.on('change', (k) => this.onKeys(k))
+    await this.bind()
+  }
+
+  /** Bind the port; on failure say why, and try again every bindRetryMs (the port may be freed, e.g. by MetalLB). */
+  private async bind(): Promise<void> {
+    if (this.stopped) return
     const port = this.o.port ?? DEFAULT_MEMBERLIST_PORT
     try {
       this.transport = await (this.o.bind ?? bindUdp)(this.o.bindAddress, port)
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? String(e)
       this.bindProblem = `cannot bind UDP ${this.o.bindAddress}:${port} (${code}); the other speakers cannot hear this one, so it leaves itself out (free the port or set --memberlist-port)`
+      this.retry = this.clock.setTimeout(() => void this.bind(), this.o.bindRetryMs ?? 5000)
+      this.publish()
+      return
     }
-    if (this.transport) {
-      this.wire = new WireMember({node: this.o.node, transport: this.transport, timers: this.timers, clock: this.clock,
-        wallClock: this.o.wallClock ?? Date.now, random: this.o.random ?? Math.random, maxClockSkewMs: this.o.maxClockSkewMs,
-        onChange: () => this.publish()})
-      this.wire.keys = this.keys.ring
-      this.wire.setMembers(this.candidates)
-      if (this.keys.ring) this.wire.swim.start()
-    }
+    if (this.stopped) return void this.transport.close()
+    this.bindProblem = undefined
+    this.wire = new WireMember({node: this.o.node, transport: this.transport, timers: this.timers, clock: this.clock,
+      wallClock: this.o.wallClock ?? Date.now, random: this.o.random ?? Math.random, maxClockSkewMs: this.o.maxClockSkewMs,
+      onChange: () => this.publish()})
+    this.wire.keys = this.keys.ring
+    this.wire.setMembers(this.candidates)
+    if (this.keys.ring) this.wire.swim.start()
     this.publish()
   }
 
@@ -147,6 +159,7 @@ export class GossipMembership extends EventEmitter<MembershipEvents> implements 
   async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    if (this.retry !== undefined) this.clock.clearTimeout(this.retry)
     this.keyFiles?.stop()
     this.wire?.swim.stop()
     await this.transport?.close()

@@ -186,6 +186,20 @@ describe('membership protocol (virtual time)', () => {
     }
   })
 
+  it('a (re)starting speaker counts itself in only with the whole view, never from a partial one', async () => {
+    const c = cluster = await simCluster([...ALL])
+    expect(c.until(() => converged(c, ALL, ALL), 1000)).toBeDefined()
+    await c.members.get('c')!.stop()
+    c.net.release(c.addr('c'))
+    expect(c.until(() => converged(c, ['a', 'b'], ['a', 'b']), 2000)).toBeDefined()
+    const restarted = await c.add('c')
+    expect(c.until(() => converged(c, ALL, ALL), 1000)).toBeDefined()
+    const withSelf = c.history.get('c')!.filter((h) => h.view.alive.has('c'))
+    expect(withSelf.length).toBeGreaterThan(0)
+    expect([...withSelf[0].view.alive].sort()).toEqual(ALL)
+    expect(restarted.incarnation).toBeGreaterThan(0)
+  })
+
   it('members the API stops listing are dropped; new ones join within a round trip', async () => {
     const c = cluster = await simCluster([...ALL])
     expect(c.until(() => converged(c, ALL, ALL), 1000)).toBeDefined()

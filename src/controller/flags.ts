@@ -2,7 +2,7 @@
 import {hostname} from 'node:os'
 import {parseArgs} from 'node:util'
 import {DEFAULT_NAMESPACE} from '../lib/api/constants.js'
-import {badInput} from '../lib/cli/errors.js'
+import {badInput} from '../lib/errors.js'
 
 export interface ControllerFlags {
   kubeconfig?: string

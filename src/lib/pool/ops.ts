@@ -1,6 +1,6 @@
 import {Kinds, Labels} from '../api/constants.js'
 import type {BGPAdvertisement, IPAddressPool, L2Advertisement, NodeObject, Service} from '../api/types.js'
-import {badInput, missing} from '../cli/errors.js'
+import {badInput, missing} from '../errors.js'
 import type {Kube} from '../kube/client.js'
 import {formatRange, subtractRanges, type IPRange} from '../net/index.js'
 import {checkOverlapWithPools, checkPoolName, nodeAddressWarnings, parseAddresses, planPool, type PoolPlan, refuseDataLoss, specForm} from './plan.js'

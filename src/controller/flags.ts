@@ -2,6 +2,7 @@
 import {hostname} from 'node:os'
 import {parseArgs} from 'node:util'
 import {DEFAULT_NAMESPACE} from '../lib/api/constants.js'
+import {parseDuration} from '../lib/duration.js'
 import {badInput} from '../lib/errors.js'
 
 export interface ControllerFlags {
@@ -27,20 +28,12 @@ export const USAGE = `Usage: controller [flags]
   --metrics-port N        Prometheus /metrics port (default 7472; 0 = any free port)
   --health-port N         /healthz and /readyz port (default 7473; 0 = any free port)
   --leader-elect[=BOOL]   one active replica via a coordination.k8s.io Lease (default true)
-  --lease-duration D      lease duration, e.g. 15s or 2500ms (default 15s)
+  --lease-duration D      lease duration, e.g. 15s, 2500ms, 1m30s or a number of seconds; 1s to 1h (default 15s)
   --lease-name NAME       Lease name (default lbctl-controller)
   --identity ID           leader election identity (default $POD_NAME or host name, plus the process id)
   --log-level LEVEL       trace|debug|info|warn|error (default info)`
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
-
-/** `15s`, `2500ms`, `1m`, or a bare number of seconds. */
-export function parseDuration(s: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(s.trim())
-  if (!m) return undefined
-  const n = Number(m[1])
-  return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000)
-}
 
 function port(name: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt
@@ -83,10 +76,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
   if (values.help) throw badInput('HELP', 'controller: assigns addresses to LoadBalancer services', USAGE)
   const lease = values['lease-duration'] as string | undefined
-  const leaseDurationMs = lease === undefined ? 15_000 : parseDuration(lease)
-  if (leaseDurationMs === undefined || leaseDurationMs < 1000) {
-    throw badInput('INVALID_FLAG', `--lease-duration ${lease} is not a duration of at least 1s`, 'Write e.g. --lease-duration 15s.')
-  }
+  const leaseDurationMs = lease === undefined ? 15_000 : Math.round(parseDuration(lease, {name: '--lease-duration', bare: 's', minMs: 1000, maxMs: 3_600_000}))
   const level = (values['log-level'] as string | undefined) ?? 'info'
   if (!(LEVELS as readonly string[]).includes(level)) throw badInput('INVALID_FLAG', `--log-level ${level} is not one of ${LEVELS.join(', ')}`)
   const str = (k: string): string | undefined => (values[k] as string | undefined) || undefined

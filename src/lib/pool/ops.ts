@@ -1,6 +1,6 @@
 import {Kinds, Labels} from '../api/constants.js'
 import type {BGPAdvertisement, IPAddressPool, L2Advertisement, NodeObject, Service} from '../api/types.js'
-import {badInput, conflict, missing} from '../cli/errors.js'
+import {badInput, conflict, missing} from '../errors.js'
 import type {Kube} from '../kube/client.js'
 import {isConflict} from '../kube/errors.js'
 import {validObjectName} from '../api/selectors.js'

@@ -1,7 +1,7 @@
 import {Kinds} from '../api/constants.js'
 import {validObjectName} from '../api/selectors.js'
 import type {IPAddressPool, NodeObject, Service} from '../api/types.js'
-import {badInput, dataLoss} from '../cli/errors.js'
+import {badInput, dataLoss} from '../errors.js'
 import {
   type IPRange, type ParsedRange, formatIP, formatRange, mergeRanges, overlapsWithin, rangeContains, subtractRanges,
   tryParseIP, tryParsePoolAddresses,

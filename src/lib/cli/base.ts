@@ -28,7 +28,14 @@ export abstract class LbctlCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
-    return super.catch(toOclifError(toLbctlError(err)))
+    const e = toLbctlError(err)
+    // LBCTL_DEBUG=1: where it failed (the stack of the error and of its cause), for a bug report. Never secrets: flags
+    // that carry them are taken out of argv before anything runs (bin/run.js).
+    if (process.env.LBCTL_DEBUG) {
+      const cause = (e as {cause?: {stack?: string}}).cause
+      process.stderr.write(`${e.stack ?? e.message}\n${cause?.stack ? `caused by: ${cause.stack}\n` : ''}`)
+    }
+    return super.catch(toOclifError(e))
   }
 
   protected override toErrorJson(err: unknown): unknown {

@@ -145,5 +145,5 @@ export function toKubeError(err: unknown, ctx: RequestContext): LbctlError {
   if ((err as {name?: string})?.name === 'KubeTimeout') {
     return new LbctlError(`the API server at ${ctx.server} did not answer ${ctx.verb} ${where} in time`, {code: 'TIMEOUT', category: 'unreachable', cause: err, hint: `Check the cluster's health (\`kubectl --context ${ctxName} get --raw /readyz\`) and run the command again.`})
   }
-  return new LbctlError(`${ctx.verb} ${where} failed${code ? ` (HTTP ${code})` : ''}: ${status?.message ?? msg}`, {code: 'API_ERROR', category: 'bug', cause: err, hint: 'Run again with DEBUG=lbctl* for details.'})
+  return new LbctlError(`${ctx.verb} ${where} failed${code ? ` (HTTP ${code})` : ''}: ${status?.message ?? msg}`, {code: 'API_ERROR', category: 'bug', cause: err, hint: 'Run again with LBCTL_DEBUG=1 to see the full error and where it came from.'})
 }

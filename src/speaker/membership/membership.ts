@@ -4,7 +4,7 @@
 // would otherwise elect from a private view in which it is alive and the others cannot see it.
 import {EventEmitter} from 'node:events'
 import {isIP} from 'node:net'
-import {type Clock, systemClock} from '../../lib/bgp/clock.js'
+import {type Clock, systemClock} from '../../lib/clock.js'
 import {type KeyLoad, KeyFiles} from './keyfile.js'
 import {type MembershipTimers, resolveTimers} from './options.js'
 import {bindUdp, type Transport} from './transport.js'

@@ -14,6 +14,8 @@
 // because dissemination takes O(log n) rounds) leave a wide margin even with 5 % loss on every link
 // (bench/membership.bench.ts measures zero false failovers over 10 simulated minutes).
 
+import {badInput} from '../../lib/errors.js'
+
 export interface MembershipTimers {
   /** Period of the probe cycle: one direct probe per interval (default 100 ms). */
   probeIntervalMs: number
@@ -46,19 +48,14 @@ export const FAST_TIMERS: MembershipTimers = {
   suspicionMult: 3,
 }
 
-export class MembershipOptionError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'MembershipOptionError'
-  }
-}
-
-/** Defaults filled in, every value checked; throws MembershipOptionError naming the timer and the fix. */
+/** Defaults filled in, every value checked; throws a bad-input LbctlError (MEMBERSHIP_TIMER) naming the timer and the fix. */
 export function resolveTimers(t: Partial<MembershipTimers> = {}): MembershipTimers {
   const r = {...DEFAULT_TIMERS, ...Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined))} as MembershipTimers
   const int = (k: keyof MembershipTimers, min: number, max: number): void => {
     const v = r[k]
-    if (!Number.isFinite(v) || v < min || v > max) throw new MembershipOptionError(`membership timer ${k}=${v}: use a number from ${min} to ${max}`)
+    if (!Number.isFinite(v) || v < min || v > max) {
+      throw badInput('MEMBERSHIP_TIMER', `membership timer ${k}=${v} is out of range`, `use a number from ${min} to ${max}`)
+    }
   }
   int('probeIntervalMs', 5, 60_000)
   int('probeTimeoutMs', 1, 60_000)
@@ -67,7 +64,8 @@ export function resolveTimers(t: Partial<MembershipTimers> = {}): MembershipTime
   int('retransmitMult', 1, 100)
   int('maxPiggyback', 1, 64)
   if (r.probeTimeoutMs >= r.probeIntervalMs) {
-    throw new MembershipOptionError(`membership probe timeout ${r.probeTimeoutMs} ms must be shorter than the probe interval ${r.probeIntervalMs} ms (indirect probes need the rest of the interval)`)
+    throw badInput('MEMBERSHIP_TIMER', `membership probe timeout ${r.probeTimeoutMs} ms must be shorter than the probe interval ${r.probeIntervalMs} ms`,
+      'shorten the probe timeout or lengthen the interval: indirect probes need the rest of the interval')
   }
   return r
 }

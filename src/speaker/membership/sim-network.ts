@@ -1,6 +1,6 @@
 // An in-memory datagram network on an injected clock, for tests and benchmarks in virtual time: per-link loss and
 // delay, nodes down, partitions, and a tap that sees (and can copy) every datagram.
-import type {Clock} from '../../lib/bgp/clock.js'
+import type {Clock} from '../../lib/clock.js'
 import type {Transport} from './transport.js'
 
 export interface SimNetworkOptions {

@@ -7,7 +7,7 @@
 // them, so a member that was cut off refutes it as soon as the link heals and a partition ends with one view; and a
 // node that has had no ack for the isolation timeout reports itself unhealthy (wire.ts then leaves itself out of the
 // view), so a speaker that hears nobody never announces from a private view of the world.
-import {type Clock, Timer} from '../../lib/bgp/clock.js'
+import {type Clock, Timer} from '../../lib/clock.js'
 import {type Body, type MemberState, MAX_DATAGRAM, type Update, updateSize} from './codec.js'
 import {Dissemination} from './dissemination.js'
 import {type MembershipTimers, suspicionTimeoutMs} from './options.js'

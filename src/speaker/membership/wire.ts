@@ -1,7 +1,7 @@
 // One member on the wire: the SWIM state machine (swim.ts) behind the envelope, the MAC and the replay guard. Every
 // datagram that is not an authentic, fresh message from a member is dropped with a named reason and counted.
 import {randomBytes} from 'node:crypto'
-import type {Clock} from '../../lib/bgp/clock.js'
+import type {Clock} from '../../lib/clock.js'
 import {type KeyRing, open, ReplayGuard, seal} from './auth.js'
 import {type Body, checkFraming, decodeMessage, encodeMessage, MembershipDecodeError, type Update} from './codec.js'
 import type {MembershipTimers} from './options.js'

@@ -1,15 +1,21 @@
 // Timer validation and the dissemination queue's bounds.
 import {describe, expect, it} from 'vitest'
 import {Dissemination} from '../../../../src/speaker/membership/dissemination.js'
-import {DEFAULT_TIMERS, MembershipOptionError, resolveTimers, retransmitLimit, suspicionTimeoutMs} from '../../../../src/speaker/membership/options.js'
+import {isLbctlError} from '../../../../src/lib/errors.js'
+import {DEFAULT_TIMERS, resolveTimers, retransmitLimit, suspicionTimeoutMs} from '../../../../src/speaker/membership/options.js'
 
 describe('membership timers', () => {
   it('fills defaults and refuses values that cannot work, naming the timer', () => {
     expect(resolveTimers({})).toEqual(DEFAULT_TIMERS)
     expect(resolveTimers({probeIntervalMs: 50, probeTimeoutMs: undefined})).toEqual({...DEFAULT_TIMERS, probeIntervalMs: 50})
     expect(() => resolveTimers({probeTimeoutMs: 100})).toThrow(/probe timeout 100 ms must be shorter than the probe interval 100 ms/)
-    expect(() => resolveTimers({suspicionMult: 0})).toThrow(MembershipOptionError)
     expect(() => resolveTimers({probeIntervalMs: Number.NaN})).toThrow(/probeIntervalMs=NaN/)
+    try {
+      resolveTimers({suspicionMult: 0})
+      expect.unreachable()
+    } catch (e) {
+      expect(isLbctlError(e) && {code: e.code, category: e.category, hint: e.hint}).toEqual({code: 'MEMBERSHIP_TIMER', category: 'bad-input', hint: 'use a number from 1 to 100'})
+    }
   })
 
   it('scales suspicion and retransmissions with log n', () => {

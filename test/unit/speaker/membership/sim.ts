@@ -2,7 +2,7 @@
 import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {FakeClock} from '../../../../src/lib/bgp/clock.js'
+import {FakeClock} from '../../../support/fake-clock.js'
 import {GossipMembership} from '../../../../src/speaker/membership/membership.js'
 import type {MembershipTimers} from '../../../../src/speaker/membership/options.js'
 import {seededRandom, SimNetwork} from '../../../../src/speaker/membership/sim-network.js'

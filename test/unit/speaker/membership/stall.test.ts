@@ -1,7 +1,8 @@
 // A member whose event loop stalls: when it resumes, its expired timers run before it reads the datagrams that came in
 // meanwhile (Node runs the timers phase before the poll phase). It must not judge others on that.
 import {describe, expect, it} from 'vitest'
-import {type Clock, FakeClock} from '../../../../src/lib/bgp/clock.js'
+import type {Clock} from '../../../../src/lib/clock.js'
+import {FakeClock} from '../../../support/fake-clock.js'
 import type {Body, Update} from '../../../../src/speaker/membership/codec.js'
 import {DEFAULT_TIMERS} from '../../../../src/speaker/membership/options.js'
 import {Swim} from '../../../../src/speaker/membership/swim.js'

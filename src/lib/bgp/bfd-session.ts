@@ -9,6 +9,8 @@ export interface BfdOptions {
   desiredMinTx?: number
   requiredMinRx?: number
   detectMult?: number
+  /** Passive role (RFC 5880 6.1): send nothing until the peer has sent a packet. */
+  passive?: boolean
   send(packet: Buffer): void
   clock?: Clock
   random?: () => number
@@ -44,7 +46,7 @@ export class BfdSession extends EventEmitter<BfdEvents> {
 
   constructor(opts: BfdOptions) {
     super()
-    this.o = {desiredMinTx: 300, requiredMinRx: 300, detectMult: 3, ...opts}
+    this.o = {desiredMinTx: 300, requiredMinRx: 300, detectMult: 3, passive: false, ...opts}
     this.clock = opts.clock ?? systemClock
     this.random = opts.random ?? Math.random
     this.localDiscr = opts.discriminator ?? 1 + Math.floor(this.random() * 0xfffffffe)
@@ -87,7 +89,7 @@ export class BfdSession extends EventEmitter<BfdEvents> {
 
   private transmit(): void {
     if (!this.running) return
-    if (this.remoteMinRxMs > 0) this.o.send(this.packet(false))
+    if (this.remoteMinRxMs > 0 && !(this.o.passive && this.remoteDiscr === 0)) this.o.send(this.packet(false))
     const interval = Math.max(this.advertisedTxMs, this.remoteMinRxMs)
     // 6.8.7: jitter to 75–100 % (75–90 % with a detect multiplier of 1).
     const f = 0.75 + (this.o.detectMult === 1 ? 0.15 : 0.25) * this.random()

@@ -113,7 +113,15 @@ export class BfdSession extends EventEmitter<BfdEvents> {
     if (p.yourDiscriminator !== 0 && p.yourDiscriminator !== this.localDiscr) return this.drop('your-discriminator')
     if (!this.running) return
     this.remoteDiscr = p.myDiscriminator
+    const before = this.remoteMinRxMs
     this.remoteMinRxMs = p.requiredMinRxUs / 1000
+    // The peer lowered its Required Min RX (a slow start ending, e.g. FRR's): a packet already scheduled at the old,
+    // slower rate would arrive after its new detection time. Re-arm at the new rate (RFC 5880 6.8.7).
+    const interval = Math.max(this.advertisedTxMs, this.remoteMinRxMs)
+    if (this.remoteMinRxMs < before && this.running && (this.tx.remaining ?? 0) > interval) {
+      this.tx.stop()
+      this.tx.start(interval * (0.75 + 0.25 * this.random()))
+    }
     this.remoteDesiredTxMs = p.desiredMinTxUs / 1000
     this.remoteDetectMult = p.detectMult
     if (p.final) this.poll = false

@@ -148,12 +148,15 @@ export function planRoutes({state, peers}: RouteInput): RoutePlan {
         const len = a.agg[family]
         const r = prefixRange(ip, len)
         const prefix = `${formatIP({family: ip.family, value: r.start})}/${len}`
+        // An address of a family none of the advertisement's peers carries would be announced nowhere: say so. (With
+        // an IPv4 and an IPv6 peer each family simply goes to the peer that carries it.)
+        if (a.peers.length && !a.peers.some((n) => peerByName.get(n)!.families.includes(family))) {
+          problems.push(problem(P.FAMILY_NOT_ENABLED, `BGPAdvertisement/${a.adv.metadata.name}`,
+            `selects ${family} addresses (e.g. ${prefix} of ${svcKey(svc)}) but none of its peers on node ${state.node} carries ${family}: set dualStackAddressFamily on a peer or add a peer of that family`))
+        }
         for (const peer of a.peers) {
           const plan = peerByName.get(peer)!
-          if (!plan.families.includes(family)) {
-            problems.push(problem(P.FAMILY_NOT_ENABLED, `BGPPeer/${peer}`, `advertisements select ${family} addresses for this peer, but its session carries only ${plan.families.join(', ')}: set dualStackAddressFamily or add a peer of that family`))
-            continue
-          }
+          if (!plan.families.includes(family)) continue
           let perPeer = acc.get(peer)
           if (!perPeer) acc.set(peer, (perPeer = new Map()))
           let e = perPeer.get(prefix)

@@ -27,6 +27,28 @@ describe('passive BFD (RFC 5880 6.1)', () => {
   })
 })
 
+describe('BFD transmit rate follows the peer\'s Required Min RX at once', () => {
+  it('a peer ending its slow start (1 s → 100 ms) gets the next packet within 100 ms, not at the old 1 s rate', () => {
+    const clock = new FakeClock()
+    const sent: number[] = []
+    const s = new BfdSession({desiredMinTx: 100, requiredMinRx: 100, detectMult: 3, clock, send: () => sent.push(clock.now()), random: () => 1, discriminator: 7})
+    const pkt = (state: number, rxMs: number, o: {poll?: boolean} = {}) => encodeBfd({diag: 0, state: state as never, poll: o.poll ?? false, final: false, controlPlaneIndependent: false,
+      authPresent: false, demand: false, multipoint: false, detectMult: 3, myDiscriminator: 99, yourDiscriminator: 7, desiredMinTxUs: 1_000_000, requiredMinRxUs: rxMs * 1000, requiredMinEchoRxUs: 0})
+    s.start()
+    s.receive(pkt(BfdState.INIT, 1000), 255)
+    expect(s.stateName).toBe('Up')
+    clock.advance(10)
+    const t = clock.now()
+    s.receive(pkt(BfdState.UP, 100, {poll: true}), 255)
+    const n = sent.length
+    clock.advance(101)
+    // The Final answering the poll, then the periodic packet at the new rate.
+    expect(sent.filter((x) => x >= t).length).toBeGreaterThanOrEqual(2)
+    expect(sent.length - n).toBeGreaterThanOrEqual(1)
+    s.stop()
+  })
+})
+
 describe('router ID rule', () => {
   it('first tier with a usable IPv4 address; its highest address', () => {
     expect(routerIdFrom([[undefined], ['2001:db8::1', '127.0.0.1'], ['198.18.0.2', '198.18.0.10', '169.254.0.1']])).toBe('198.18.0.10')

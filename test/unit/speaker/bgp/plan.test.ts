@@ -209,10 +209,14 @@ describe('BGP routes: what this node announces to which peer', () => {
     expect(p.warnings).toHaveLength(2)
     expect(p.problems).toEqual([])
   })
-  it('an IPv6 address toward an IPv4-only session → FAMILY_NOT_ENABLED, not silently dropped; dual stack carries it', () => {
+  it('an IPv6 address no peer carries → FAMILY_NOT_ENABLED, not silently dropped; dual stack carries it', () => {
     const s = svcState({services: [service('web', ['203.0.113.10', '2001:db8:ffff::10'])]})
     const p = planBgp(s, [])
-    expect(p.problems).toEqual([expect.objectContaining({code: P.FAMILY_NOT_ENABLED, object: 'BGPPeer/r'})])
+    expect(p.problems).toEqual([expect.objectContaining({code: P.FAMILY_NOT_ENABLED, object: 'BGPAdvertisement/all', message: expect.stringContaining('2001:db8:ffff::10/128')})])
+    // With a peer of each family, each address goes to the peer that carries it: nothing to report.
+    const both = planBgp({...s, bgpPeers: [peer('r', {}), peer('r6', {peerAddress: '2001:db8::1'})]}, [])
+    expect(both.problems).toEqual([])
+    expect(both.byPeer.get('r6')).toEqual([{prefix: '2001:db8:ffff::10/128'}])
     expect(p.byPeer.get('r')).toEqual([{prefix: '203.0.113.10/32'}])
     const ds = planBgp({...s, bgpPeers: [peer('r', {dualStackAddressFamily: true})]}, [])
     expect(ds.byPeer.get('r')).toEqual([{prefix: '2001:db8:ffff::10/128'}, {prefix: '203.0.113.10/32'}])

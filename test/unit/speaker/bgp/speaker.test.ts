@@ -17,8 +17,8 @@ interface Router {
   close(): Promise<void>
 }
 
-async function router(asn: number, peerAsn: number): Promise<Router> {
-  const session = new BgpSession({localAsn: asn, peerAsn, routerId: '10.9.9.9', passive: true, holdTime: 30})
+async function router(asn: number, peerAsn: number, families: ('ipv4' | 'ipv6')[] = ['ipv4', 'ipv6']): Promise<Router> {
+  const session = new BgpSession({localAsn: asn, peerAsn, routerId: '10.9.9.9', passive: true, holdTime: 30, families})
   const r = {connections: 0, updates: [] as UpdateMessage[], notifications: [] as NotificationMessage[], session} as Router
   session.on('update-received', (u) => r.updates.push(u))
   session.on('notification-received', (n) => r.notifications.push(n))
@@ -108,6 +108,21 @@ describe('BgpSpeaker over loopback', () => {
     await sp.stop()
     await until('Cease at the good router', () => good.notifications.find((n) => n.code === 6 && n.subcode === 2))
     expect(sp.sessions()).toEqual([])
+  })
+
+  it('an address family the peer did not negotiate is reported (runtimeProblems and the next apply), not silently dropped', async () => {
+    const v4only = await router(64512, 64512, ['ipv4'])
+    cleanups.push(v4only.close)
+    let changed = 0
+    const sp = new BgpSpeaker({node: 'n1', nodeAddresses: () => ['10.0.0.1'], onChange: () => changed++})
+    cleanups.push(() => sp.stop())
+    const s = state({bgpPeers: [peer('r0', {peerAddress: '127.0.0.1', peerPort: v4only.port, dualStackAddressFamily: true})],
+      services: [service('web', ['203.0.113.10', '2001:db8:ffff::10'])], endpointSlices: [slice('web', ['n1'])]})
+    expect(sp.apply(s)).toEqual([])
+    await until('IPv4 route', () => v4only.session.adjRibIn.has('203.0.113.10/32'))
+    expect(changed).toBeGreaterThan(0)
+    expect(sp.runtimeProblems()).toEqual([expect.objectContaining({code: 'BGP_FAMILY_NOT_NEGOTIATED', object: 'BGPPeer/r0', message: expect.stringContaining('ipv6 unicast: 1 route(s) not sent')})])
+    expect(sp.apply(s).map((p) => p.code)).toEqual(['BGP_FAMILY_NOT_NEGOTIATED'])
   })
 
   it('dynamicASN external accepts any other AS and refuses our own', async () => {

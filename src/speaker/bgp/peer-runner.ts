@@ -118,6 +118,11 @@ export class PeerRunner {
     this.session.setRoutes(routes)
   }
 
+  /** Why BFD could not start (the native module missing, the port taken), while the session runs without it. */
+  get bfdProblem(): string | undefined {
+    return this.bfdError
+  }
+
   /** Families of the wanted routes that the established session does not carry (the peer did not accept them). */
   missingFamilies(): {family: Family; routes: number}[] {
     const n = this.session.negotiated

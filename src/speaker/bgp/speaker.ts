@@ -76,10 +76,13 @@ export class BgpSpeaker {
     this.runners.set(p.name, {key: peerKey(p), runner})
   }
 
-  /** Problems only the running sessions reveal: a family the peer did not accept (its routes are not sent). */
+  /** Problems only the running sessions reveal: a family the peer did not accept (its routes are not sent), BFD that could not start. */
   runtimeProblems(): ConfigProblem[] {
     const out: ConfigProblem[] = []
     for (const [name, {runner}] of this.runners) {
+      if (runner.bfdProblem) {
+        out.push(problem(BgpProblem.BFD_UNAVAILABLE, `BGPPeer/${name}`, `BFD (profile ${runner.plan.bfd?.profile}) could not start: ${runner.bfdProblem}; the session runs without it`))
+      }
       for (const m of runner.missingFamilies()) {
         out.push(problem(BgpProblem.FAMILY_NOT_NEGOTIATED, `BGPPeer/${name}`,
           `the peer did not accept ${m.family} unicast: ${m.routes} route(s) not sent; enable the family on the router (e.g. FRR "address-family ${m.family} unicast / neighbor … activate")`))

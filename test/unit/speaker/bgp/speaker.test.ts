@@ -6,7 +6,7 @@ import {BgpSession} from '../../../../src/lib/bgp/session.js'
 import type {NotificationMessage, UpdateMessage} from '../../../../src/lib/bgp/types.js'
 import {BgpSpeaker} from '../../../../src/speaker/bgp/speaker.js'
 import type {SpeakerState} from '../../../../src/speaker/state.js'
-import {adv, peer, service, slice, state} from './fixtures.js'
+import {adv, bfd, peer, service, slice, state} from './fixtures.js'
 
 interface Router {
   port: number
@@ -123,6 +123,17 @@ describe('BgpSpeaker over loopback', () => {
     expect(changed).toBeGreaterThan(0)
     expect(sp.runtimeProblems()).toEqual([expect.objectContaining({code: 'BGP_FAMILY_NOT_NEGOTIATED', object: 'BGPPeer/r0', message: expect.stringContaining('ipv6 unicast: 1 route(s) not sent')})])
     expect(sp.apply(s).map((p) => p.code)).toEqual(['BGP_FAMILY_NOT_NEGOTIATED'])
+  })
+
+  it('BFD that cannot start is reported and the session runs without it', async () => {
+    const r = await router(64512, 64512)
+    cleanups.push(r.close)
+    const sp = new BgpSpeaker({node: 'n1', nodeAddresses: () => ['10.0.0.1'], openBfd: () => { throw new Error('native module missing') }})
+    cleanups.push(() => sp.stop())
+    sp.apply(state({bgpPeers: [peer('r0', {peerAddress: '127.0.0.1', peerPort: r.port, bfdProfile: 'fast'})], bfdProfiles: [bfd('fast')]}))
+    await until('established', () => sp.sessions()[0]?.state === 'Established')
+    expect(sp.runtimeProblems()).toEqual([expect.objectContaining({code: 'BFD_UNAVAILABLE', object: 'BGPPeer/r0', message: expect.stringContaining('native module missing')})])
+    expect(sp.sessions()[0]).toMatchObject({bfdState: 'Down', lastError: {direction: 'local', message: expect.stringContaining('BFD could not start')}})
   })
 
   it('dynamicASN external accepts any other AS and refuses our own', async () => {

@@ -3,7 +3,7 @@
 import type {Logger} from 'pino'
 import type {BGPSessionStateStatus} from '../../lib/api/types.js'
 import {openBfd, type BfdLink} from '../../lib/bgp/bfd-transport.js'
-import type {Clock} from '../../lib/bgp/clock.js'
+import type {Clock} from '../../lib/clock.js'
 import {notificationName} from '../../lib/bgp/errors.js'
 import {describeNotification} from '../../lib/bgp/notification.js'
 import {parsePrefix, type Family} from '../../lib/bgp/prefixes.js'

@@ -3,7 +3,7 @@
 import {isIP} from 'node:net'
 import {anySelectorMatches} from '../../lib/api/selectors.js'
 import type {BFDProfile, BGPPeer, NodeObject} from '../../lib/api/types.js'
-import {parseDuration} from '../../lib/cluster/duration.js'
+import {durationMs} from '../../lib/duration.js'
 import type {Family} from '../../lib/bgp/prefixes.js'
 import {routerIdFrom, usableRouterId} from '../../lib/bgp/router-id.js'
 import type {ConfigProblem, SpeakerState} from '../state.js'
@@ -61,17 +61,16 @@ export function peerSelectsNode(peer: BGPPeer, labels: Record<string, string>): 
 
 function seconds(field: string, v: string | undefined, obj: string, problems: ConfigProblem[]): number | undefined | null {
   if (v === undefined || v === '') return undefined
-  try {
-    const ms = parseDuration(v, field)
-    if (ms % 1000 !== 0) {
-      problems.push(problem(P.TIMER, obj, `${field} ${JSON.stringify(v)} is not a whole number of seconds (BGP timers are in seconds)`))
-      return null
-    }
-    return ms / 1000
-  } catch {
+  const ms = durationMs(v)
+  if (ms === undefined) {
     problems.push(problem(P.TIMER, obj, `${field} ${JSON.stringify(v)} is not a duration (e.g. "90s", "1m30s")`))
     return null
   }
+  if (ms % 1000 !== 0) {
+    problems.push(problem(P.TIMER, obj, `${field} ${JSON.stringify(v)} is not a whole number of seconds (BGP timers are in seconds)`))
+    return null
+  }
+  return ms / 1000
 }
 
 function bfdPlan(peer: BGPPeer, profiles: readonly BFDProfile[], multihop: boolean, obj: string, problems: ConfigProblem[]): BfdPlan | undefined | null {

@@ -3,7 +3,7 @@
 // has sent Cease), a peer whose routes differ gets the UPDATEs for the difference, the others are left alone.
 import type {Logger} from 'pino'
 import type {BGPSessionStateStatus} from '../../lib/api/types.js'
-import type {Clock} from '../../lib/bgp/clock.js'
+import type {Clock} from '../../lib/clock.js'
 import type {Route} from '../../lib/bgp/session.js'
 import type {ConfigProblem, SpeakerState} from '../state.js'
 import {PeerRunner, type RunnerDeps} from './peer-runner.js'

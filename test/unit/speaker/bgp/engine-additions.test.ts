@@ -4,7 +4,7 @@ import {Kinds} from '../../../../src/lib/api/constants.js'
 import {crdManifests} from '../../../../src/lib/api/crds.js'
 import {BfdState, encodeBfd} from '../../../../src/lib/bgp/bfd.js'
 import {BfdSession} from '../../../../src/lib/bgp/bfd-session.js'
-import {FakeClock} from '../../../../src/lib/bgp/clock.js'
+import {FakeClock} from '../../../support/fake-clock.js'
 import {routerIdFrom, usableRouterId} from '../../../../src/lib/bgp/router-id.js'
 
 describe('passive BFD (RFC 5880 6.1)', () => {

@@ -139,7 +139,7 @@ export function toKubeError(err: unknown, ctx: RequestContext): LbctlError {
   if (conn || (code !== undefined && code >= 500) || code === 429) {
     return new LbctlError(`cannot reach the API server at ${ctx.server} (context ${ctxName}): ${conn ?? `HTTP ${code}${serverMsg}`}`, {
       code: 'UNREACHABLE', category: 'unreachable', cause: err,
-      hint: `Check that the cluster is up (\`kubectl --context ${ctxName} cluster-info\`), or choose another with --kubeconfig/--context.`,
+      hint: `Check that the cluster is up (\`kubectl --context ${ctxName} cluster-info\`), or choose another cluster.`,
     })
   }
   if ((err as {name?: string})?.name === 'KubeTimeout') {

@@ -85,6 +85,7 @@ const CLI_HINTS: Readonly<Record<string, (e: CoreLbctlError) => string>> = {
   CONFIRMATION_REQUIRED: () => 'Pass --yes to apply it without asking, or --dry-run to only see the change.',
   DECLINED: () => 'Run again and answer yes, or pass --yes.',
   ADDRESSES_IN_USE: () => 'Move or delete those services first, or pass --force to do it anyway (they lose their addresses).',
+  NAMESPACE_MISSING: () => 'Install the load balancer first (`lbctl install`, or MetalLB), or pass -n/--namespace with the namespace it runs in.',
   JUJU_FAILED: (e) => `${(e.hint ?? '').replace(/\(`juju status`\)\.$/, '')}(\`juju status\`, \`--juju-model\`).`,
 }
 

@@ -35,7 +35,7 @@ function readServiceAccountFile(path: string): Buffer {
     return readFileSync(path)
   } catch (err) {
     throw badInput('SERVICE_ACCOUNT_UNREADABLE', `in-cluster configuration: cannot read ${path}: ${(err as Error).message}`,
-      'Run in a pod whose service account token is mounted (automountServiceAccountToken: true), or pass --kubeconfig.')
+      'Run in a pod whose service account token is mounted (automountServiceAccountToken: true), or give a kubeconfig.')
   }
 }
 
@@ -99,7 +99,7 @@ export function loadRestTarget(t: {kubeconfig?: string; context?: string; inClus
   try {
     doc = parse(readFileSync(file, 'utf8'))
   } catch (err) {
-    throw badInput('KUBECONFIG_INVALID', `cannot read kubeconfig ${file}: ${(err as Error).message}`, 'Fix the file, or pass another with --kubeconfig.')
+    throw badInput('KUBECONFIG_INVALID', `cannot read kubeconfig ${file}: ${(err as Error).message}`, 'Fix the file, or use another kubeconfig.')
   }
   const named = (list: unknown, name: unknown): any => (Array.isArray(list) ? list.find((x) => x?.name === name) : undefined)
   const ctxName = t.context ?? doc?.['current-context']

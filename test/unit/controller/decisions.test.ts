@@ -96,6 +96,26 @@ describe('event rate limiting', () => {
     expect(rec.record(target, 'Warning', 'AllocationFailed', 'same')).toBe(true)
   })
 
+  it('an event dropped unsent (leadership lost) is created when it is recorded again, not taken for a repeat', async () => {
+    const created: any[] = []
+    const kube = {create: async (e: any) => void created.push(e), mergePatch: async () => undefined} as unknown as Kube
+    let leading = true
+    const rec = new EventRecorder(kube, {component: 'c', instance: 'i', canWrite: () => leading, concurrency: 1})
+    const target = {kind: 'Service', metadata: {name: 's', namespace: 'default', uid: 'u'}}
+    const other = {kind: 'Service', metadata: {name: 't', namespace: 'default', uid: 'v'}}
+    leading = false
+    expect(rec.record(target, 'Warning', 'AllocationFailed', 'pool exhausted')).toBe(true)
+    rec.record(other, 'Normal', 'IPAllocated', 'x')
+    rec.clear()
+    expect(rec.stats.dropped).toBe(2)
+    leading = true
+    expect(rec.record(target, 'Warning', 'AllocationFailed', 'pool exhausted')).toBe(true)
+    expect(rec.record(other, 'Normal', 'IPAllocated', 'x')).toBe(true)
+    await new Promise((r) => setTimeout(r, 10))
+    expect(created.map((e) => e.involvedObject.name)).toEqual(['s', 't'])
+    expect(rec.record(target, 'Warning', 'AllocationFailed', 'pool exhausted')).toBe(false)
+  })
+
   it('a repeated event raises its count (patched at most once per countEveryMs) instead of creating another', async () => {
     const created: any[] = []
     const patched: any[] = []

@@ -17,6 +17,7 @@ import {
 import {deepEqual, isObject, jsonPatch, mergePatch, strategicMerge} from './patch.js'
 import {convert} from './convert.js'
 import {crdStatus, grKey, groupVersion, type Registry, type ResourceType} from './registry.js'
+import {queryInt} from './params.js'
 import {normalize, validate} from './schema.js'
 import {selectorMatcher} from './selectors.js'
 import {serverSideApply, trackUpdate} from './ssa.js'
@@ -90,7 +91,7 @@ export class Api {
       }
       items = items.filter((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}` > start)
     }
-    const limit = Number(q.get('limit') ?? 0)
+    const limit = queryInt(q, 'limit') ?? 0
     if (limit > 0 && items.length > limit) {
       const last = items[limit - 1]
       metadata.continue = Buffer.from(JSON.stringify({start: `${last.metadata.namespace ?? ''}/${last.metadata.name}`})).toString('base64')

@@ -21,6 +21,8 @@ import type {Registry, ResourceType} from './registry.js'
 import {acceptsTable, toTable} from './table.js'
 import type {Watches} from './watch.js'
 import type {Workloads} from './workloads.js'
+import {queryBool} from './params.js'
+import {decodeRequest, PROTOBUF, ProtobufError} from './protobuf/decode.js'
 
 export interface RequestRecord {
   method: string
@@ -57,11 +59,11 @@ export interface Authentication {
 const NOT_FOUND = new ApiError(404, 'NotFound', 'the server could not find the requested resource', {})
 const ANONYMOUS = new Set(['/version', '/healthz', '/livez', '/readyz'])
 
-const readBody = (req: IncomingMessage): Promise<string> =>
+const readBody = (req: IncomingMessage): Promise<Buffer> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('end', () => resolve(Buffer.concat(chunks)))
     req.on('error', reject)
   })
 
@@ -104,6 +106,15 @@ const resolve = (reg: Registry, segs: string[]): Target | undefined => {
   return {rt, name: rest[1], sub: rest[2], rest: rest.slice(3), watch}
 }
 
+const protobufBody = (body: Buffer): unknown => {
+  try {
+    return decodeRequest(body)
+  } catch (e) {
+    if (e instanceof ProtobufError) throw badRequest(`unable to decode the protobuf body: ${e.message}`)
+    throw e
+  }
+}
+
 const managerFromAgent = (ua: string | undefined): string => (ua ?? '').split('/')[0] || 'unknown'
 
 export const createServer = (deps: ServerDeps): http.Server => {
@@ -134,7 +145,8 @@ export const createServer = (deps: ServerDeps): http.Server => {
     return true
   }
 
-  const resource = async (req: IncomingMessage, res: ServerResponse, t: Target, q: URLSearchParams, raw: string): Promise<void> => {
+  const resource = async (req: IncomingMessage, res: ServerResponse, t: Target, q: URLSearchParams, body: Buffer): Promise<void> => {
+    const raw = body.toString('utf8')
     const {rt, ns, name, sub} = t
     const method = req.method ?? 'GET'
     const manager = q.get('fieldManager') ?? managerFromAgent(req.headers['user-agent'])
@@ -143,14 +155,16 @@ export const createServer = (deps: ServerDeps): http.Server => {
       manager,
       explicitManager: q.has('fieldManager'),
       fieldValidation: q.get('fieldValidation') ?? undefined,
-      force: q.get('force') === 'true',
+      force: queryBool(q, 'force'),
     }
     const json = (): unknown => {
-      if (raw.trim() === '') return undefined
+      if (body.length === 0) return undefined
       const ct = (req.headers['content-type'] ?? 'application/json').split(';')[0].trim()
       if (ct === 'application/yaml') return parseYaml(raw)
+      // built-in kinds have a protobuf encoding (kubectl's typed clients send it); custom resources do not
+      if (ct === PROTOBUF && !rt.crd) return protobufBody(body)
       if (ct !== 'application/json' && ct !== '*/*')
-        throw unsupportedMediaType(ct, ['application/json', 'application/yaml'])
+        throw unsupportedMediaType(ct, rt.crd ? ['application/json', 'application/yaml'] : ['application/json', 'application/yaml', PROTOBUF])
       try {
         return JSON.parse(raw)
       } catch (e) {
@@ -163,7 +177,7 @@ export const createServer = (deps: ServerDeps): http.Server => {
       if (o.warnings.length) headers.Warning = o.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ')
       send(res, o.code, o.obj, headers)
     }
-    const isWatch = t.watch || q.get('watch') === 'true' || q.get('watch') === '1'
+    const isWatch = t.watch || queryBool(q, 'watch')
 
     if (sub !== undefined) {
       if (!name || !rt.subresources.includes(sub)) throw NOT_FOUND
@@ -220,7 +234,7 @@ export const createServer = (deps: ServerDeps): http.Server => {
       return r
     }) as typeof res.writeHead
     try {
-      const raw = await readBody(req)
+      const body = await readBody(req)
       if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs))
       const fault = faults.check(rec.method, url.pathname + url.search)
       if (fault) throw fault
@@ -229,7 +243,7 @@ export const createServer = (deps: ServerDeps): http.Server => {
       if (discovery(req, res, segs)) return
       const t = (segs[0] === 'api' && segs.length > 2) || (segs[0] === 'apis' && segs.length > 3) ? resolve(registry, segs) : undefined
       if (!t) throw NOT_FOUND
-      await resource(req, res, t, url.searchParams, raw)
+      await resource(req, res, t, url.searchParams, body)
     } catch (e) {
       sendError(res, e instanceof ApiError ? e : internalError(e))
     }

@@ -20,6 +20,7 @@ import {crdStatus, grKey, groupVersion, type Registry, type ResourceType} from '
 import {queryInt} from './params.js'
 import {normalize, validate} from './schema.js'
 import {selectorMatcher} from './selectors.js'
+import {decodeBuiltin} from './shapes.js'
 import {serverSideApply, trackUpdate} from './ssa.js'
 import {clone, type Store} from './store.js'
 
@@ -119,7 +120,7 @@ export class Api {
     obj.kind = rt.kind
     if (obj.metadata !== undefined && !isObject(obj.metadata)) throw badRequest('metadata must be an object')
     obj.metadata ??= {}
-    return obj
+    return rt.crd || rt.virtual ? obj : decodeBuiltin(rt, obj)
   }
 
   private checkNamespace(rt: ResourceType, ns: string | undefined, md: any): void {
@@ -179,7 +180,8 @@ export class Api {
     if (md.resourceVersion && !applied) throw new ApiError(500, 'InternalError', 'resourceVersion should not be set on objects to be created')
     for (const k of [...SERVER_META, 'resourceVersion']) delete md[k]
     if (!applied) delete md.managedFields
-    if (rt.subresources.includes('status')) delete obj.status
+    // nodeStrategy.PrepareForCreate: "Nodes allow *all* fields, including status, to be set on create"
+    if (rt.subresources.includes('status') && !(rt.group === '' && rt.kind === 'Node')) delete obj.status
     const warnings = this.admit(rt, obj, undefined, opts)
     if (rt.namespaced) {
       const nsObj = this.store.get('namespaces', undefined, ns!)

@@ -167,10 +167,6 @@ export class Api {
   }
 
   create(rt: ResourceType, ns: string | undefined, body: unknown, opts: WriteOptions, applied = false): Outcome {
-    if (rt.virtual) {
-      const spec = isObject(body) ? (body as any).spec : undefined
-      return {obj: {apiVersion: groupVersion(rt), kind: rt.kind, metadata: {}, spec, status: {allowed: true, reason: 'lbctl API harness allows everything'}}, code: 201, warnings: []}
-    }
     const obj = this.body(rt, body)
     const md = obj.metadata
     this.checkNamespace(rt, ns, md)

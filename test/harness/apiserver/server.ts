@@ -21,7 +21,12 @@ import type {Registry, ResourceType} from './registry.js'
 import {acceptsTable, toTable} from './table.js'
 import type {Watches} from './watch.js'
 import type {Workloads} from './workloads.js'
+import type {PodLogs} from './logs.js'
 import {queryBool} from './params.js'
+import {authorize, forbiddenError, requestAttributes, type Attributes} from './rbac.js'
+import {review, tokenRequest, type ReviewContext} from './reviews.js'
+import {ADMIN, serviceAccountUser, type TokenAuthority, type UserInfo} from './tokens.js'
+import type {Store} from './store.js'
 import {decodeRequest, PROTOBUF, ProtobufError} from './protobuf/decode.js'
 
 export interface RequestRecord {
@@ -40,6 +45,10 @@ export interface ServerDeps {
   workloads: Workloads
   requests: RequestRecord[]
   auth: Authentication
+  tokens: TokenAuthority
+  logs: PodLogs
+  /** Whether service-account tokens are held to RBAC (the admin tokens never are). */
+  rbac: {enforce: boolean}
   /** Serve HTTPS with this key and certificate (PEM); plain HTTP without. */
   tls?: {key: string | Buffer; cert: string | Buffer}
   hostPort: () => string
@@ -145,7 +154,16 @@ export const createServer = (deps: ServerDeps): http.Server => {
     return true
   }
 
-  const resource = async (req: IncomingMessage, res: ServerResponse, t: Target, q: URLSearchParams, body: Buffer): Promise<void> => {
+  const reviews: ReviewContext = {
+    store: api.store,
+    tokens: deps.tokens,
+    adminTokens: () => deps.auth.tokens,
+    get enforce() {
+      return deps.rbac.enforce
+    },
+  }
+
+  const resource = async (req: IncomingMessage, res: ServerResponse, t: Target, q: URLSearchParams, body: Buffer, user: UserInfo): Promise<void> => {
     const raw = body.toString('utf8')
     const {rt, ns, name, sub} = t
     const method = req.method ?? 'GET'
@@ -182,6 +200,14 @@ export const createServer = (deps: ServerDeps): http.Server => {
     if (sub !== undefined) {
       if (!name || !rt.subresources.includes(sub)) throw NOT_FOUND
       if (sub === 'proxy') return deps.workloads.proxy(req, res, rt, ns, name, t.rest, raw)
+      if (sub === 'log') {
+        if (method !== 'GET') throw methodNotAllowed()
+        return deps.logs.serve(req, res, ns!, name, q)
+      }
+      if (sub === 'token') {
+        if (method !== 'POST') throw methodNotAllowed()
+        return reply(tokenRequest(reviews, ns!, name, json()))
+      }
       if (sub === 'scale') return reply(deps.workloads.scale(method, rt, ns, name, method === 'PUT' ? json() : undefined, req.headers['content-type'] ?? '', raw, opts))
       opts.subresource = sub
       if (method === 'GET') return send(res, 200, api.get(rt, ns, name))
@@ -191,7 +217,7 @@ export const createServer = (deps: ServerDeps): http.Server => {
     }
     if (rt.virtual) {
       if (method !== 'POST' || name) throw methodNotAllowed()
-      return reply(api.create(rt, ns, json(), opts))
+      return reply(review(reviews, rt, json(), user))
     }
     if (!name) {
       if (method === 'GET' && isWatch) return deps.watches.serve(req, res, rt, ns, q, table ? (r, _type, obj) => toTable(r, [obj], q, String(api.store.rv)) : undefined)
@@ -238,12 +264,15 @@ export const createServer = (deps: ServerDeps): http.Server => {
       if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs))
       const fault = faults.check(rec.method, url.pathname + url.search)
       if (fault) throw fault
-      if (!authenticated(deps.auth, req.headers.authorization, url.pathname)) throw unauthorized()
+      const user = impersonate(api.store, identify(deps, req.headers.authorization, url.pathname), req.headers)
+      const attrs = requestAttributes(user, rec.method, url.pathname, url.searchParams)
+      const serviceAccount = user.username.startsWith('system:serviceaccount:')
+      if ((deps.rbac.enforce || !serviceAccount) && !authorize(api.store, attrs).allowed) throw forbiddenError(attrs)
       const segs = url.pathname.split('/').filter(Boolean)
       if (discovery(req, res, segs)) return
       const t = (segs[0] === 'api' && segs.length > 2) || (segs[0] === 'apis' && segs.length > 3) ? resolve(registry, segs) : undefined
       if (!t) throw NOT_FOUND
-      await resource(req, res, t, url.searchParams, body)
+      await resource(req, res, t, url.searchParams, body, user)
     } catch (e) {
       sendError(res, e instanceof ApiError ? e : internalError(e))
     }
@@ -253,9 +282,43 @@ export const createServer = (deps: ServerDeps): http.Server => {
   return deps.tls ? https.createServer({key: deps.tls.key, cert: deps.tls.cert}, listener) : http.createServer(listener)
 }
 
-const authenticated = (a: Authentication, header: string | undefined, path: string): boolean => {
-  const m = header === undefined ? undefined : /^Bearer (.+)$/i.exec(header)
-  const ok = m !== undefined && m !== null && a.tokens.includes(m[1])
-  if (a.required) return ok
-  return ok || header === undefined || ANONYMOUS.has(path)
+/**
+ * Who sends a request: an admin token (system:masters), a service-account token the harness issued, or — when tokens
+ * are not required — nobody, as on the old insecure port (system:unsecured, no authorization). Anything else is 401.
+ */
+const identify = (deps: ServerDeps, header: string | undefined, path: string): UserInfo => {
+  const m = header === undefined ? null : /^Bearer (.+)$/i.exec(header)
+  if (m && deps.auth.tokens.includes(m[1])) return ADMIN
+  if (m) {
+    const r = deps.tokens.authenticate(m[1])
+    if ('user' in r) return r.user
+  }
+  if (!deps.auth.required && (header === undefined || ANONYMOUS.has(path))) return UNSECURED
+  throw unauthorized()
 }
+
+/**
+ * Impersonate-User / -Group / -Uid headers (kubectl --as, --as-group): the requester needs the `impersonate` verb on
+ * users, groups or serviceaccounts, as kube-apiserver's impersonation filter checks; the result is authenticated.
+ */
+const impersonate = (store: Store, user: UserInfo, headers: IncomingMessage['headers']): UserInfo => {
+  const as = headers['impersonate-user']
+  const groupHeader = headers['impersonate-group']
+  const groups = groupHeader === undefined ? [] : Array.isArray(groupHeader) ? groupHeader : [groupHeader]
+  if (as === undefined && groups.length === 0) return user
+  if (typeof as !== 'string' || as === '') throw badRequest('requested impersonation of groups without impersonating a user')
+  const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(as)
+  const check = (resource: string, name: string, namespace?: string) => {
+    const a: Attributes = {user, verb: 'impersonate', resourceRequest: true, group: '', resource, name, namespace}
+    if (!authorize(store, a).allowed) throw forbiddenError(a)
+  }
+  if (sa) check('serviceaccounts', sa[2], sa[1])
+  else check('users', as)
+  for (const g of groups) check('groups', g)
+  const base = sa ? serviceAccountUser(sa[1], sa[2]).groups : []
+  const all = [...new Set([...(groups.length ? groups : base), ...(as === 'system:anonymous' ? [] : ['system:authenticated'])])]
+  const uid = headers['impersonate-uid']
+  return {username: as, groups: all, ...(typeof uid === 'string' ? {uid} : {})}
+}
+
+const UNSECURED: UserInfo = {username: 'system:unsecured', groups: ['system:masters', 'system:authenticated']}

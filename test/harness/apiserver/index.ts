@@ -233,3 +233,5 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     },
   }
 }
+
+export {projectServiceAccountToken, type ProjectedToken, type ProjectedTokenOptions} from './projected.js'

@@ -24,6 +24,8 @@ export interface ProjectedToken {
   readonly dir: string
   /** The token on disk now. */
   readonly token: string
+  /** Its credential id (`JTI=…`), as the harness's request records show it. */
+  readonly credentialId: string
   /** Tokens written so far (1 after the first write). */
   readonly writes: number
   /** Rotate now if the token is due (the writer's timer calls this too); true when it wrote a new one. */
@@ -39,6 +41,7 @@ const DAY_MS = 24 * 3600 * 1000
 export function projectServiceAccountToken(server: ApiServer, dir: string, o: ProjectedTokenOptions): ProjectedToken {
   const ttlMs = (o.expirationSeconds ?? 3607) * 1000
   let token = ''
+  let credentialId = ''
   let issuedAt = 0
   let writes = 0
   mkdirSync(dir, {recursive: true})
@@ -68,6 +71,7 @@ export function projectServiceAccountToken(server: ApiServer, dir: string, o: Pr
   const rotate = () => {
     const issued = server.issueToken(o.namespace, o.serviceAccount, {expirationSeconds: ttlMs / 1000, audiences: o.audiences})
     token = issued.token
+    credentialId = issued.credentialId
     issuedAt = server.now()
     writes++
     write({token, 'ca.crt': o.ca ?? server.ca ?? '', namespace: o.namespace})
@@ -95,6 +99,9 @@ export function projectServiceAccountToken(server: ApiServer, dir: string, o: Pr
     dir,
     get token() {
       return token
+    },
+    get credentialId() {
+      return credentialId
     },
     get writes() {
       return writes

@@ -102,7 +102,7 @@ export const tokenRequest = (ctx: ReviewContext, ns: string, name: string, body:
     if (!p || (ref.uid && ref.uid !== p.metadata.uid)) throw notFound({group: '', plural: 'pods'}, ref.name)
     pod = {name: p.metadata.name, uid: p.metadata.uid}
   }
-  const issued = ctx.tokens.issue(ns, name, {expirationSeconds: spec.expirationSeconds, audiences: spec.audiences, pod})
+  const {credentialId: _id, ...issued} = ctx.tokens.issue(ns, name, {expirationSeconds: spec.expirationSeconds, audiences: spec.audiences, pod})
   return {
     obj: {
       kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1',

@@ -35,6 +35,10 @@ export interface RequestRecord {
   /** The query string, with its leading `?` (empty when there is none). */
   query: string
   status: number
+  /** Who sent it, once authenticated (`system:serviceaccount:NS:NAME`, `kubernetes-admin`, …). */
+  user?: string
+  /** Which issued token it carried (`JTI=…`), for service-account tokens. */
+  credential?: string
 }
 
 export interface ServerDeps {
@@ -265,6 +269,8 @@ export const createServer = (deps: ServerDeps): http.Server => {
       const fault = faults.check(rec.method, url.pathname + url.search)
       if (fault) throw fault
       const user = impersonate(api.store, identify(deps, req.headers.authorization, url.pathname), req.headers)
+      rec.user = user.username
+      rec.credential = user.extra?.['authentication.kubernetes.io/credential-id']?.[0]
       const attrs = requestAttributes(user, rec.method, url.pathname, url.searchParams)
       const serviceAccount = user.username.startsWith('system:serviceaccount:')
       if ((deps.rbac.enforce || !serviceAccount) && !authorize(api.store, attrs).allowed) throw forbiddenError(attrs)

@@ -14,6 +14,8 @@ export interface UserInfo {
 
 export interface IssuedToken {
   token: string
+  /** The `authentication.kubernetes.io/credential-id` the token authenticates with (`JTI=…`), as in request records. */
+  credentialId: string
   /** RFC 3339, second precision. */
   expirationTimestamp: string
 }
@@ -68,7 +70,7 @@ export class TokenAuthority {
       'kubernetes.io': {namespace, serviceaccount: {name, uid}, ...(o.pod ? {pod: o.pod} : {})},
     }
     const head = `${b64url(JSON.stringify({alg: 'HS256', kid: 'lbctl-harness'}))}.${b64url(JSON.stringify(claims))}`
-    return {token: `${head}.${b64url(createHmac('sha256', this.key).update(head).digest())}`, expirationTimestamp: rfc3339(exp * 1000)}
+    return {token: `${head}.${b64url(createHmac('sha256', this.key).update(head).digest())}`, credentialId: `JTI=${claims.jti}`, expirationTimestamp: rfc3339(exp * 1000)}
   }
 
   /** The user a token issued here stands for, or why it does not stand for one. */

@@ -4,9 +4,9 @@ import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {Frr, frrAvailable, until} from '../../harness/lab/frr.js'
-import {cleanupStale, Lab, type LabNode, requireLab} from '../../harness/lab/index.js'
-import {BIN, engine, probe} from './helpers.js'
+import {Frr, until} from '../../harness/lab/frr.js'
+import {cleanupStale, Lab, type LabNode, missingBuild, missingFrr, requireLab} from '../../harness/lab/index.js'
+import {engine, probe} from './helpers.js'
 
 const PREFIX = 'bgf'
 const R4 = '198.18.0.1'
@@ -29,7 +29,7 @@ const paths = async (frr: Frr, afi: 'ipv4' | 'ipv6', prefix: string): Promise<an
   return j.paths?.length ? j.paths : undefined
 }
 
-describe.runIf(requireLab(['tshark']) && frrAvailable() && existsSync(BIN))('BGP engine against FRR', () => {
+describe.runIf(requireLab(['tshark'], [...missingFrr(), ...missingBuild()]))('BGP engine against FRR', () => {
   let lab: Lab
   let r: LabNode
   let s: LabNode

@@ -136,7 +136,8 @@ describe.runIf(requirePrerequisites('in-cluster tests', 'a pod-like mount namesp
     // The kubelet's projected token: a new one at 80% of its lifetime, the old one valid until it expires. The harness's
     // clock moves on instead of the test waiting an hour.
     const projected = track(projectServiceAccountToken(c.server, join(tmp, 'projected'), {namespace: 'metallb-system', serviceAccount: 'lbctl-controller', ca: certs.ca}))
-    const ctl = await pod(projected.dir, c)
+    // A lease long enough that a loaded machine does not lose it on its own: this test is about the token.
+    const ctl = await pod(projected.dir, c, ['--lease-duration', '6s'])
     const starting = ctl.logs.find((l) => l.msg === 'starting')
     expect(starting).toMatchObject({server: c.server.url, context: 'in-cluster', transport: 'rest'})
     c.server.store.put(svcObj('in-pod'))

@@ -266,12 +266,19 @@ export class RestKube {
     }
   }
 
-  /** One request; after a 401, once more if the credentials changed on disk meanwhile (a rotated token). */
+  /**
+   * One request; after a 401, once more if the credentials are no longer the ones it carried (a rotated token). The
+   * comparison is with what this request sent, not with the last read: a concurrent request may already have picked
+   * up the new token, and then refresh() finds nothing new although this request went out with the old one.
+   */
   private async once<T>(method: string, path: string, o: {query?: Query; body?: unknown; contentType?: string}): Promise<T> {
+    const sent = this.target.auth()
     try {
       return await this.request<T>(method, path, o)
     } catch (err) {
-      if (!(err instanceof HttpError && err.statusCode === 401 && this.target.refresh?.())) throw err
+      if (!(err instanceof HttpError && err.statusCode === 401)) throw err
+      const changed = this.target.refresh?.() ?? false
+      if (!changed && this.target.auth() === sent) throw err
       return this.request<T>(method, path, o)
     }
   }

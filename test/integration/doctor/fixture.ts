@@ -1,12 +1,17 @@
 // A healthy lbctl installation in the API harness, written as the controller and the speakers would write it, plus
 // speakers' diagnostics endpoints as small HTTPS servers that speak the documented JSON (CONTRACTS.md). The real
 // speaker is not part of these tests; these servers exercise doctor's client and wire stage.
+import {chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import https from 'node:https'
 import type {AddressInfo} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import Ajv from 'ajv'
+import {execa} from 'execa'
 import {crdManifests} from '../../../src/lib/api/crds.js'
 import {makeCertificates} from '../../harness/apiserver/tls.js'
 import {KUBEADM_CONFIG_CONF, kubeadmConfigCM, kubeProxyConfigMap, kubeProxyDaemonSet} from '../../harness/fixtures/clusters.js'
-import {type Cluster, startCluster} from '../helpers.js'
+import {BIN, type CliResult, type Cluster, ROOT, runInProcess, startCluster} from '../helpers.js'
 
 export const NS = 'metallb-system'
 export const NODES = ['node-a', 'node-b', 'node-c']
@@ -142,4 +147,34 @@ export function failedIds(report: {checks: Array<{id: string; status: string}>; 
 export function failed(report: any, id: string): Array<{id: string; message: string; evidence: string[]; fix?: string; subject?: string}> {
   const all = [...report.checks, ...report.services.flatMap((s: any) => s.stages.flatMap((st: any) => st.checks))]
   return all.filter((x: any) => x.status === 'fail' && x.id === id)
+}
+
+/** Run `lbctl doctor … --json` in process and check the output against schemas/doctor.schema.json. */
+export async function doctorJson(lab: Lab, args: string[]): Promise<CliResult> {
+  const r = await runInProcess(['doctor', ...args, '--json', '--kubeconfig', lab.c.kubeconfig])
+  if (r.json && !r.json.error) {
+    if (!validate(r.json)) throw new Error(`doctor --json does not match schemas/doctor.schema.json: ${JSON.stringify(validate.errors, null, 1)}`)
+  }
+  return r
+}
+
+const schema = JSON.parse(readFileSync(join(ROOT, 'schemas', 'doctor.schema.json'), 'utf8'))
+const validate = new Ajv({allErrors: true}).compile(schema)
+export const validateReport = (x: unknown): {ok: boolean; errors: unknown} => ({ok: validate(x) as boolean, errors: validate.errors})
+
+/**
+ * Run a printed fix as a person would: `sh -c FIX` with `lbctl` on PATH (the built binary) and the harness's
+ * kubeconfig in KUBECONFIG; kubectl is the real one.
+ */
+export async function applyFix(lab: Lab, fix: string): Promise<{code: number; output: string}> {
+  const dir = mkdtempSync(join(tmpdir(), 'lbctl-fix-'))
+  const shim = join(dir, 'lbctl')
+  writeFileSync(shim, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"\n`)
+  chmodSync(shim, 0o755)
+  try {
+    const r = await execa('sh', ['-c', fix], {env: {PATH: `${dir}:${process.env.PATH}`, KUBECONFIG: lab.c.kubeconfig, NO_COLOR: '1'}, reject: false, stdin: 'ignore', timeout: 60_000, all: true})
+    return {code: r.exitCode ?? -1, output: String(r.all ?? '')}
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
 }

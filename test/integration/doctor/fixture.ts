@@ -99,10 +99,10 @@ async function startSpeaker(nodeName: string, answers: Map<string, string[]>, ce
 }
 
 /** The healthy installation: 3 nodes, IPVS with strict ARP, a pool, an L2Advertisement, web/shop announced from node-a. */
-export async function healthyLab(): Promise<Lab> {
-  const c = await startCluster()
-  const extra = peerSessionCrd()
-  if (extra) await fetch(`${c.server.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`, {method: 'POST', headers: {'content-type': 'application/json', authorization: `Bearer ${TOKEN}`}, body: JSON.stringify(extra)}).then(async (r) => {
+export async function healthyLab(opts: {upstream?: boolean} = {}): Promise<Lab> {
+  const c = await startCluster({crds: !opts.upstream})
+  const crds = opts.upstream ? (crdManifests() as Array<Record<string, any>>).filter((d) => d.spec.group === 'metallb.io') : [peerSessionCrd()].filter((x) => x !== undefined)
+  for (const extra of crds) await fetch(`${c.server.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`, {method: 'POST', headers: {'content-type': 'application/json', authorization: `Bearer ${TOKEN}`}, body: JSON.stringify(extra)}).then(async (r) => {
     if (r.status !== 201) throw new Error(`BGPPeerSession CRD: ${r.status} ${await r.text()}`)
   })
   const put = (o: any) => c.server.store.put(structuredClone(o))
@@ -115,6 +115,21 @@ export async function healthyLab(): Promise<Lab> {
   put(kubeProxyDaemonSet())
   put(kubeProxyConfigMap(ipvsConf(true)))
   put(kubeadmConfigCM())
+  if (opts.upstream) {
+    // MetalLB v0.14 from its plain manifests: its own names and labels, its images, no lbctl.io kinds.
+    const m = (component: string) => ({app: 'metallb', component})
+    put({apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'controller', namespace: NS, labels: m('controller')}, spec: {replicas: 1, selector: {matchLabels: m('controller')}, template: {metadata: {labels: m('controller')}, spec: {containers: [{name: 'controller', image: 'quay.io/metallb/controller:v0.14.9'}]}}}, status: {replicas: 1, readyReplicas: 1}})
+    put({apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: {name: 'speaker', namespace: NS, labels: m('speaker')}, spec: {selector: {matchLabels: m('speaker')}, template: {metadata: {labels: m('speaker')}, spec: {containers: [{name: 'speaker', image: 'quay.io/metallb/speaker:v0.14.9'}]}}}, status: {desiredNumberScheduled: 3, numberReady: 3}})
+    const image = (pod: any, img: string) => put({...pod, spec: {...pod.spec, containers: [{...pod.spec.containers[0], image: img}]}})
+    image(c.server.registerPod(NS, 'controller-5c9f-abcde', {ip: '127.0.0.1', nodeName: 'node-b', labels: m('controller')}), 'quay.io/metallb/controller:v0.14.9')
+    for (const s of speakers) image(c.server.registerPod(NS, `speaker-${s.node}`, {ip: '127.0.0.1', nodeName: s.node, labels: m('speaker')}), 'quay.io/metallb/speaker:v0.14.9')
+    put(pool('default', ['203.0.113.0/28']))
+    put(l2Adv('default', {ipAddressPools: ['default']}))
+    put(lbService('web', 'shop', '203.0.113.1'))
+    put(endpointSlice('web', 'shop', [{node: 'node-b', ready: true}]))
+    put(l2Status('web', 'shop', 'node-a'))
+    return {c, speakers, answers, put, close: () => closeAll(c, speakers)}
+  }
   put({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'lbctl-install', namespace: NS, labels: {'app.kubernetes.io/part-of': 'lbctl'}}, data: {mode: 'l2', version: 'dev', installedAt: '2026-12-01T09:00:00Z'}})
   put({apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'lbctl-controller', namespace: NS, labels: controllerLabels}, spec: {replicas: 1, selector: {matchLabels: controllerLabels}, template: {metadata: {labels: controllerLabels}, spec: {containers: [{name: 'controller', image: 'lbctl:dev'}]}}}, status: {replicas: 1, readyReplicas: 1}})
   put({apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: {name: 'lbctl-speaker', namespace: NS, labels: speakerLabels}, spec: {selector: {matchLabels: speakerLabels}, template: {metadata: {labels: speakerLabels}, spec: {containers: [{name: 'speaker', image: 'lbctl:dev'}]}}}, status: {desiredNumberScheduled: 3, numberReady: 3}})
@@ -128,13 +143,12 @@ export async function healthyLab(): Promise<Lab> {
   put(lbService('web', 'shop', '203.0.113.1'))
   put(endpointSlice('web', 'shop', [{node: 'node-b', ready: true}]))
   put(l2Status('web', 'shop', 'node-a'))
-  return {
-    c, speakers, answers, put,
-    async close() {
-      await Promise.all(speakers.map((s) => new Promise<void>((resolve) => s.server.close(() => resolve()))))
-      await c.close()
-    },
-  }
+  return {c, speakers, answers, put, close: () => closeAll(c, speakers)}
+}
+
+async function closeAll(c: Cluster, speakers: Array<{server: https.Server}>): Promise<void> {
+  await Promise.all(speakers.map((s) => new Promise<void>((resolve) => s.server.close(() => resolve()))))
+  await c.close()
 }
 
 /** Distinct ids of the failed checks, cluster-wide and in every service's verdict. */

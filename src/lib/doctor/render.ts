@@ -38,3 +38,13 @@ export function renderReport(r: DoctorReport, opts: {verbose?: boolean} = {}): s
   lines.push('', `${paint(r.ok ? 'pass' : 'fail', r.ok ? 'No problems found' : `${s.fail} problem${s.fail === 1 ? '' : 's'} found`)}: ${s.fail} failed, ${s.warn} warning${s.warn === 1 ? '' : 's'}, ${s.pass} passed, ${s.skip} skipped`)
   return lines.join('\n')
 }
+
+export function renderBundle(b: import('./bundle.js').BundleResult): string {
+  const width = Math.max(...b.entries.map((e) => e.path.length))
+  return [
+    `Wrote ${b.file} (${b.bytes} bytes, ${b.entries.length} files; doctor: ${b.summary.fail} failed, ${b.summary.warn} warnings):`,
+    ...b.entries.map((e) => `  ${e.path.padEnd(width)}  ${e.bytes} B`),
+    ...(b.notCollected.length ? ['Not collected:', ...b.notCollected.map((n) => `  ${n.what}: ${n.why}`)] : []),
+    ...(b.redacted.length ? ['Redacted:', ...b.redacted.map((r) => `  ${r}`)] : []),
+  ].join('\n')
+}

@@ -89,6 +89,8 @@ async function startSpeaker(nodeName: string, answers: Map<string, string[]>, ce
     const authorized = req.headers.authorization === `Bearer ${TOKEN}`
     requests.push({path: url.pathname + url.search, authorized})
     if (!authorized) return send(res, 403, {error: {code: 'Forbidden', message: 'not allowed to get speakers/diagnostics'}})
+    if (url.pathname === '/v1/bgp') return send(res, 200, {node: nodeName, sessions: [], routes: []})
+    if (url.pathname === '/v1/l2') return send(res, 200, {node: nodeName, owned: nodeName === 'node-a' ? [{address: '203.0.113.1', interfaces: ['eth0'], services: ['web/shop']}] : [], membership: {source: 'memberlist', alive: NODES, reason: ''}})
     if (url.pathname !== '/v1/probe') return send(res, 404, {error: {code: 'NotFound', message: url.pathname}})
     const address = url.searchParams.get('address') ?? ''
     const macs = answers.get(address) ?? []

@@ -1,6 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {runInProcess} from '../helpers.js'
-import {failedIds, healthyLab, type Lab, OWNER_MAC} from './fixture.js'
+import {runBin, runInProcess} from '../helpers.js'
+import {failedIds, healthyLab, type Lab, OWNER_MAC, validateReport} from './fixture.js'
 
 describe('lbctl doctor on a healthy installation', () => {
   let lab: Lab
@@ -43,6 +43,13 @@ describe('lbctl doctor on a healthy installation', () => {
     expect(r.stdout).toContain('No problems found')
     // eslint-disable-next-line no-control-regex
     expect(r.stdout).not.toMatch(/\x1b\[/)
+  })
+
+  it('the built binary: exit 1 and a report valid against the schema when a problem is found', async () => {
+    const r = await runBin(['doctor', 'web/shop', 'web/gone', '--no-probe', '--json', '--kubeconfig', lab.c.kubeconfig])
+    expect(r.code, r.stderr).toBe(1)
+    expect(validateReport(r.json)).toEqual({ok: true, errors: null})
+    expect(r.json.services.map((s: any) => [s.name, s.brokenAt ?? null])).toEqual([['shop', null], ['gone', 'class']])
   })
 
   it('a service that does not exist is a failed check naming it', async () => {

@@ -23,15 +23,15 @@ export function planAllocations(c: Context): AllocationView {
     const held = (svc.status?.loadBalancer?.ingress ?? []).map((i) => (i.ip ? tryParseIP(i.ip) : undefined)).filter((x): x is IP => x !== undefined)
     items.push({req: parseService(svc, nsLabels.get(svc.metadata.namespace ?? 'default') ?? {}), held, created: svc.metadata.creationTimestamp ?? ''})
   }
-  const {outcomes} = planAll(compilePools(c.s.pools).pools, items)
+  // Only pending services need the controller's reason; with none, the allocator pass is not worth its cost.
+  const {outcomes} = items.some((i) => i.held.length === 0) ? planAll(compilePools(c.s.pools).pools, items) : {outcomes: new Map<string, Outcome>()}
   const poolOf = new Map<string, string>()
   for (const [pool, u] of computeUsage(c.s.pools, c.s.services)) for (const h of u.holders) poolOf.set(`${h.namespace}/${h.name}`, pool)
   return {outcomes, poolOf}
 }
 
 const serviceEvents = (c: Context, svc: Service): string[] =>
-  c.s.events
-    .filter((e) => e.involvedObject?.kind === 'Service' && e.involvedObject.name === svc.metadata.name && (e.involvedObject.namespace ?? e.metadata.namespace) === svc.metadata.namespace)
+  [...(c.ix.events.get(serviceKey(svc)) ?? [])]
     .sort((a, b) => String(a.lastTimestamp ?? a.eventTime ?? '').localeCompare(String(b.lastTimestamp ?? b.eventTime ?? '')))
     .map((e) => `event ${e.type ?? 'Normal'} ${e.reason ?? ''}: ${e.message ?? ''}`)
 

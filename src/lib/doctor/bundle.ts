@@ -37,6 +37,15 @@ const SECRET_LINE = /^(\s*[-\w.]*(?:password|passwd|secret|token|secretkey)[-\w.
 /** Passwords in free text (legacy ConfigMap YAML, logs): `password: x` → `password: <redacted>`. */
 export const redactText = (text: string): string => text.replace(SECRET_LINE, (_m, k: string) => `${k}${REDACTED}`)
 
+const SECRET_KEY = /password|passwd|secret|token/i
+
+/** JSON from elsewhere (speaker diagnostics): every value under a password-like key replaced. */
+export function redactDeep(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(redactDeep)
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, SECRET_KEY.test(k) && (typeof x === 'string' || typeof x === 'number') ? REDACTED : redactDeep(x)]))
+  return v
+}
+
 /** Objects as written to the bundle: Secret values, BGPPeer passwords and password-like text removed. */
 export function redactObject(o: any, redacted: string[]): any {
   const x = structuredClone(o)
@@ -147,7 +156,7 @@ export async function writeBundle(kube: Kube, opts: BundleOptions): Promise<Bund
   if (client) {
     await Promise.all(speakerEndpoints(c).flatMap((ep) => (['/v1/bgp', '/v1/l2'] as const).map(async (path) => {
       try {
-        files.set(`diagnostics/${ep.node}${path.replace('/v1/', '-')}.json`, redactText(JSON.stringify(await client.get(ep, path), null, 2)))
+        files.set(`diagnostics/${ep.node}${path.replace('/v1/', '-')}.json`, JSON.stringify(redactDeep(await client.get(ep, path)), null, 2))
       } catch (e) {
         notCollected.push({what: `diagnostics ${path} of ${ep.node}`, why: (e as Error).message})
       }

@@ -6,6 +6,7 @@ import {findOverlaps, formatRange, intersectRanges, type IPRange} from '../net/i
 import {advertisementsFor, poolRanges} from '../pool/usage.js'
 import {type ComponentPod, controllerWorkload, imageVersion, speakerWorkload} from './components.js'
 import {installedMode, lbNs, sh} from './fixes.js'
+import type {Indexes} from './indexes.js'
 import {EXPECTED_CRDS} from './kinds.js'
 import type {BGPPeerSession, Snapshot} from './snapshot.js'
 import {check, type Check} from './types.js'
@@ -16,6 +17,7 @@ export interface Context {
   impl: 'lbctl' | 'metallb' | 'unknown'
   /** Nodes with a running, ready speaker. */
   live: Set<string>
+  ix: Indexes
 }
 
 const unreadable = (c: Context, resource: string): string | undefined => {

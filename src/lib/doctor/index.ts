@@ -9,6 +9,7 @@ import {planAllocations} from './allocation.js'
 import {accessCheck, advertisementNodeChecks, componentChecks, type Context, crdChecks, kubeProxyCheck, leftoverChecks, nodeChecks, peerChecks, poolChecks} from './cluster-checks.js'
 import {componentPods, implementation, liveSpeakerNodes} from './components.js'
 import {type DiagnosticsClient, diagnosticsClient} from './diagnostics.js'
+import {buildIndexes} from './indexes.js'
 import {readSnapshot, type Snapshot} from './snapshot.js'
 import {serviceVerdict, stageResult} from './service-checks.js'
 import {check, type Check, type DoctorReport, type ServiceVerdict} from './types.js'
@@ -60,7 +61,7 @@ export function clusterChecks(c: Context): Check[] {
 
 export function contextOf(s: Snapshot): Context {
   const pods = componentPods(s)
-  return {s, pods, impl: implementation(s, pods), live: liveSpeakerNodes(pods)}
+  return {s, pods, impl: implementation(s, pods), live: liveSpeakerNodes(pods), ix: buildIndexes(s)}
 }
 
 /** The namespace of the kubeconfig's current context, as kubectl reads it ('default' when unset). */
@@ -95,7 +96,9 @@ export async function diagnose(s: Snapshot, opts: {services: ServiceRef[]; all: 
   const targets: Array<{svc?: Service; ref: ServiceRef; named: boolean}> = opts.services.length
     ? opts.services.map((ref) => ({svc: byKey.get(`${ref.namespace}/${ref.name}`), ref, named: true}))
     : s.services.filter((x) => x.spec?.type === 'LoadBalancer' && (opts.all || (x.metadata.namespace ?? 'default') === opts.contextNamespace))
-      .sort((a, b) => serviceKey(a).localeCompare(serviceKey(b)))
+      .map((svc) => ({svc, key: serviceKey(svc)}))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map(({svc}) => svc)
       .map((svc) => ({svc, ref: {namespace: svc.metadata.namespace ?? 'default', name: svc.metadata.name}, named: false}))
   const services: ServiceVerdict[] = []
   const cache = new Map<string, Promise<Check>>()

@@ -110,7 +110,7 @@ function advertisementChecks(c: Context, alloc: AllocationView, svc: Service, su
 }
 
 function readyEndpoints(c: Context, svc: Service): {slices: EndpointSlice[]; ready: number; nodes: Set<string>} {
-  const slices = c.s.endpointSlices.filter((e) => e.metadata.namespace === svc.metadata.namespace && e.metadata.labels?.['kubernetes.io/service-name'] === svc.metadata.name)
+  const slices = c.ix.slices.get(serviceKey(svc)) ?? []
   let ready = 0
   const nodes = new Set<string>()
   for (const s of slices) for (const e of s.endpoints ?? []) {
@@ -123,13 +123,11 @@ function readyEndpoints(c: Context, svc: Service): {slices: EndpointSlice[]; rea
 
 /** Nodes that announce the service now (ServiceL2Status / ServiceBGPStatus). */
 export function announcers(c: Context, svc: Service): {l2: string[]; bgp: Array<{node: string; peers: string[]}>} {
-  const mine = (x: {metadata: {labels?: Record<string, string>}; status?: {serviceName?: string; serviceNamespace?: string}}): boolean =>
-    (x.status?.serviceName ?? x.metadata.labels?.['metallb.io/service-name']) === svc.metadata.name &&
-    (x.status?.serviceNamespace ?? x.metadata.labels?.['metallb.io/service-namespace']) === (svc.metadata.namespace ?? 'default')
   const nodeOf = (x: {metadata: {labels?: Record<string, string>}; status?: {node?: string}}): string => x.status?.node ?? x.metadata.labels?.['metallb.io/node'] ?? '?'
+  const key = serviceKey(svc)
   return {
-    l2: c.s.l2Statuses.filter(mine).map(nodeOf).sort(),
-    bgp: c.s.bgpStatuses.filter(mine).map((x) => ({node: nodeOf(x), peers: x.status?.peers ?? []})),
+    l2: (c.ix.l2.get(key) ?? []).map(nodeOf).sort(),
+    bgp: (c.ix.bgp.get(key) ?? []).map((x) => ({node: nodeOf(x), peers: x.status?.peers ?? []})),
   }
 }
 

@@ -23,6 +23,15 @@ async function plant(id: string, change: (l: Lab) => void, args: string[] = ['-A
   return {r, check: first}
 }
 
+/** A fix that only shows more must still run as printed (exit 0) and change nothing. */
+async function showsMore(fix: string): Promise<string> {
+  const before = lab!.c.server.store.resourceVersion
+  const applied = await applyFix(lab!, fix)
+  expect(applied.code, applied.output).toBe(0)
+  expect(lab!.c.server.store.resourceVersion).toBe(before)
+  return applied.output
+}
+
 async function fixPasses(id: string, fix: string, args: string[] = ['-A', '--no-probe']) {
   const applied = await applyFix(lab!, fix)
   expect(applied.code, applied.output).toBe(0)
@@ -66,6 +75,7 @@ describe('lbctl doctor: planted faults', () => {
     expect(check.message).toBe('pending: no IPv4 address left in pool default')
     expect(check.evidence[0]).toBe('pool default: 1 of 1 in use by web/shop')
     expect(check.fix).toBe('lbctl pool show default')
+    expect(await showsMore(check.fix!)).toMatch(/web\/shop\s+203\.0\.113\.1/)
   })
 
   it('externalTrafficPolicy Local with no ready endpoint on the announcing node → endpoints.local-on-announcer', async () => {
@@ -75,6 +85,7 @@ describe('lbctl doctor: planted faults', () => {
     })
     expect(check.message).toContain('node-a announces the address but has no ready endpoint')
     expect(check.evidence).toEqual(['announcing: node-a', 'nodes with a ready endpoint: node-b'])
+    expect(await showsMore(check.fix!)).toContain('shop-x1')
   })
 
   it('an L2Advertisement whose nodeSelectors match no node → advertisement.nodes', async () => {
@@ -82,6 +93,7 @@ describe('lbctl doctor: planted faults', () => {
     expect(check.message).toBe('L2Advertisement default: its nodeSelectors match no node, so nothing announces its pools')
     expect(check.evidence[0]).toBe('nodeSelectors: [{"matchLabels":{"rack":"r9"}}]')
     expect(r.json.services[0].brokenAt).toBe('advertisement')
+    expect(await showsMore(check.fix!)).toContain('kubernetes.io/hostname=node-a')
   })
 
   it('a BGP peer with the wrong ASN → bgp.sessions, with the NOTIFICATION received', async () => {
@@ -96,12 +108,14 @@ describe('lbctl doctor: planted faults', () => {
     expect(check.subject).toBe('BGPPeer metallb-system/tor')
     expect(check.message).toContain('received NOTIFICATION 2/2 Bad Peer AS')
     expect(check.evidence[0]).toBe('peerAddress 198.18.0.1, peerASN 64999, myASN 64512')
+    expect(await showsMore(check.fix!)).toContain('peer expects AS 64512')
   })
 
   it('two MACs answering for a service address → wire.single-mac, naming both (from the diagnostics endpoint)', async () => {
     const {check} = await plant('wire.single-mac', (l) => l.answers.set('203.0.113.1', [OWNER_MAC, '02:00:00:00:00:99']), ['-A'])
     expect(check.message).toContain(`conflict: 2 MACs answer for 203.0.113.1: ${OWNER_MAC}, 02:00:00:00:00:99`)
     expect(check.evidence).toEqual([`${OWNER_MAC} seen from node-b/eth0, node-c/eth0`, '02:00:00:00:00:99 seen from node-b/eth0, node-c/eth0'])
+    expect(await showsMore(check.fix!)).toContain('l2-web-shop')
   })
 
   it('a speaker not running on the node that announces → speakers.running', async () => {
@@ -112,6 +126,7 @@ describe('lbctl doctor: planted faults', () => {
     })
     expect(check.message).toContain('speaker not running on node-a')
     expect(check.fix).toBe('kubectl -n metallb-system describe pod lbctl-speaker-node-a')
+    expect(await showsMore(check.fix!)).toMatch(/Status:\s+Pending/)
     const svc = failed(r.json, 'speakers.running').find((x) => x.subject === 'Service web/shop')!
     expect(svc.message).toContain('the speaker on node-a is not running')
     expect(r.json.services[0].brokenAt).toBe('announcement')

@@ -52,6 +52,21 @@ describe('lbctl doctor on a healthy installation', () => {
     expect(r.json.services.map((s: any) => [s.name, s.brokenAt ?? null])).toEqual([['shop', null], ['gone', 'class']])
   })
 
+  it('a bare NAME is in the kubeconfig context\'s namespace; -n stays the load balancer\'s', async () => {
+    const kc = `${lab.c.kubeconfig}-web`
+    await lab.c.server.writeKubeconfig(kc, {namespace: 'web'})
+    const r = await runInProcess(['doctor', 'shop', '--no-probe', '--json', '--kubeconfig', kc])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json.services.map((s: any) => `${s.namespace}/${s.name}`)).toEqual(['web/shop'])
+    expect(r.json.cluster.namespace).toBe('metallb-system')
+    const none = await runInProcess(['doctor', '--no-probe', '--json', '--kubeconfig', kc])
+    expect(none.json.services.map((s: any) => s.name)).toEqual(['shop'])
+    const other = await runInProcess(['doctor', 'shop', '-n', 'lb-elsewhere', '--no-probe', '--json', '--kubeconfig', kc])
+    expect(other.json.cluster.namespace).toBe('lb-elsewhere')
+    expect(other.json.implementation).toBe('unknown')
+    expect(failedIds(other.json)).toContain('components.controller')
+  })
+
   it('a service that does not exist is a failed check naming it', async () => {
     const r = await runInProcess(['doctor', 'web/nope', '--no-probe', '--json', '--kubeconfig', lab.c.kubeconfig])
     expect(r.code).toBe(1)

@@ -1,4 +1,5 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
+import chalk from 'chalk'
 import {LbctlError, toLbctlError} from './errors.js'
 import {configureColor, type Column, OUTPUT_FORMATS, type OutputFormat, plain, render} from './output.js'
 
@@ -33,6 +34,15 @@ export abstract class LbctlCommand<T extends typeof Command> extends Command {
   protected override toErrorJson(err: unknown): unknown {
     const e = err instanceof LbctlError ? err : toLbctlError(err)
     return {error: plain(e.toJSON())}
+  }
+
+  /**
+   * oclif colours JSON with a tokenizer that costs ~1 s for a 3 MB document (doctor -A on 1,000 services); without
+   * colour (not a TTY, NO_COLOR) the same text comes from JSON.stringify.
+   */
+  override logJson(json: unknown): void {
+    if (chalk.level === 0) process.stdout.write(JSON.stringify(json, null, 2) + '\n')
+    else super.logJson(json)
   }
 
   protected override toSuccessJson(result: unknown): unknown {

@@ -1,6 +1,7 @@
 // On a cluster that runs upstream MetalLB (no lbctl components, no lbctl.io kinds), doctor runs every check the
 // objects allow and says which it could not make.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {runInProcess} from '../helpers.js'
 import {doctorJson, failedIds, healthyLab, type Lab, NS} from './fixture.js'
 
 describe('lbctl doctor on upstream MetalLB', () => {
@@ -32,5 +33,17 @@ describe('lbctl doctor on upstream MetalLB', () => {
     const wire = r.json.services[0].stages.find((s: any) => s.stage === 'wire').checks[0]
     expect(wire.status).toBe('skip')
     expect(wire.message).toContain('the diagnostics endpoint of no other speaker could be used')
+  })
+
+  it('status reads MetalLB too; bgp status says where MetalLB keeps sessions (exit 5)', async () => {
+    const st = await runInProcess(['status', '--json', '--kubeconfig', lab.c.kubeconfig])
+    expect(st.code, st.stderr).toBe(0)
+    expect(st.json).toMatchObject({implementation: 'metallb', ready: true})
+    expect(st.json.components.map((c: any) => [c.workload, c.versions])).toEqual([['Deployment/controller', ['v0.14.9']], ['DaemonSet/speaker', ['v0.14.9']]])
+    expect(st.json.notes).toContain('BGP sessions are not in the API on upstream MetalLB (FRR keeps them)')
+    const bgp = await runInProcess(['bgp', 'status', '--json', '--kubeconfig', lab.c.kubeconfig])
+    expect(bgp.code).toBe(5)
+    expect(bgp.json.error.code).toBe('SESSION_KIND_MISSING')
+    expect(bgp.json.error.hint).toContain('vtysh')
   })
 })

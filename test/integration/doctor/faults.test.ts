@@ -23,12 +23,14 @@ async function plant(id: string, change: (l: Lab) => void, args: string[] = ['-A
   return {r, check: first}
 }
 
-/** A fix that only shows more must still run as printed (exit 0) and change nothing. */
+/** A fix that only shows more must still run as printed (exit 0) and change nothing (it sends only reads). */
 async function showsMore(fix: string): Promise<string> {
-  const before = lab!.c.server.store.resourceVersion
+  const from = lab!.c.server.requests.length
   const applied = await applyFix(lab!, fix)
   expect(applied.code, applied.output).toBe(0)
-  expect(lab!.c.server.store.resourceVersion).toBe(before)
+  const sent = lab!.c.server.requests.slice(from)
+  expect(sent.length).toBeGreaterThan(0)
+  expect(sent.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`)).toEqual([])
   return applied.output
 }
 

@@ -208,9 +208,13 @@ export function advertisementNodeChecks(c: Context): Check[] {
 
 export function advertisementNodes(c: Context, sels: unknown[] | undefined): {nodes: string[]; why: string} {
   const matching = c.s.nodes.filter((n) => !sels || sels.length === 0 || anySelectorMatches(sels as never, n.metadata.labels))
+  // The election's candidates (API-COMPAT.md): not excluded from load balancers, network available, a live speaker.
   const eligible = matching.filter((n) => n.metadata.labels?.[Labels.excludeFromLB] === undefined)
-  const live = eligible.filter((n) => c.live.has(n.metadata.name))
-  const why = matching.length === 0 ? 'its nodeSelectors match no node' : eligible.length === 0 ? `every node it selects is labelled ${Labels.excludeFromLB}` : 'no node it selects has a running speaker'
+  const reachable = eligible.filter((n) => !n.status?.conditions?.some((x) => x.type === 'NetworkUnavailable' && x.status === 'True'))
+  const live = reachable.filter((n) => c.live.has(n.metadata.name))
+  const why = matching.length === 0 ? 'its nodeSelectors match no node'
+    : eligible.length === 0 ? `every node it selects is labelled ${Labels.excludeFromLB}`
+    : reachable.length === 0 ? 'every node it selects has the condition NetworkUnavailable' : 'no node it selects has a running speaker'
   return {nodes: live.map((n) => n.metadata.name), why}
 }
 

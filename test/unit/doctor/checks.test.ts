@@ -51,6 +51,7 @@ describe('doctor checks on hand-made snapshots', () => {
     ['a legacy config ConfigMap', {legacyConfig: {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'config', namespace: NS}, data: {config: 'address-pools: []'}}}, 'leftovers.legacy-config:warn', /MetalLB ≤ v0\.12 format/],
     ['speakers of two versions', (s) => (s.pods = [pod('n1'), pod('n2', 'lbctl:v2')] as any), 'components.version:warn', /2 versions: v1, v2/],
     ['a node excluded from load balancers', (s) => (s.nodes[1].metadata.labels = {'node.kubernetes.io/exclude-from-external-load-balancers': ''}), 'nodes.excluded:warn', /n2 is labelled/],
+    ['no node with its network available', (s) => s.nodes.forEach((n: any) => (n.status = {conditions: [{type: 'NetworkUnavailable', status: 'True'}]})), 'advertisement.nodes:fail', /every node it selects has the condition NetworkUnavailable/],
     ['two nodes claiming one layer-2 address', (s) => s.l2Statuses.push(l2s('shop', 'n2') as any), 'announcement.node:fail', /2 nodes announce it in layer 2 \(n1, n2\)/],
     ['an advertisement whose serviceSelectors leave the service out', (s) => (s.l2[0].spec = {serviceSelectors: [{matchLabels: {tier: 'edge'}}]}), 'advertisement.pool-selected:fail', /select other services/],
     ['no ready endpoint', (s) => (s.endpointSlices = [{...slice('shop', 'n2'), endpoints: [{addresses: ['10.0.0.1'], conditions: {ready: false}, nodeName: 'n2'}]}] as any), 'endpoints.ready:fail', /no ready endpoint/],

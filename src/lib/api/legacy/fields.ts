@@ -8,7 +8,11 @@
 import {LegacyConfigError} from './errors.js'
 import type {Raw, RawMap} from './yaml.js'
 
-export const child = (path: string, key: string): string => (path === '' ? key : `${path}.${key}`)
+/** `path.key`; a key that is empty or has unusual characters is quoted, so every path names something. */
+export const child = (path: string, key: string): string => {
+  const k = /^[A-Za-z0-9_./-]+$/.test(key) ? key : JSON.stringify(key)
+  return path === '' ? k : `${path}.${k}`
+}
 export const item = (path: string, i: number): string => `${path}[${i}]`
 
 const kindOf = (r: Raw): string => (r.t === 'scalar' ? (r.value === null ? 'null' : typeof r.value === 'string' ? `the string ${JSON.stringify(r.text)}` : `${typeof r.value} ${r.text}`) : r.t === 'map' ? 'a map' : 'a list')

@@ -4,6 +4,7 @@
 // gopkg.in/yaml.v2 (YAML 1.1 booleans, numbers read into string fields as written), not with YAML 1.2.
 import {isAlias, isMap, isScalar, isSeq, type Node, parseDocument} from 'yaml'
 import {LegacyConfigError} from './errors.js'
+import {child} from './fields.js'
 
 /** Kubernetes caps a ConfigMap at 1 MiB; a larger input is not one. */
 export const MAX_INPUT_BYTES = 1024 * 1024
@@ -75,10 +76,10 @@ function toRaw(node: Node, path: string, depth: number, root: string): Raw {
       const ktag = k ? (k as {tag?: string}).tag : undefined
       if (ktag !== undefined && !CORE_TAGS.has(ktag)) throw new LegacyConfigError('LEGACY_YAML_TAG', at, `has a key with the custom YAML tag ${JSON.stringify(ktag)}`, 'Remove the tag.')
       const key = k === null || k.value === null ? '' : String(k.source ?? k.value)
-      if (key === '<<') throw new LegacyConfigError('LEGACY_YAML_ALIAS', `${path}.<<`, 'uses a YAML merge key (<<); it needs anchors, which are refused here', 'Write the values out in full.')
-      const child = `${path === '' ? '' : `${path}.`}${key}`
+      const sub = child(path, key)
+      if (key === '<<') throw new LegacyConfigError('LEGACY_YAML_ALIAS', sub, 'uses a YAML merge key (<<); it needs anchors, which are refused here', 'Write the values out in full.')
       const v = pair.value as Node | null
-      entries.set(key, v === null ? {t: 'scalar', value: null, text: '', plain: true} : toRaw(v, child, depth + 1, root))
+      entries.set(key, v === null ? {t: 'scalar', value: null, text: '', plain: true} : toRaw(v, sub, depth + 1, root))
     }
     return {t: 'map', entries}
   }

@@ -2,6 +2,7 @@
 // Command id → class. Add new commands here; the manifest test fails when this and oclif.manifest.json disagree.
 import type {Command} from '@oclif/core'
 import BgpProbe from './commands/bgp/probe.js'
+import ConfigImport from './commands/config/import.js'
 import L2Probe from './commands/l2/probe.js'
 import PoolAdd from './commands/pool/add.js'
 import PoolList from './commands/pool/list.js'
@@ -12,6 +13,7 @@ import Prepare from './commands/prepare.js'
 
 export const COMMANDS: Record<string, Command.Class> = {
   'bgp:probe': BgpProbe,
+  'config:import': ConfigImport,
   'l2:probe': L2Probe,
   'pool:add': PoolAdd,
   'pool:list': PoolList,

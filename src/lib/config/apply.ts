@@ -42,11 +42,17 @@ export async function readClusterState(kube: Kube, namespace: string): Promise<C
   return {existing, pools: lists[0].items as IPAddressPool[], l2: lists[1].items as L2Advertisement[], bgp: lists[2].items as BGPAdvertisement[], services: services.items}
 }
 
-const sameContent = (a: unknown, b: unknown): boolean => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b))
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys)
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]))
-  return v
+/**
+ * Whether the object in the cluster already says everything `want` says. Fields `want` leaves out are not compared:
+ * the API server fills defaults in (aggregationLengthV6: 128, BFD intervals), and server-side apply would not touch them.
+ */
+export function covers(have: unknown, want: unknown): boolean {
+  if (Array.isArray(want)) return Array.isArray(have) && have.length === want.length && want.every((w, i) => covers(have[i], w))
+  if (want && typeof want === 'object') {
+    if (!have || typeof have !== 'object' || Array.isArray(have)) return false
+    return Object.entries(want).every(([k, v]) => covers((have as Record<string, unknown>)[k], v))
+  }
+  return have === want
 }
 
 /**
@@ -66,8 +72,8 @@ export function planObjects(objects: Array<{object: PlannedObject['object']; fro
       planPool({name: pool.metadata.name, namespace, existing: old as IPAddressPool | undefined, addresses: pool.spec!.addresses, autoAssign: pool.spec!.autoAssign, avoidBuggyIPs: pool.spec!.avoidBuggyIPs, services: state.services, force})
     }
     if (old && old.metadata.labels?.[Labels.managedBy] !== 'lbctl') warnings.push(`${object.kind} "${object.metadata.name}" exists already and was not made by lbctl: the import takes it over and sets it as shown`)
-    const same = old !== undefined && (object.kind === 'Secret' ? sameContent(old.data, object.data) && old.type === object.type : sameContent(old.spec ?? {}, object.spec ?? {}))
-      && sameContent(old.metadata.labels?.[Labels.managedBy], 'lbctl')
+    const same = old !== undefined && (object.kind === 'Secret' ? covers(old.data, object.data) && old.type === object.type : covers(old.spec ?? {}, object.spec ?? {}))
+      && covers(old.metadata.labels ?? {}, object.metadata.labels ?? {}) && covers(old.metadata.annotations ?? {}, object.metadata.annotations ?? {})
     return {object, from, action: (old === undefined ? 'create' : same ? 'unchanged' : 'update') as Action}
   })
   return {planned, warnings}

@@ -10,7 +10,7 @@ import {jujuArgs, jujuCommandLine, jujuRunner, type JujuRunner} from '../cluster
 import type {Kube} from '../kube/client.js'
 import {mergeRanges, tryParseAddressList} from '../net/index.js'
 import {advertisementsFor} from '../pool/usage.js'
-import {legacyBadInput, planObjects, readClusterState, type PlannedObject} from './apply.js'
+import {covers, legacyBadInput, planObjects, readClusterState, type PlannedObject} from './apply.js'
 
 export const ADOPTED_FROM = 'lbctl.io/adopted-from'
 
@@ -73,6 +73,12 @@ export async function planCharmImport(kube: Kube, namespace: string, model: stri
   const warnings: string[] = []
   const who = `juju:${model ?? '(current model)'}/${app}`
   const mark = (o: KubeObject): KubeObject => ({...o, metadata: {name: o.metadata.name, namespace, labels: {...o.metadata.labels, [Labels.managedBy]: 'lbctl'}, annotations: {...o.metadata.annotations, [ADOPTED_FROM]: who}}})
+  // Adopting what is already adopted changes nothing.
+  const adopt = (existing: KubeObject, from: string): PlannedObject => {
+    const object = mark(existing)
+    const done = covers(existing.metadata.labels ?? {}, object.metadata.labels) && covers(existing.metadata.annotations ?? {}, object.metadata.annotations)
+    return {object, action: done ? 'unchanged' : 'adopt', from}
+  }
   let planned: PlannedObject[]
   let pool: string
   let advertisement: string | undefined
@@ -82,11 +88,11 @@ export async function planCharmImport(kube: Kube, namespace: string, model: stri
     if (!sameAddresses(have, addresses)) warnings.push(`pool "${pool}" has ${have.join(', ')} but the charm's iprange is ${iprange}: the charm has not applied its setting yet; the pool is adopted as it is in the cluster`)
     const adv = advertisementsFor(found, state.l2, state.bgp)[0]
     advertisement = adv?.split('/')[1]
-    planned = [{object: mark({apiVersion: Kinds.IPAddressPool.apiVersion, kind: Kinds.IPAddressPool.kind, metadata: found.metadata, spec: found.spec} as IPAddressPool), action: 'adopt', from: `juju config ${app} iprange`}]
+    planned = [adopt({apiVersion: Kinds.IPAddressPool.apiVersion, kind: Kinds.IPAddressPool.kind, metadata: found.metadata, spec: found.spec} as IPAddressPool, `juju config ${app} iprange`)]
     if (adv) {
       const [kind, name] = adv.split('/')
       const obj = (kind === 'L2Advertisement' ? state.l2 : state.bgp).find((a) => a.metadata.name === name)!
-      planned.push({object: mark({apiVersion: obj.apiVersion ?? Kinds.L2Advertisement.apiVersion, kind, metadata: obj.metadata, spec: obj.spec}), action: 'adopt', from: `the charm's ${kind}`})
+      planned.push(adopt({apiVersion: obj.apiVersion ?? Kinds.L2Advertisement.apiVersion, kind, metadata: obj.metadata, spec: obj.spec}, `the charm's ${kind}`))
     } else {
       advertisement = pool
       const l2 = mark({apiVersion: Kinds.L2Advertisement.apiVersion, kind: Kinds.L2Advertisement.kind, metadata: {name: pool}, spec: {ipAddressPools: [pool]}})

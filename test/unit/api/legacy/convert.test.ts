@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {LegacyConfigError, planLegacyImport, redact} from '../../../../src/lib/api/legacy/index.js'
+import {charmObjectName, LegacyConfigError, parseCharmIprange, planLegacyImport, redact} from '../../../../src/lib/api/legacy/index.js'
 import {asConfigMap, DOCS_BGP, DOCS_BGP_ADVANCED, DOCS_LAYER2, EVERY_FIELD} from './fixtures.js'
 
 const opts = {namespace: 'metallb-system', source: 'file/config.yaml'}
@@ -168,5 +168,22 @@ describe('what cannot be carried is refused unless forced', () => {
     expect(p.objects[0].spec).toEqual({echoMode: true, passiveMode: true})
     expect(p.warnings.map((w) => w.path)).toEqual(['bfd-profiles[0].echo-mode', 'bfd-profiles[0].passive-mode'])
     expect(p.warnings[0].message).toMatch(/does not implement the echo function.*--force: kept in the BFDProfile/)
+  })
+})
+
+describe('the Charmed operator\'s iprange (parsed as the charm does)', () => {
+  it.each([
+    // The seed's two examples.
+    ['192.168.1.88-192.168.1.89', ['192.168.1.88-192.168.1.89']],
+    ['192.168.1.240/28, 10.0.0.0/28', ['192.168.1.240/28', '10.0.0.0/28']],
+    [' 2001:db8:ffff::/64 ,203.0.113.7 ', ['2001:db8:ffff::/64', '203.0.113.7/32']],
+  ])('%s', (value, expected) => {
+    expect(parseCharmIprange(value, 'metallb')).toEqual(expected)
+  })
+  it.each([['', 'LEGACY_MISSING', 'juju config metallb iprange'], ['192.168.1.5/24', 'LEGACY_VALUE', 'juju config metallb iprange[0]'], ['10.0.0.0/28,,', 'LEGACY_VALUE', 'juju config metallb iprange[1]']])('refuses %j', (value, code, path) => {
+    expect(() => parseCharmIprange(value, 'metallb')).toThrow(expect.objectContaining({code, path}))
+  })
+  it('the charm names its pool and advertisement <model>-<app>', () => {
+    expect(charmObjectName('metallb-system', 'metallb')).toBe('metallb-system-metallb')
   })
 })

@@ -75,6 +75,8 @@ describe('lbctl config import (API harness with CRDs)', () => {
     expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toContain('IPAddressPool/public-v4')
     expect(docs.find((d) => d.kind === 'Secret').data).toEqual({password: '<redacted>'})
     expect(r.stdout).not.toContain('yourPassword')
+    const json = await runInProcess(['config', 'import', '-f', f, '--dry-run', '-o', 'json', '--kubeconfig', c.kubeconfig])
+    expect(JSON.parse(json.stdout)).toMatchObject({apiVersion: 'v1', kind: 'List', items: docs})
     expect(snapshot(c.server, KINDS)).toEqual({})
   })
 
@@ -142,5 +144,24 @@ describe('lbctl config import (API harness with CRDs)', () => {
     expect(r.code).toBe(2)
     expect(r.json.error.code).toBe('CONFIRMATION_REQUIRED')
     expect(snapshot(c.server, KINDS)).toEqual({})
+  })
+})
+
+describe('lbctl config import on a cluster without the metallb.io CRDs', () => {
+  it('--dry-run still shows the objects (checks skipped, said so); applying needs the CRDs (exit 5)', async () => {
+    const c = await startCluster({crds: false})
+    try {
+      const f = join(c.dir, 'config.yaml')
+      writeFileSync(f, DOCS_BGP_ADVANCED)
+      const dry = await runInProcess(['config', 'import', '-f', f, '--dry-run', '--json', '--kubeconfig', c.kubeconfig])
+      expect(dry.code, dry.stderr).toBe(0)
+      expect(dry.json).toMatchObject({checked: false, dryRun: true})
+      expect(dry.json.warnings.join('\n')).toMatch(/could not be checked.*CRDs are not installed/)
+      const real = await runInProcess(['config', 'import', '-f', f, '--yes', '--json', '--kubeconfig', c.kubeconfig])
+      expect(real.code).toBe(5)
+      expect(real.json.error.code).toBe('CRDS_MISSING')
+    } finally {
+      await c.close()
+    }
   })
 })

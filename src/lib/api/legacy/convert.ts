@@ -144,7 +144,7 @@ export function convertLegacy(c: LegacyConfig, opts: ConvertOptions): ImportPlan
     mappings[pool].advertisements.push(name)
   })
 
-  const {peers, secrets} = convertPeers(c.peers, bfdNames, meta, warnings)
+  const {peers, secrets} = convertPeers(c.peers, bfdNames, meta, warnings, uncarried)
   return {
     objects: [...secrets, ...bfdObjs, ...communityObjs, ...poolObjs, ...peers, ...l2Objs, ...bgpAdvObjs],
     pools: mappings, warnings, uncarried,
@@ -177,7 +177,7 @@ function selector(s: LegacySelector): LabelSelector {
   return out
 }
 
-function convertPeers(list: LegacyPeer[], bfdNames: Map<string, string>, meta: (name: string, path: string) => KubeObject['metadata'], warnings: ImportWarning[]): {peers: BGPPeer[]; secrets: SecretObject[]} {
+function convertPeers(list: LegacyPeer[], bfdNames: Map<string, string>, meta: (name: string, path: string) => KubeObject['metadata'], warnings: ImportWarning[], uncarried: Uncarried[]): {peers: BGPPeer[]; secrets: SecretObject[]} {
   const names = uniqueNames(list.map((p) => {
     const {path: _p, password: _pw, ...rest} = p
     return {key: `peer|${JSON.stringify({...rest, bfdProfile: p.bfdProfile?.name, nodeSelectors: p.nodeSelectors.map(selector)})}`, want: peerBaseName(p.peerAddress)}
@@ -189,7 +189,11 @@ function convertPeers(list: LegacyPeer[], bfdNames: Map<string, string>, meta: (
     const spec: BGPPeer['spec'] = {myASN: p.myASN, peerASN: p.peerASN, peerAddress: p.peerAddress}
     if (p.peerPort !== undefined) spec.peerPort = p.peerPort
     if (p.sourceAddress) spec.sourceAddress = p.sourceAddress
-    if (p.holdTime) {
+    if (p.holdTime?.ms === 0) {
+      // MetalLB ≥ v0.13 (peerFromCR: `if holdTime == 0 { holdTime = 90 * time.Second }`) reads a zero holdTime as
+      // "not set"; v0.12 honoured hold-time 0 (no keepalives, RFC 4271 §4.4). The metallb.io API cannot say it.
+      uncarried.push({path: `${p.path}.hold-time`, reason: 'a hold time of 0 (no keepalives) cannot be expressed: in the metallb.io API a zero holdTime means the default, 90s', forced: 'left out: the session uses the default 90s hold time'})
+    } else if (p.holdTime) {
       spec.holdTime = p.holdTime.crd
       if (p.holdTime.changed) warnings.push({path: `${p.path}.hold-time`, message: p.holdTime.changed})
     }

@@ -187,3 +187,13 @@ describe('the Charmed operator\'s iprange (parsed as the charm does)', () => {
     expect(charmObjectName('metallb-system', 'metallb')).toBe('metallb-system-metallb')
   })
 })
+
+describe('hold-time 0 (no keepalives) has no metallb.io form', () => {
+  const text = 'peers:\n- {peer-address: 10.0.0.1, peer-asn: 64501, my-asn: 64500, hold-time: 0s}\n'
+  it('refused without force; with force the BGPPeer has no holdTime and the warning says so', () => {
+    expect(() => plan(text)).toThrow(expect.objectContaining({code: 'LEGACY_UNCARRIED', path: 'peers[0].hold-time'}))
+    const p = plan(text, true)
+    expect(p.objects[0].spec).toEqual({myASN: 64500, peerASN: 64501, peerAddress: '10.0.0.1'})
+    expect(p.warnings).toEqual([{path: 'peers[0].hold-time', message: 'a hold time of 0 (no keepalives) cannot be expressed: in the metallb.io API a zero holdTime means the default, 90s; --force: left out: the session uses the default 90s hold time'}])
+  })
+})

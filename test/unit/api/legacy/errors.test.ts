@@ -22,7 +22,7 @@ describe('bad input → a typed error naming the field path', () => {
     ['duplicate keys', 'peers: []\npeers: []\n', 'LEGACY_NOT_YAML', '(input)'],
     ['an anchor and alias', 'address-pools:\n- &p {name: a, protocol: layer2, addresses: [203.0.113.0/24]}\n- *p\n', 'LEGACY_YAML_ALIAS', 'address-pools[0]'],
     ['an alias bomb', 'a: &a ["x","x"]\nb: &b [*a,*a]\nc: &c [*b,*b]\n', 'LEGACY_YAML_ALIAS', 'a'],
-    ['a merge key', 'address-pools:\n- <<: {name: a}\n', 'LEGACY_YAML_ALIAS', 'address-pools[0].<<'],
+    ['a merge key', 'address-pools:\n- <<: {name: a}\n', 'LEGACY_YAML_ALIAS', 'address-pools[0]."<<"'],
     ['a custom tag', 'peers: !!set {a}\n', 'LEGACY_YAML_TAG', 'peers'],
     ['a local tag', 'address-pools:\n- name: !secret x\n', 'LEGACY_YAML_TAG', 'address-pools[0].name'],
     ['the top level is a list', '- a\n', 'LEGACY_SHAPE', '(top level)'],

@@ -18,6 +18,8 @@ export interface PlannedObject {
   action: Action
   /** The legacy field path (or juju setting) it comes from. */
   from: string
+  /** The resourceVersion read, for an object that exists: applied as a precondition, so a concurrent change fails. */
+  resourceVersion?: string
 }
 
 export interface ClusterState {
@@ -74,7 +76,7 @@ export function planObjects(objects: Array<{object: PlannedObject['object']; fro
     if (old && old.metadata.labels?.[Labels.managedBy] !== 'lbctl') warnings.push(`${object.kind} "${object.metadata.name}" exists already and was not made by lbctl: the import takes it over and sets it as shown`)
     const same = old !== undefined && (object.kind === 'Secret' ? covers(old.data, object.data) && old.type === object.type : covers(old.spec ?? {}, object.spec ?? {}))
       && covers(old.metadata.labels ?? {}, object.metadata.labels ?? {}) && covers(old.metadata.annotations ?? {}, object.metadata.annotations ?? {})
-    return {object, from, action: (old === undefined ? 'create' : same ? 'unchanged' : 'update') as Action}
+    return {object, from, action: (old === undefined ? 'create' : same ? 'unchanged' : 'update') as Action, ...(old?.metadata.resourceVersion ? {resourceVersion: old.metadata.resourceVersion} : {})}
   })
   return {planned, warnings}
 }
@@ -86,7 +88,7 @@ export async function applyPlanned(kube: Kube, planned: PlannedObject[], note?: 
     if (p.action === 'unchanged') continue
     note?.(`${p.action === 'create' ? 'creating' : p.action === 'adopt' ? 'adopting' : 'updating'} ${p.object.kind} ${p.object.metadata.name}`)
     try {
-      await kube.apply(p.object)
+      await kube.apply(p.resourceVersion ? {...p.object, metadata: {...p.object.metadata, resourceVersion: p.resourceVersion}} : p.object)
     } catch (err) {
       if (!done.length || !(err instanceof LbctlError)) throw err
       throw new LbctlError(`${err.message} (already applied: ${done.join(', ')})`, {code: err.code, exitCode: err.exitCode, details: err.details,

@@ -77,7 +77,7 @@ export async function planCharmImport(kube: Kube, namespace: string, model: stri
   const adopt = (existing: KubeObject, from: string): PlannedObject => {
     const object = mark(existing)
     const done = covers(existing.metadata.labels ?? {}, object.metadata.labels) && covers(existing.metadata.annotations ?? {}, object.metadata.annotations)
-    return {object, action: done ? 'unchanged' : 'adopt', from}
+    return {object, action: done ? 'unchanged' : 'adopt', from, ...(existing.metadata.resourceVersion ? {resourceVersion: existing.metadata.resourceVersion} : {})}
   }
   let planned: PlannedObject[]
   let pool: string

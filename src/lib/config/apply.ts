@@ -2,7 +2,7 @@
 // services hold), then server-side apply (field manager lbctl) in a safe order. Shared by the ConfigMap and juju paths.
 import {Kinds, Labels} from '../api/constants.js'
 import type {BGPAdvertisement, IPAddressPool, KubeObject, L2Advertisement, Service} from '../api/types.js'
-import {ExitCode, LbctlError, badInput, missing} from '../cli/errors.js'
+import {LbctlError, badInput, isLbctlError, missing} from '../errors.js'
 import type {LegacyConfigError} from '../api/legacy/index.js'
 import type {Kube} from '../kube/client.js'
 import {tryParseAddressList} from '../net/index.js'
@@ -90,8 +90,8 @@ export async function applyPlanned(kube: Kube, planned: PlannedObject[], note?: 
     try {
       await kube.apply(p.resourceVersion ? {...p.object, metadata: {...p.object.metadata, resourceVersion: p.resourceVersion}} : p.object)
     } catch (err) {
-      if (!done.length || !(err instanceof LbctlError)) throw err
-      throw new LbctlError(`${err.message} (already applied: ${done.join(', ')})`, {code: err.code, exitCode: err.exitCode, details: err.details,
+      if (!done.length || !isLbctlError(err)) throw err
+      throw new LbctlError(`${err.message} (already applied: ${done.join(', ')})`, {code: err.code, category: err.category, details: err.details,
         hint: 'Run the same import again: it is idempotent, and finishes what is left.'})
     }
     done.push(`${p.object.kind}/${p.object.metadata.name}`)
@@ -102,7 +102,7 @@ export async function applyPlanned(kube: Kube, planned: PlannedObject[], note?: 
 export async function confirmWrite(what: string, opts: {yes?: boolean; confirm?: (q: string) => Promise<boolean>}): Promise<void> {
   if (opts.yes) return
   if (!opts.confirm) throw badInput('CONFIRMATION_REQUIRED', `lbctl config import would ${what}, and there is no terminal to ask for confirmation`, 'Pass --yes to apply without asking, or --dry-run to only see the objects.')
-  if (!(await opts.confirm(`Apply: ${what}?`))) throw new LbctlError('nothing was changed: the import was not confirmed', {code: 'DECLINED', exitCode: ExitCode.PROBLEMS, hint: 'Run again and answer yes, or pass --yes.'})
+  if (!(await opts.confirm(`Apply: ${what}?`))) throw new LbctlError('nothing was changed: the import was not confirmed', {code: 'DECLINED', category: 'problems', hint: 'Run again and answer yes, or pass --yes.'})
 }
 
 /** Map the pure reader's error to BAD_INPUT (exit 2), keeping the field path. */

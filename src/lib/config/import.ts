@@ -4,7 +4,7 @@ import {readFileSync} from 'node:fs'
 import {Kinds} from '../api/constants.js'
 import type {KubeObject} from '../api/types.js'
 import {IMPORTED_FROM, LegacyConfigError, type PoolMapping, formatWarning, planLegacyImport, redact} from '../api/legacy/index.js'
-import {badInput, LbctlError} from '../cli/errors.js'
+import {badInput, isLbctlError} from '../errors.js'
 import type {JujuRunner} from '../cluster/juju.js'
 import type {Kube} from '../kube/client.js'
 import {applyPlanned, confirmWrite, legacyBadInput, planObjects, readClusterState, type Action, type ClusterState} from './apply.js'
@@ -94,7 +94,7 @@ export async function importConfig(connect: () => Kube, namespace: string, opts:
     kube ??= connect()
     state = await readClusterState(kube, namespace)
   } catch (e) {
-    if (!opts.dryRun || !(e instanceof LbctlError) || (e.code !== 'CRDS_MISSING' && e.exitCode !== 3)) throw e
+    if (!opts.dryRun || !isLbctlError(e) || (e.code !== 'CRDS_MISSING' && e.category !== 'unreachable')) throw e
     warnings.push(`the cluster could not be checked (${e.message}): overlaps with existing pools and addresses in use were not checked`)
   }
   const base = {source, namespace, dryRun: opts.dryRun, pools: plan.pools, manifests: redact(plan.objects as KubeObject[])}

@@ -5,7 +5,7 @@
 import {Kinds, Labels} from '../api/constants.js'
 import type {IPAddressPool, KubeObject} from '../api/types.js'
 import {CHARM_APPS, charmObjectName, LegacyConfigError, parseCharmIprange, type PoolMapping} from '../api/legacy/index.js'
-import {badInput, LbctlError, missing} from '../cli/errors.js'
+import {badInput, isLbctlError, missing, type LbctlError} from '../errors.js'
 import {jujuArgs, jujuCommandLine, jujuRunner, type JujuRunner} from '../cluster/juju.js'
 import type {Kube} from '../kube/client.js'
 import {mergeRanges, tryParseAddressList} from '../net/index.js'
@@ -40,7 +40,7 @@ async function readIprange(juju: JujuRunner, model: string | undefined): Promise
       return {app, iprange: (await juju.run(jujuArgs(model, app, 'iprange'))).replace(/\r?\n$/, '')}
     } catch (e) {
       const stderr = String((e as LbctlError).details && ((e as LbctlError).details as {stderr?: string}).stderr)
-      if (e instanceof LbctlError && e.code === 'JUJU_FAILED' && /not found/i.test(stderr)) {
+      if (isLbctlError(e) && e.code === 'JUJU_FAILED' && /not found/i.test(stderr)) {
         absent.push(app)
         continue
       }

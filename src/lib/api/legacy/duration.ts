@@ -1,5 +1,7 @@
-// Go's time.ParseDuration, which MetalLB v0.12 used for hold-time and keepalive-time. Not src/lib/cluster/duration.ts:
-// that one reads CLI flags (a bare number is seconds there; Go refuses it). Pure.
+// Go's time.ParseDuration, which MetalLB v0.12 used for hold-time and keepalive-time. Broader than lbctl's one duration
+// syntax (src/lib/duration.ts, the CRDs' grammar): a sign, `.5s`, `5.s` and `μs` (U+03BC) are Go's too, so a legacy
+// value is read with Go's rules here and written back in the CRDs' grammar (tested against DURATION_PATTERN). Pure.
+import {DURATION_PATTERN} from '../../duration.js'
 
 const UNIT_MS: Record<string, number> = {ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000}
 const TERM = /(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y
@@ -25,9 +27,5 @@ export function parseGoDuration(text: string): number | undefined {
   return sign * total
 }
 
-/** The CRD's duration form (`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`) for whole milliseconds: `90s`, `1500ms`. */
-export function formatDuration(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
-}
-
-export const CRD_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/
+/** The CRDs' duration grammar (the one in src/lib/duration.ts). */
+export const CRD_DURATION = new RegExp(DURATION_PATTERN)

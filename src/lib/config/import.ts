@@ -88,7 +88,7 @@ export async function importConfig(connect: () => Kube, namespace: string, opts:
     plan.warnings.push({path: 'metadata.namespace', message: `the ConfigMap was in namespace ${plan.configMap.namespace}; the objects go to ${namespace} (-n)`})
   }
   const warnings = plan.warnings.map(formatWarning)
-  const objects = plan.objects.map((o) => ({object: o as KubeObject, from: (o.metadata.annotations?.[IMPORTED_FROM] ?? '').replace(/^.*#/, '')}))
+  const objects = plan.objects.map((o) => ({object: o as KubeObject, from: (o.metadata.annotations?.[IMPORTED_FROM] ?? '').slice(source.length + 1)}))
   let state: ClusterState | undefined
   try {
     kube ??= connect()

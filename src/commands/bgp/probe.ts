@@ -10,7 +10,7 @@ export default class BgpProbe extends LbctlCommand<typeof BgpProbe> {
     '<%= config.bin %> bgp probe --peer-address 198.18.0.1 --peer-asn 64513 --my-asn 64512',
     '<%= config.bin %> bgp probe --peer-address 198.18.0.1 --peer-asn 64513 --my-asn 64512 --announce 203.0.113.10/32 --community 64512:100 --duration 30',
     '<%= config.bin %> bgp probe --peer-address 198.18.0.1 --peer-asn 64513 --my-asn 64512 --ttl-security 1 --json',
-    '<%= config.bin %> bgp probe --peer-address 2001:db8::1 --peer-asn 64513 --my-asn 64512 --router-id 198.18.0.2 --extended-nexthop --announce 203.0.113.10/32',
+    '<%= config.bin %> bgp probe --peer-address 2001:db8::1 --peer-asn 64513 --my-asn 64512 --extended-nexthop --announce 203.0.113.10/32',
     '<%= config.bin %> bgp probe --peer-address 198.18.0.1 --peer-asn 64513 --my-asn 64512 --extended-message --announce 203.0.113.10/32 --json',
   ]
 
@@ -18,7 +18,7 @@ export default class BgpProbe extends LbctlCommand<typeof BgpProbe> {
     'peer-address': Flags.string({description: 'The router\'s address.', required: true}),
     'peer-asn': Flags.integer({description: 'The router\'s AS number.', required: true}),
     'my-asn': Flags.integer({description: 'Our AS number (equal to --peer-asn for iBGP).', required: true}),
-    'router-id': Flags.string({description: 'Our BGP identifier (default: --source-address, or the IPv4 source).'}),
+    'router-id': Flags.string({description: 'Our BGP identifier, an IPv4 address (default, as FRR and BIRD: the IPv4 --source-address, else the IPv4 source toward the peer, else this host\'s highest IPv4 address — also for IPv6 sessions).'}),
     'peer-port': Flags.integer({description: 'The router\'s TCP port.', default: 179}),
     password: Flags.string({
       description: 'TCP MD5 password (RFC 2385). Prefer --password-file or LBCTL_BGP_PASSWORD: a value on the command line is visible to other users in the process list.',

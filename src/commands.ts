@@ -4,6 +4,7 @@ import type {Command} from '@oclif/core'
 import BgpProbe from './commands/bgp/probe.js'
 import BgpStatus from './commands/bgp/status.js'
 import Doctor from './commands/doctor.js'
+import ConfigImport from './commands/config/import.js'
 import L2Probe from './commands/l2/probe.js'
 import PoolAdd from './commands/pool/add.js'
 import PoolList from './commands/pool/list.js'
@@ -17,6 +18,7 @@ export const COMMANDS: Record<string, Command.Class> = {
   'bgp:probe': BgpProbe,
   'bgp:status': BgpStatus,
   'doctor': Doctor,
+  'config:import': ConfigImport,
   'l2:probe': L2Probe,
   'pool:add': PoolAdd,
   'pool:list': PoolList,

@@ -8,10 +8,13 @@ import PoolList from './commands/pool/list.js'
 import PoolRemove from './commands/pool/remove.js'
 import PoolSet from './commands/pool/set.js'
 import PoolShow from './commands/pool/show.js'
+import Install from './commands/install.js'
 import Prepare from './commands/prepare.js'
+import Uninstall from './commands/uninstall.js'
 
 export const COMMANDS: Record<string, Command.Class> = {
   'bgp:probe': BgpProbe,
+  'install': Install,
   'l2:probe': L2Probe,
   'pool:add': PoolAdd,
   'pool:list': PoolList,
@@ -19,4 +22,5 @@ export const COMMANDS: Record<string, Command.Class> = {
   'pool:set': PoolSet,
   'pool:show': PoolShow,
   'prepare': Prepare,
+  'uninstall': Uninstall,
 }

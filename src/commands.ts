@@ -3,6 +3,10 @@
 import type {Command} from '@oclif/core'
 import BgpProbe from './commands/bgp/probe.js'
 import L2Probe from './commands/l2/probe.js'
+import PeerAdd from './commands/peer/add.js'
+import PeerList from './commands/peer/list.js'
+import PeerRemove from './commands/peer/remove.js'
+import PeerShow from './commands/peer/show.js'
 import PoolAdd from './commands/pool/add.js'
 import PoolList from './commands/pool/list.js'
 import PoolRemove from './commands/pool/remove.js'
@@ -16,6 +20,10 @@ export const COMMANDS: Record<string, Command.Class> = {
   'bgp:probe': BgpProbe,
   'install': Install,
   'l2:probe': L2Probe,
+  'peer:add': PeerAdd,
+  'peer:list': PeerList,
+  'peer:remove': PeerRemove,
+  'peer:show': PeerShow,
   'pool:add': PoolAdd,
   'pool:list': PoolList,
   'pool:remove': PoolRemove,

@@ -220,7 +220,8 @@ async function planPoolObjects(kube: Kube, input: InstallInput, checked: Checked
   checkOverlapWithPools(input.poolName, checked.ranges!, pools)
   const existing = pools.find((p) => p.metadata.name === input.poolName)
   const plan = planPool({name: input.poolName, namespace: ns, existing, addresses: checked.ranges!.map(specForm), services, force: false})
-  const pool = {...plan.manifest, metadata: {name: input.poolName, namespace: ns}} as Manifest
+  // Server-side apply sends the same fields every run (not the defaults read back), so a second run changes nothing.
+  const pool: Manifest = {apiVersion: plan.manifest.apiVersion, kind: plan.manifest.kind, metadata: {name: input.poolName, namespace: ns}, spec: {addresses: plan.manifest.spec!.addresses}}
   const out: Array<{object: Manifest}> = [{object: pool}]
   if (advertisementsFor(plan.manifest, l2, bgp).length === 0) {
     const ref = checked.mode === 'l2' ? Kinds.L2Advertisement : Kinds.BGPAdvertisement

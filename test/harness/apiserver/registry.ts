@@ -99,6 +99,7 @@ const BUILTINS: Builtin[] = [
   ['rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings', ''],
   ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'clusterrolebindings', 'c'],
   ['authorization.k8s.io/v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', 'cv'],
+  ['admissionregistration.k8s.io/v1', 'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', 'c'],
 ]
 
 const builtin = ([gv, kind, plural, flags, shortNames = [], fieldLabels = []]: Builtin): ResourceType => {

@@ -35,19 +35,25 @@ export const requiredAccess = (namespace: string): AccessCheck[] => [
   {group: '', resource: 'secrets', verb: 'create', namespace},
 ]
 
-/** SelfSubjectAccessReview for each check; throws MISSING naming every refused permission. */
+/** SelfSubjectAccessReview for each check; throws naming every refused permission. */
 export async function checkAccess(kube: Kube, checks: AccessCheck[]): Promise<void> {
-  const denied: AccessCheck[] = []
-  await Promise.all(checks.map(async (c) => {
+  const allowed = await Promise.all(checks.map(async (c) => {
     const r = await kube.create<{status?: {allowed?: boolean}} & KubernetesObject>({
       ...SSAR, metadata: {},
       spec: {resourceAttributes: {group: c.group, resource: c.resource, verb: c.verb, ...(c.namespace ? {namespace: c.namespace} : {})}},
     } as KubernetesObject)
-    if (r.status?.allowed !== true) denied.push(c)
+    return r.status?.allowed === true
   }))
-  if (denied.length === 0) return
+  const refusal = accessRefusal(kube.context, checks, allowed)
+  if (refusal) throw refusal
+}
+
+/** The error for the checks the cluster refused (undefined when all were allowed). */
+export function accessRefusal(context: string, checks: AccessCheck[], allowed: boolean[]): LbctlError | undefined {
+  const denied = checks.filter((_, i) => !allowed[i])
+  if (denied.length === 0) return undefined
   const list = denied.map((c) => `  ${c.verb} ${c.group ? `${c.resource}.${c.group}` : c.resource}${c.namespace ? ` in namespace ${c.namespace}` : ' (cluster-wide)'}`)
-  throw new LbctlError(`you may not install the load balancer on context "${kube.context}": the cluster refuses:\n${list.join('\n')}`, {
+  return new LbctlError(`you may not install the load balancer on context "${context}": the cluster refuses:\n${list.join('\n')}`, {
     code: 'FORBIDDEN', exitCode: ExitCode.UNREACHABLE, details: {denied},
     hint: 'Installing needs a cluster administrator (it creates CRDs and cluster roles). Ask one to run it, or to bind you to cluster-admin.',
   })

@@ -89,7 +89,9 @@ export async function addPeer(kube: Kube, namespace: string, input: PeerInput, o
   const m = peerManifests(v, namespace, LABELS)
   // A peer that had a password keeps it unless a new one is given.
   if (!m.secret && existing?.spec?.passwordSecret) m.peer.spec!.passwordSecret = existing.spec.passwordSecret
-  const same = existing && JSON.stringify(normalise(existing.spec)) === JSON.stringify(normalise(m.peer.spec)) && !m.secret
+  // Unchanged when every field lbctl sends already has that value (the API server's defaults fill in the rest).
+  const have = (existing?.spec ?? {}) as Record<string, unknown>
+  const same = existing && !m.secret && Object.entries(m.peer.spec!).every(([k, v]) => JSON.stringify(v) === JSON.stringify(have[k]))
   const result: PeerChangeResult = {peer: v.name, namespace, action: existing ? (same ? 'unchanged' : 'updated') : 'created', dryRun: opts.dryRun}
   if (m.secret) result.passwordSecret = {name: m.secret.metadata.name, action: opts.dryRun ? 'would-apply' : 'applied'}
   if (opts.dryRun || result.action === 'unchanged') return result
@@ -97,8 +99,6 @@ export async function addPeer(kube: Kube, namespace: string, input: PeerInput, o
   await kube.apply(m.peer)
   return result
 }
-
-const normalise = (s: unknown): unknown => JSON.parse(JSON.stringify(s ?? {}, Object.keys((s ?? {}) as object).sort()))
 
 export async function removePeer(kube: Kube, namespace: string, name: string, opts: {dryRun: boolean}): Promise<PeerChangeResult> {
   await requireCrds(kube)

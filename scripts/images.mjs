@@ -66,14 +66,16 @@ for (const target of targets) {
   ]
   const started = Date.now()
   process.stderr.write(`images: ${builder} ${args.join(' ')}\n`)
-  const r = await execa(builder, args, {stdout: 'inherit', stderr: 'inherit', reject: false, stdin: 'ignore'})
+  // The builder's output goes to stderr under --json, so stdout stays one JSON document.
+  const out = opts.json ? 2 : 'inherit'
+  const r = await execa(builder, args, {stdout: out, stderr: 'inherit', reject: false, stdin: 'ignore'})
   if (r.exitCode !== 0) fail(`building ${image} failed (${builder} exited ${r.exitCode})`, 'The output above says why.')
-  const inspect = await execa(builder, builder === 'docker' ? ['image', 'inspect', '--format', '{{.Size}}', image] : ['image', 'inspect', '--format', '{{.Size}}', image], {reject: false})
+  const inspect = await execa(builder, ['image', 'inspect', '--format', '{{.Size}}', image], {reject: false})
   results.push({target, image, seconds: Math.round((Date.now() - started) / 100) / 10, sizeBytes: Number(inspect.stdout.trim()) || undefined})
   if (opts.push) {
     const local = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//.test(image)
     const pushArgs = ['push', ...(local && builder !== 'docker' ? ['--tls-verify=false'] : []), image]
-    const p = await execa(builder, pushArgs, {stdout: 'inherit', stderr: 'inherit', reject: false, stdin: 'ignore'})
+    const p = await execa(builder, pushArgs, {stdout: out, stderr: 'inherit', reject: false, stdin: 'ignore'})
     if (p.exitCode !== 0) fail(`pushing ${image} failed (${builder} exited ${p.exitCode})`, `Check that the registry is reachable and that you are logged in (\`${builder} login ${registry.split('/')[0]}\`).`)
     results[results.length - 1].pushed = true
   }

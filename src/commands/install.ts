@@ -1,7 +1,7 @@
 import {confirm, password} from '@inquirer/prompts'
 import {Flags} from '@oclif/core'
 import {ClusterCommand} from '../lib/cli/base.js'
-import {parseDuration} from '../lib/cluster/duration.js'
+import {parseDuration} from '../lib/duration.js'
 import {install, type InstallResult} from '../lib/install/install.js'
 import {toYamlStream} from '../lib/install/manifests.js'
 import {DEFAULT_IMAGE_REGISTRY} from '../lib/install/names.js'
@@ -56,7 +56,7 @@ The mode is recorded in ConfigMap lbctl-install; \`lbctl pool set\` creates the 
       addresses: flags.pool ?? [], poolName: flags['pool-name'],
       peer: {address: flags['peer-address'], asn: flags['peer-asn'], myAsn: flags['my-asn'], name: flags['peer-name'], password: pw},
       controllerReplicas: flags['controller-replicas'], logLevel: flags['log-level'],
-      dryRun: flags['dry-run'], yes: flags.yes, wait: flags.wait, timeoutMs: parseDuration(flags.timeout),
+      dryRun: flags['dry-run'], yes: flags.yes, wait: flags.wait, timeoutMs: parseDuration(flags.timeout, {name: '--timeout', bare: 's', minMs: 1000, maxMs: 24 * 3_600_000}),
     }, {
       note: (m) => this.note(m),
       confirm: interactive && !flags.yes ? (message) => confirm({message, default: false}, {output: process.stderr}) : undefined,

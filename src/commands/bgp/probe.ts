@@ -1,6 +1,8 @@
 import {Flags} from '@oclif/core'
 import {LbctlCommand} from '../../lib/cli/base.js'
+import {parseDuration} from '../../lib/duration.js'
 import {type ProbeResult, runProbe} from '../../lib/bgp/probe.js'
+import {readSecretFile} from '../../lib/cli/secrets.js'
 
 export default class BgpProbe extends LbctlCommand<typeof BgpProbe> {
   static override description = 'Open a BGP session to a router with the given parameters, announce prefixes, and report each step (a pre-flight check before installing).'
@@ -18,7 +20,11 @@ export default class BgpProbe extends LbctlCommand<typeof BgpProbe> {
     'my-asn': Flags.integer({description: 'Our AS number (equal to --peer-asn for iBGP).', required: true}),
     'router-id': Flags.string({description: 'Our BGP identifier (default: --source-address, or the IPv4 source).'}),
     'peer-port': Flags.integer({description: 'The router\'s TCP port.', default: 179}),
-    password: Flags.string({description: 'TCP MD5 password (RFC 2385).'}),
+    password: Flags.string({
+      description: 'TCP MD5 password (RFC 2385). Prefer --password-file or LBCTL_BGP_PASSWORD: a value on the command line is visible to other users in the process list.',
+      env: 'LBCTL_BGP_PASSWORD', exclusive: ['password-file'],
+    }),
+    'password-file': Flags.string({description: 'Read the TCP MD5 password from this file (one line; a trailing newline is ignored).', exclusive: ['password']}),
     'source-address': Flags.string({description: 'Local address to connect from (and next hop).'}),
     'hold-time': Flags.integer({description: 'Hold time in seconds (0, or 3 and more).', default: 90}),
     passive: Flags.boolean({description: 'Wait for the router to connect instead of dialling.'}),
@@ -35,12 +41,15 @@ export default class BgpProbe extends LbctlCommand<typeof BgpProbe> {
     community: Flags.string({description: 'Community ASN:VALUE for announced prefixes (repeatable).', multiple: true}),
     'large-community': Flags.string({description: 'Large community G:L1:L2 for announced prefixes (repeatable).', multiple: true}),
     'local-pref': Flags.integer({description: 'LOCAL_PREF for announced prefixes (iBGP only).'}),
-    duration: Flags.integer({description: 'Seconds to stay established after announcing.', default: 0}),
-    timeout: Flags.integer({description: 'Seconds to wait for the session to be established.', default: 30}),
+    duration: Flags.string({description: 'How long to stay established after announcing: a duration (30s, 1m30s) or a number of seconds.', default: '0'}),
+    timeout: Flags.string({description: 'How long to wait for the session to be established: a duration (30s, 2m) or a number of seconds.', default: '30'}),
   }
 
   public async run(): Promise<ProbeResult> {
     const f = this.flags
+    const password = readPassword(f.password, f['password-file'], (w) => this.warn(w))
+    const duration = parseDuration(f.duration, {name: '--duration', bare: 's', maxMs: 24 * 3_600_000}) / 1000
+    const timeout = parseDuration(f.timeout, {name: '--timeout', bare: 's', minMs: 1000, maxMs: 3_600_000}) / 1000
     const abort = new AbortController()
     const onSignal = () => abort.abort()
     process.once('SIGINT', onSignal)
@@ -48,10 +57,10 @@ export default class BgpProbe extends LbctlCommand<typeof BgpProbe> {
     try {
       const result = await runProbe({
         peerAddress: f['peer-address'], peerAsn: f['peer-asn'], myAsn: f['my-asn'], routerId: f['router-id'], peerPort: f['peer-port'],
-        password: f.password, sourceAddress: f['source-address'], holdTime: f['hold-time'], passive: f.passive, ebgpMultihop: f['ebgp-multihop'],
+        password, sourceAddress: f['source-address'], holdTime: f['hold-time'], passive: f.passive, ebgpMultihop: f['ebgp-multihop'],
         ttlSecurity: f['ttl-security'], extendedNextHop: f['extended-nexthop'], extendedMessage: f['extended-message'],
         bfd: f.bfd, gracefulRestart: f['graceful-restart'], announce: f.announce, communities: f.community, largeCommunities: f['large-community'],
-        localPref: f['local-pref'], duration: f.duration, timeout: f.timeout, signal: abort.signal,
+        localPref: f['local-pref'], duration, timeout, signal: abort.signal,
       }, {note: (l) => this.note(l)})
       this.report(result, () => `Established with ${result.peer} (AS ${result.peerAsn}); ${result.announced} prefixes announced; exit: ${result.exit}`)
       return result
@@ -60,4 +69,12 @@ export default class BgpProbe extends LbctlCommand<typeof BgpProbe> {
       process.off('SIGTERM', onSignal)
     }
   }
+}
+
+function readPassword(flag: string | undefined, file: string | undefined, warn: (w: string) => void): string | undefined {
+  if (file !== undefined) return readSecretFile(file, '--password-file')
+  if (flag !== undefined && process.env.LBCTL_SECRET_FROM_ARGV === 'password') {
+    warn('--password on the command line is visible to other users (ps, /proc/*/cmdline); use --password-file or LBCTL_BGP_PASSWORD.')
+  }
+  return flag
 }

@@ -1,7 +1,7 @@
 // `lbctl bgp probe`: open one session with the given parameters, announce, report each step, and on failure say
 // why in words. The command is a thin shell around runProbe().
 import {isIP} from 'node:net'
-import {badInput, LbctlError, missing, problems} from '../cli/errors.js'
+import {badInput, LbctlError, missing, problems} from '../errors.js'
 import {openBfd, type BfdLink} from './bfd-transport.js'
 import {notificationName} from './errors.js'
 import {describeNotification} from './notification.js'
@@ -122,7 +122,11 @@ export function checkProbeOptions(o: ProbeOptions): Checked {
   }
   if (o.peerPort !== undefined && (!Number.isInteger(o.peerPort) || o.peerPort < 1 || o.peerPort > 65535)) throw badInput('BAD_PORT', `--peer-port ${o.peerPort}: must be 1–65535`)
   if (o.localPref !== undefined && (!Number.isInteger(o.localPref) || o.localPref < 0 || o.localPref > 0xffffffff)) throw badInput('BAD_LOCAL_PREF', `--local-pref ${o.localPref}: must be 0–4294967295`)
-  if (o.password !== undefined && (o.password.length === 0 || o.password.length > 80)) throw badInput('BAD_PASSWORD', '--password must be 1–80 characters (TCP MD5 key)')
+  // The kernel's TCP_MD5SIG_MAXKEYLEN is 80 bytes, not characters: a multibyte password is counted in UTF-8.
+  const passwordBytes = o.password === undefined ? 0 : Buffer.byteLength(o.password, 'utf8')
+  if (o.password !== undefined && (passwordBytes === 0 || passwordBytes > 80)) {
+    throw badInput('BAD_PASSWORD', `the TCP MD5 password must be 1–80 bytes; this one is ${passwordBytes} bytes in UTF-8`, 'Use a shorter password (the router must be given the same one).')
+  }
   if (o.localPref !== undefined && o.myAsn !== o.peerAsn) throw badInput('BAD_LOCAL_PREF', '--local-pref applies to iBGP only (--my-asn equal to --peer-asn)', 'drop --local-pref for an external peer')
   const communities = (o.communities ?? []).map(parseCommunity)
   const large = (o.largeCommunities ?? []).map(parseLargeCommunity)

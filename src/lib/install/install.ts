@@ -2,7 +2,7 @@
 // then the pool, its advertisement and the BGP peer. Every check runs before the first write.
 import {Kinds} from '../api/constants.js'
 import type {BGPAdvertisement, IPAddressPool, L2Advertisement, Service} from '../api/types.js'
-import {badInput, problems} from '../cli/errors.js'
+import {badInput, problems} from '../errors.js'
 import {inspectKubeProxy, prepareIpvs, type PrepareIO} from '../cluster/prepare.js'
 import type {Kube, KubernetesObject} from '../kube/client.js'
 import {checkOverlapWithPools, checkPoolName, parseAddresses, planPool, specForm} from '../pool/plan.js'

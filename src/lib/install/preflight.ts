@@ -1,7 +1,7 @@
 // Checks before anything is written: may the user install at all, is another load balancer here, what did one leave.
 import {Kinds} from '../api/constants.js'
 import {crdNames} from '../api/crds.js'
-import {conflict, ExitCode, LbctlError} from '../cli/errors.js'
+import {conflict, type LbctlError, unreachable} from '../errors.js'
 import type {Kube, KubernetesObject} from '../kube/client.js'
 import {PART_OF} from './names.js'
 
@@ -53,10 +53,8 @@ export function accessRefusal(context: string, checks: AccessCheck[], allowed: b
   const denied = checks.filter((_, i) => !allowed[i])
   if (denied.length === 0) return undefined
   const list = denied.map((c) => `  ${c.verb} ${c.group ? `${c.resource}.${c.group}` : c.resource}${c.namespace ? ` in namespace ${c.namespace}` : ' (cluster-wide)'}`)
-  return new LbctlError(`you may not install the load balancer on context "${context}": the cluster refuses:\n${list.join('\n')}`, {
-    code: 'FORBIDDEN', exitCode: ExitCode.UNREACHABLE, details: {denied},
-    hint: 'Installing needs a cluster administrator (it creates CRDs and cluster roles). Ask one to run it, or to bind you to cluster-admin.',
-  })
+  return unreachable('FORBIDDEN', `you may not install the load balancer on context "${context}": the cluster refuses:\n${list.join('\n')}`,
+    'Installing needs a cluster administrator (it creates CRDs and cluster roles). Ask one to run it, or to bind you to cluster-admin.', {denied})
 }
 
 export interface Finding {

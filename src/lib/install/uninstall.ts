@@ -3,7 +3,7 @@
 import {Kinds} from '../api/constants.js'
 import {crdNames} from '../api/crds.js'
 import type {IPAddressPool, Service} from '../api/types.js'
-import {dataLoss} from '../cli/errors.js'
+import {dataLoss} from '../errors.js'
 import type {Kube, KindRef, KubernetesObject} from '../kube/client.js'
 import {computeUsage, type Holder} from '../pool/usage.js'
 import {BuiltinKinds, Names, PART_OF} from './names.js'

@@ -1,5 +1,5 @@
 // `install --wait`: poll the controller Deployment and the speaker DaemonSet until every replica is ready.
-import {problems} from '../cli/errors.js'
+import {problems} from '../errors.js'
 import type {Kube, KubernetesObject} from '../kube/client.js'
 import {realSleep} from '../kube/retry.js'
 import {Names} from './names.js'

@@ -1,7 +1,7 @@
 // `lbctl peer add|list|show|remove`: BGPPeers, with the password kept in a Secret and never printed.
 import {Kinds, Labels} from '../api/constants.js'
 import type {BGPPeer} from '../api/types.js'
-import {badInput, conflict, missing} from '../cli/errors.js'
+import {badInput, conflict, missing} from '../errors.js'
 import type {Kube} from '../kube/client.js'
 import {type PeerInput, passwordSecretName, peerManifests, validatePeer} from './validate.js'
 

@@ -1,7 +1,7 @@
 // Where a BGP password comes from: a file, the environment, or a prompt — never a flag (it would show in `ps` and
 // in shell history).
 import {readFileSync} from 'node:fs'
-import {badInput} from '../cli/errors.js'
+import {badInput} from '../errors.js'
 
 export const PASSWORD_ENV = 'LBCTL_BGP_PASSWORD'
 

@@ -2,8 +2,8 @@
 import {Kinds} from '../api/constants.js'
 import {validObjectName} from '../api/selectors.js'
 import type {BGPPeer} from '../api/types.js'
-import {badInput} from '../cli/errors.js'
-import {parseDuration} from '../cluster/duration.js'
+import {badInput} from '../errors.js'
+import {parseDuration} from '../duration.js'
 import {formatIP, tryParseIP} from '../net/index.js'
 
 export interface PeerInput {
@@ -45,7 +45,7 @@ export function parseAsn(flag: string, v: string | number): number {
 }
 
 function seconds(flag: string, v: string): number {
-  const ms = /^0+s?$/.test(v.trim()) ? 0 : parseDuration(v, flag)
+  const ms = parseDuration(v, {name: flag, bare: 's'})
   if (ms % 1000 !== 0) throw badInput('BAD_DURATION', `${flag} ${v} is not a whole number of seconds`, `Write e.g. ${flag} 90s.`)
   return ms / 1000
 }

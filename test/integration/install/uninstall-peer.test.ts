@@ -125,3 +125,26 @@ describe('lbctl uninstall', () => {
     expect(again.code, again.stderr).toBe(0)
   })
 })
+
+describe('lbctl pool set on a cluster lbctl did not install (upstream MetalLB: no lbctl-install record)', () => {
+  let c: InstallCluster
+  beforeAll(async () => (c = await startInstallCluster({crds: true, objects: [
+    {apiVersion: 'v1', kind: 'Namespace', metadata: {name: NS}},
+    {apiVersion: 'metallb.io/v1beta1', kind: 'BGPAdvertisement', metadata: {name: 'theirs', namespace: NS}, spec: {ipAddressPools: ['old']}},
+  ]})))
+  afterAll(() => c.close())
+
+  it('follows the advertisements that exist (only BGP ones → a BGPAdvertisement)', async () => {
+    const r = await c.lbctl(['pool', 'set', '203.0.113.0/28', '--name', 'fresh', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json.advertisement).toMatchObject({kind: 'BGPAdvertisement', name: 'fresh'})
+  })
+
+  it('with both kinds present it uses layer 2 and says so', async () => {
+    c.server.store.put({apiVersion: 'metallb.io/v1beta1', kind: 'L2Advertisement', metadata: {name: 'l2', namespace: NS}, spec: {ipAddressPools: ['old']}})
+    const r = await c.lbctl(['pool', 'set', '203.0.113.32/28', '--name', 'fresh2', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json.advertisement).toMatchObject({kind: 'L2Advertisement'})
+    expect(r.json.warnings.join('\n')).toContain('choose with --advertise')
+  })
+})

@@ -1,5 +1,5 @@
 // Checks before anything is written: may the user install at all, is another load balancer here, what did one leave.
-import {Kinds} from '../api/constants.js'
+import {findLegacyConfig} from '../config/find.js'
 import {crdNames} from '../api/crds.js'
 import {conflict, type LbctlError, unreachable} from '../errors.js'
 import type {Kube, KubernetesObject} from '../kube/client.js'
@@ -114,10 +114,9 @@ export async function findOtherLoadBalancers(kube: Kube, namespace: string): Pro
   if (crds.length > 0 && upstream.length === 0 && charms.length === 0) {
     warnings.push(`the metallb.io CRDs exist without MetalLB (${crds.map((c) => c.metadata?.name).join(', ')}); install takes them over, keeping the objects in them`)
   }
-  const legacy = await kube.get<Obj>(Kinds.ConfigMap, 'config', namespace)
-  if (legacy && !ours(legacy)) {
-    warnings.push(`ConfigMap ${namespace}/config holds a MetalLB configuration in the old (pre-0.13) format, which lbctl does not read: \`lbctl config import\` carries it across into pools, advertisements and peers`)
-  }
+  // One rule for "is there a legacy configuration to carry over" (the same one doctor and config import use).
+  const legacy = await findLegacyConfig(kube, namespace)
+  if (legacy?.configMap) warnings.push(legacy.message)
   return {refusals, warnings}
 }
 

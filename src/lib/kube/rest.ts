@@ -9,7 +9,7 @@ import https from 'node:https'
 import {homedir} from 'node:os'
 import {delimiter, dirname, isAbsolute, join} from 'node:path'
 import {parse} from 'yaml'
-import {badInput} from '../errors.js'
+import {badInput, LbctlError} from '../errors.js'
 import {type KindRef, type KubeApi, type KubernetesObject, type ListOptions, type ListResult, resourceName, resourcePath, type WatchEventType, type WatchOptions} from './api.js'
 import {isNotFound, isRetryable, toKubeError, type RequestContext} from './errors.js'
 import {withRetry} from './retry.js'
@@ -219,7 +219,14 @@ export class RestKube implements KubeApi {
     try {
       const res = await this.call<{resources?: Array<{name?: string; kind?: string}>}>({verb: 'get', ref}, 'GET', path)
       const plural = resourceName({...ref, apiVersion: 'v1'})
-      return (res.resources ?? []).some((r) => r.name === plural || (!ref.plural && r.kind === ref.kind))
+      if (!Array.isArray(res.resources)) {
+        // Every kube-apiserver answers discovery with an APIResourceList; anything else is not one.
+        throw new LbctlError(`the server at ${this.server} (context ${this.context}) does not answer like a Kubernetes API server: its discovery answer is JSON but not an API resource list`, {
+          code: 'NOT_KUBERNETES', category: 'unreachable',
+          hint: `Check the server address of context ${this.context} (\`kubectl config view --minify\`); \`kubectl --context ${this.context} get --raw /version\` shows what answers there.`,
+        })
+      }
+      return res.resources.some((r) => r.name === plural || (!ref.plural && r.kind === ref.kind))
     } catch (err) {
       if ((err as {code?: string}).code === 'NOT_FOUND') return false
       throw err
@@ -327,7 +334,16 @@ export class RestKube implements KubeApi {
       req.on('response', (res) => {
         collect(res).then((text) => {
           const code = res.statusCode ?? 0
-          if (code >= 200 && code < 300) resolve((o.text ? text : text ? JSON.parse(text) : {}) as T)
+          if (code >= 200 && code < 300) {
+            // A 200 that is not JSON (an HTML page) must reject, not throw inside this callback (unhandled).
+            if (o.text) resolve(text as T)
+            else if (!text) resolve({} as T)
+            else {
+              const json = parseJson(text)
+              if (json === undefined) reject(Object.assign(new SyntaxError(`answer is not valid JSON: ${JSON.stringify(text.slice(0, 40))}…`), {body: text}))
+              else resolve(json as T)
+            }
+          }
           else reject(new HttpError(code, parseJson(text) ?? text, res.headers as Record<string, string>))
         }, reject)
       })

@@ -51,8 +51,6 @@ export function advertisesFromNode(ad: AdvertisementSelectors, node: NodeObject)
   return sels.length === 0 || anySelectorMatches(sels, node.metadata.labels)
 }
 
-/** `ns/name`, the key services go by in status and maps. */
-export const serviceKey = (svc: Service): string => `${svc.metadata.namespace ?? 'default'}/${svc.metadata.name}`
 
 /** The service's ingress IPs in canonical text (so `2001:db8::1` and `2001:DB8:0::1` are one address). */
 export function ingressAddresses(svc: Service): string[] {

@@ -1,0 +1,34 @@
+// PLACEHOLDER until src/speaker/membership (gossip) is merged: liveness from the API alone (a speaker counts as alive
+// while its Pod is Ready). Implements the Membership contract so the speaker loop does not change when gossip arrives;
+// failover then waits for the kubelet to mark the Pod not Ready, which is slow — that is what gossip is for.
+import {EventEmitter} from 'node:events'
+import type {Candidate, LivenessView, Membership, MembershipEvents} from './membership/types.js'
+
+export class ApiLiveness extends EventEmitter<MembershipEvents> implements Membership {
+  private alive = new Set<string>()
+  private left = false
+
+  constructor(private readonly node: string) {
+    super()
+  }
+
+  async start(): Promise<void> {}
+
+  setCandidates(candidates: readonly Candidate[]): void {
+    const next = new Set(candidates.map((c) => c.node))
+    if (this.left) next.delete(this.node)
+    if (next.size === this.alive.size && [...next].every((n) => this.alive.has(n))) return
+    this.alive = next
+    this.emit('change', this.view())
+  }
+
+  view(): LivenessView {
+    return {alive: this.alive, source: 'api', reason: 'gossip membership is not part of this build; liveness follows speaker Pod readiness'}
+  }
+
+  async leave(): Promise<void> {
+    this.left = true
+  }
+
+  async stop(): Promise<void> {}
+}

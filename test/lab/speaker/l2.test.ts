@@ -1,0 +1,65 @@
+// Issue 13 "Done when" (layer 2), end to end: the real bin/speaker.js on three lab nodes, the real controller, the API
+// server harness on a lab address. A client reaches a LoadBalancer service over HTTP, exactly one MAC answers
+// (`lbctl l2 probe`), services sharing an address are announced by one node, and ServiceL2Status names the owner.
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {bundleEntry} from '../../harness/lab/bundle.js'
+import {cleanupStale, requireLab} from '../../harness/lab/index.js'
+import {until} from '../../harness/lab/l2-lab.js'
+import {nativeAvailable} from '../../../src/lib/native/index.js'
+import {builtFiles, NODES, type NodeName, SpeakerLab} from './speaker-lab.js'
+
+const PREFIX = 'spk'
+const VIP = '203.0.113.10'
+const SHARED = '203.0.113.20'
+
+describe.runIf(requireLab(['curl', 'kubectl']) && nativeAvailable())('speaker, layer 2, in the lab', () => {
+  let l: SpeakerLab
+  let probeCli: string
+  beforeAll(async () => {
+    const missing = builtFiles()
+    if (missing.length > 0) throw new Error(`the speaker lab runs the built daemons; missing ${missing.join(', ')}: run npm run build first`)
+    cleanupStale(PREFIX)
+    probeCli = await bundleEntry('test/harness/lab/fixtures/l2-probe-cli-main.ts')
+    l = await SpeakerLab.create(PREFIX)
+    await l.addPool()
+    await l.addService('web', VIP)
+  }, 120_000)
+  afterAll(async () => {
+    await l?.destroy()
+  })
+
+  /** `lbctl l2 probe` from the client: the MACs answering for `address`. */
+  const probe = async (address: string): Promise<string[]> => {
+    const r = await l.client.exec(process.execPath, [probeCli, '--interface', 'eth0', '--timeout', '300', '--json', address])
+    const j = JSON.parse(r.stdout || '{}')
+    const res = j.results ?? j.error?.details?.results ?? []
+    return (res[0]?.answers ?? []).map((a: {mac: string}) => a.mac)
+  }
+
+  it('a LoadBalancer service is reachable from the client over HTTP, and exactly one MAC answers for it', async () => {
+    const who = await until(() => l.httpGet(VIP), (v) => v !== undefined, 30_000, `HTTP through ${VIP}`).catch((e) => {
+      throw new Error(`${(e as Error).message}\n${l.dump()}`)
+    })
+    expect(NODES).toContain(who)
+    const macs = await probe(VIP)
+    expect(macs).toHaveLength(1)
+    // The node whose MAC answers is the node that served HTTP (the address is local to every node).
+    expect(l.nodeOfMac(macs[0])).toBe(who)
+    const owners = await until(() => l.l2Owners('web'), (o) => o.length === 1, 10_000, 'one ServiceL2Status for web').catch((e) => {
+      throw new Error(`${(e as Error).message}\n${l.dump()}`)
+    })
+    expect(owners).toEqual([who])
+  })
+
+  it('two services sharing an address are announced by one node', async () => {
+    await l.addService('web-a', SHARED, {shareKey: 'k'})
+    await l.addService('web-b', SHARED, {shareKey: 'k', port: 8081})
+    await until(() => l.httpGet(SHARED), (v) => v !== undefined, 30_000, `HTTP through ${SHARED}`)
+    const macs = await probe(SHARED)
+    expect(macs).toHaveLength(1)
+    const owner = l.nodeOfMac(macs[0]) as NodeName
+    const a = await until(() => l.l2Owners('web-a'), (o) => o.length === 1, 10_000, 'ServiceL2Status for web-a')
+    const b = await until(() => l.l2Owners('web-b'), (o) => o.length === 1, 10_000, 'ServiceL2Status for web-b')
+    expect([a, b]).toEqual([[owner], [owner]])
+  })
+})

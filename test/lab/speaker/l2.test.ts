@@ -11,6 +11,7 @@ import {builtFiles, NODES, type NodeName, SpeakerLab} from './speaker-lab.js'
 const PREFIX = 'spk'
 const VIP = '203.0.113.10'
 const SHARED = '203.0.113.20'
+const VIP6 = '2001:db8:ffff::10'
 
 describe.runIf(requireLab(['curl', 'kubectl']) && nativeAvailable())('speaker, layer 2, in the lab', () => {
   let l: SpeakerLab
@@ -61,5 +62,31 @@ describe.runIf(requireLab(['curl', 'kubectl']) && nativeAvailable())('speaker, l
     const a = await until(() => l.l2Owners('web-a'), (o) => o.length === 1, 10_000, 'ServiceL2Status for web-a')
     const b = await until(() => l.l2Owners('web-b'), (o) => o.length === 1, 10_000, 'ServiceL2Status for web-b')
     expect([a, b]).toEqual([[owner], [owner]])
+  })
+
+  it('IPv6: the service is reachable over HTTP and one MAC answers the neighbor solicitation', async () => {
+    await l.addService('web6', VIP6)
+    const who = await until(() => l.httpGet(VIP6), (v) => v !== undefined, 30_000, `HTTP through ${VIP6}`)
+    const macs = await probe(VIP6)
+    expect(macs).toHaveLength(1)
+    expect(l.nodeOfMac(macs[0])).toBe(who)
+  })
+
+  it('the API server away (stopped) changes nothing on the wire, and status is right when it returns', async () => {
+    const owner = await l.httpGet(VIP)
+    expect(owner).toBeDefined()
+    const api = l.procs[0].child
+    api.kill('SIGSTOP')
+    try {
+      // Several of the speakers' resync and retry periods pass while every API request hangs.
+      for (let i = 0; i < 8; i++) {
+        await new Promise((r) => setTimeout(r, 500))
+        expect(await l.httpGet(VIP)).toBe(owner)
+        expect((await probe(VIP)).map((m) => l.nodeOfMac(m))).toEqual([owner])
+      }
+    } finally {
+      api.kill('SIGCONT')
+    }
+    expect(await until(() => l.l2Owners('web'), (o) => o.length === 1, 20_000, 'ServiceL2Status after the API returns')).toEqual([owner])
   })
 })

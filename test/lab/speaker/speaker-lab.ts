@@ -4,7 +4,8 @@
 // kube-proxy IPVS with strict ARP does), so only the speaker answers ARP/NDP; each node runs a small HTTP server that
 // answers with its node's name. The speakers' Pod objects are created as a DaemonSet would make them.
 import type {ChildProcess} from 'node:child_process'
-import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {randomBytes} from 'node:crypto'
+import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {REPO_ROOT} from '../../harness/lab/bundle.js'
@@ -35,10 +36,12 @@ export interface Proc {
 export class SpeakerLab {
   readonly speakers = new Map<NodeName, Proc>()
   private readonly vips = new Set<string>()
+  private readonly speakerArgs: string[] = []
   private constructor(readonly lab: Lab, readonly api: LabNode, readonly nodes: Record<NodeName, LabNode>, readonly client: LabNode,
     readonly dir: string, readonly kubeconfig: string, readonly procs: Proc[]) {}
 
-  static async create(prefix: string, opts: {speakerArgs?: string[]} = {}): Promise<SpeakerLab> {
+  /** `gossip`: speakers share a memberlist key (a file per run), so membership runs over UDP on the bridge. */
+  static async create(prefix: string, opts: {speakerArgs?: string[]; gossip?: boolean} = {}): Promise<SpeakerLab> {
     const lab = await Lab.create(prefix)
     const dir = mkdtempSync(join(tmpdir(), 'lbctl-speaker-lab-'))
     try {
@@ -62,7 +65,12 @@ export class SpeakerLab {
       await l.kubectl(['apply', '-f', '-'], {apiVersion: 'v1', kind: 'Namespace', metadata: {name: NS}})
       for (const n of NODES) await l.addNode(n)
       l.run(api, [CONTROLLER, '--kubeconfig', kubeconfig, '--leader-elect=false', '--metrics-port', '0', '--health-port', '0'])
-      for (const n of NODES) await l.startSpeaker(n, opts.speakerArgs)
+      if (opts.gossip) {
+        writeFileSync(join(dir, 'secretkey'), randomBytes(128).toString('base64'))
+        l.speakerArgs.push('--memberlist-key-file', join(dir, 'secretkey'))
+      }
+      l.speakerArgs.push(...(opts.speakerArgs ?? []))
+      for (const n of NODES) await l.startSpeaker(n)
       return l
     } catch (e) {
       await lab.destroy()
@@ -125,7 +133,7 @@ export class SpeakerLab {
   async startSpeaker(n: NodeName, extra: string[] = []): Promise<Proc> {
     await this.setSpeakerPod(n, true)
     const p = this.run(this.nodes[n], [SPEAKER, '--node-name', n, '--kubeconfig', this.kubeconfig, '--metrics-port', '0', '--health-port', '0',
-      '--memberlist-bind-address', NODE_IP[n], '--log-level', 'debug', ...extra])
+      '--memberlist-bind-address', NODE_IP[n], '--log-level', 'debug', ...this.speakerArgs, ...extra])
     this.speakers.set(n, p)
     return p
   }
@@ -169,6 +177,29 @@ export class SpeakerLab {
   async l2Owners(service: string): Promise<string[]> {
     const l = await this.getJson<{items: Array<{status?: {node?: string}}>}>(['get', 'servicel2statuses', '-n', NS, '-l', `metallb.io/service-name=${service}`])
     return l.items.map((i) => i.status?.node ?? '?').sort()
+  }
+
+  /** Until exactly `expected` ServiceL2Status objects name these nodes (sorted); the last seen. */
+  async l2OwnersEventually(service: string, expected: string[], ms = 15_000): Promise<string[]> {
+    const want = [...expected].sort().join()
+    const deadline = Date.now() + ms
+    let last: string[] = []
+    while (Date.now() < deadline) {
+      last = await this.l2Owners(service)
+      if (last.join() === want) return last
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    return last
+  }
+
+  /** Until every running speaker's last membership view (its log) counts `n` alive by gossip. */
+  async waitAlive(n: number, ms = 20_000): Promise<void> {
+    const last = (p: Proc): {alive?: string[]; source?: string} | undefined => {
+      for (let i = p.log.length - 1; i >= 0; i--) if (p.log[i].includes('"membership changed"')) return JSON.parse(p.log[i])
+      return undefined
+    }
+    await waitFor(() => [...this.speakers.values()].filter((p) => p.child.exitCode === null && p.child.signalCode === null)
+      .every((p) => last(p)?.alive?.length === n && last(p)?.source === 'gossip'), ms, `${n} speakers alive by gossip\n${this.dump()}`)
   }
 
   dump(): string {

@@ -195,7 +195,9 @@ static Napi::Value InterfaceInfo(const Napi::CallbackInfo& info) {
   if (!info[0].IsString()) throw Napi::TypeError::New(env, "interfaceInfo(name)");
   std::string name = info[0].As<Napi::String>();
   if (name.empty() || name.size() >= IFNAMSIZ) throw Napi::RangeError::New(env, "interface name must be 1–15 characters");
-  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  // Guarded: o.Set can throw (JS exceptions are C++ exceptions here) between the ioctls.
+  FdGuard sock(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  int s = sock.get();
   if (s < 0) throw ErrnoError(env, errno, "socket");
   ifreq ifr{};
   strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
@@ -203,7 +205,6 @@ static Napi::Value InterfaceInfo(const Napi::CallbackInfo& info) {
   auto io = [&](unsigned long req, const char* what) {
     if (ioctl(s, req, &ifr) < 0) {
       int e = errno;
-      ::close(s);
       throw ErrnoError(env, e, what, e == ENODEV ? "no interface named " + name : "");
     }
   };
@@ -221,7 +222,6 @@ static Napi::Value InterfaceInfo(const Napi::CallbackInfo& info) {
   di.cmd = ETHTOOL_GDRVINFO;
   ifr.ifr_data = reinterpret_cast<char*>(&di);
   o.Set("driver", ioctl(s, SIOCETHTOOL, &ifr) == 0 ? std::string(di.driver, strnlen(di.driver, sizeof di.driver)) : std::string());
-  ::close(s);
   return o;
 }
 

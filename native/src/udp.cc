@@ -30,17 +30,15 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     family_ = FamilyArg(info[0]);
     if (!info[1].IsFunction()) throw Napi::TypeError::New(env, "onMessage must be a function");
     onMessage_ = Napi::Persistent(info[1].As<Napi::Function>());
-    fd_ = socket(family_, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) throw ErrnoError(env, errno, "socket");
+    // The guard closes the socket if anything below throws (a constructor that throws runs no destructor).
+    FdGuard fd(socket(family_, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (fd.get() < 0) throw ErrnoError(env, errno, "socket");
     int one = 1;
-    int r = family_ == AF_INET ? setsockopt(fd_, IPPROTO_IP, IP_RECVTTL, &one, sizeof one)
-                               : setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof one);
-    if (r < 0) {
-      int e = errno;
-      ::close(fd_);
-      throw ErrnoError(env, e, "setsockopt(RECVTTL)");
-    }
-    poller_ = std::make_unique<Poller>(env, fd_, "lbctl:UdpSocket", [this] { OnReadable(); });
+    int r = family_ == AF_INET ? setsockopt(fd.get(), IPPROTO_IP, IP_RECVTTL, &one, sizeof one)
+                               : setsockopt(fd.get(), IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof one);
+    if (r < 0) throw ErrnoError(env, errno, "setsockopt(RECVTTL)");
+    poller_ = std::make_unique<Poller>(env, fd.get(), "lbctl:UdpSocket", [this] { OnReadable(); });
+    fd_ = fd.release();  // the poller owns it now (Poller::Close closes it)
   }
 
  private:
@@ -49,7 +47,7 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     if (!info[0].IsString() || !info[1].IsNumber()) throw Napi::TypeError::New(env, "bind(address, port)");
     sockaddr_storage ss;
     socklen_t len;
-    ParseAddress(env, info[0].As<Napi::String>(), family_, info[1].As<Napi::Number>().Uint32Value(), &ss, &len);
+    ParseAddress(env, info[0].As<Napi::String>(), family_, PortArg(info[1]), &ss, &len);
     int one = 1;
     setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (bind(fd_, reinterpret_cast<sockaddr*>(&ss), len) < 0) throw ErrnoError(env, errno, "bind");
@@ -67,7 +65,7 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     auto buf = info[0].As<Napi::Buffer<uint8_t>>();
     sockaddr_storage ss;
     socklen_t len;
-    ParseAddress(env, info[1].As<Napi::String>(), family_, info[2].As<Napi::Number>().Uint32Value(), &ss, &len);
+    ParseAddress(env, info[1].As<Napi::String>(), family_, PortArg(info[2]), &ss, &len);
     ssize_t n = sendto(fd_, buf.Data(), buf.Length(), 0, reinterpret_cast<sockaddr*>(&ss), len);
     if (n < 0) throw ErrnoError(env, errno, "sendto");
     return Napi::Number::New(env, n);

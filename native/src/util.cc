@@ -60,6 +60,14 @@ std::string FormatAddress(const sockaddr_storage& ss, uint16_t* port) {
   return buf;
 }
 
+uint16_t PortArg(const Napi::Value& v) {
+  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (!v.IsNumber() || d < 0 || d > 65535 || d != static_cast<double>(static_cast<int64_t>(d))) {
+    throw Napi::RangeError::New(v.Env(), "port must be an integer 0–65535");
+  }
+  return static_cast<uint16_t>(d);
+}
+
 int FamilyArg(const Napi::Value& v) {
   if (v.IsNumber()) {
     int f = v.As<Napi::Number>().Int32Value();

@@ -4,6 +4,7 @@
 #include <uv.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <functional>
 #include <string>
 
@@ -21,6 +22,27 @@ void ParseAddress(Napi::Env env, const std::string& text, int family, uint16_t p
 std::string FormatAddress(const sockaddr_storage& ss, uint16_t* port);
 
 int FamilyArg(const Napi::Value& v);   // 4|6 → AF_INET|AF_INET6, else throws
+uint16_t PortArg(const Napi::Value& v);  // an integer 0–65535, else throws a RangeError (never truncated)
+
+// Closes an fd when the scope ends (also when a Napi call throws midway), unless released.
+class FdGuard {
+ public:
+  explicit FdGuard(int fd) : fd_(fd) {}
+  ~FdGuard() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FdGuard(const FdGuard&) = delete;
+  FdGuard& operator=(const FdGuard&) = delete;
+  int get() const { return fd_; }
+  int release() {
+    int f = fd_;
+    fd_ = -1;
+    return f;
+  }
+
+ private:
+  int fd_;
+};
 int FdArg(const Napi::Value& v);       // a non-negative integer, else throws
 int SocketDomain(int fd);              // AF_INET/AF_INET6 of an fd (SO_DOMAIN)
 

@@ -29,7 +29,12 @@ static long Bpf(int cmd, bpf_attr* attr) { return syscall(__NR_bpf, cmd, attr, s
 
 static uint64_t Ptr(const void* p) { return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(p)); }
 
+// The most CPUs a Linux kernel can be built for (NR_CPUS ≤ 8192 on every architecture that has XDP).
+static const int kMaxCpus = 8192;
+
 // Number of possible CPUs: per-CPU map values come back as one slot each (/sys/devices/system/cpu/possible, "0-3,5").
+// The kernel writes that many slots, whatever sysconf says (possible ≥ configured ≥ online), so when the file cannot be
+// read the buffer is sized for the largest kernel rather than guessed: unused slots stay zero and add nothing.
 static int PossibleCpus() {
   std::ifstream f("/sys/devices/system/cpu/possible");
   std::string s;
@@ -47,8 +52,7 @@ static int PossibleCpus() {
       i = end + 1;
     }
   }
-  if (n <= 0) n = static_cast<int>(sysconf(_SC_NPROCESSORS_CONF));
-  return n > 0 ? n : 1;
+  return n > 0 ? std::max(n, 1) : kMaxCpus;
 }
 
 enum Counter : uint32_t { kArpAnswered = 0, kArpPassed = 1, kNdpAnswered = 2, kNdpPassed = 3, kCounters = 4 };

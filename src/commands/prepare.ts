@@ -2,7 +2,7 @@ import {confirm} from '@inquirer/prompts'
 import {Flags} from '@oclif/core'
 import {ClusterCommand} from '../lib/cli/base.js'
 import {badInput} from '../lib/cli/errors.js'
-import {parseDuration} from '../lib/cluster/duration.js'
+import {parseDuration} from '../lib/duration.js'
 import {prepareIpvs} from '../lib/cluster/prepare.js'
 import {renderPlan, renderResult} from '../lib/cluster/render.js'
 import type {PrepareResult} from '../lib/cluster/types.js'
@@ -20,7 +20,7 @@ kubeadm-style clusters: edits mode and ipvs.strictARP in ConfigMap kube-system/k
     'dry-run': Flags.boolean({description: 'Show the change; change nothing.'}),
     yes: Flags.boolean({char: 'y', description: 'Apply without asking.'}),
     'juju-model': Flags.string({description: 'Juju model of a Charmed Kubernetes cluster (default: juju\'s current model).'}),
-    timeout: Flags.string({default: '5m', description: 'How long to wait for the kube-proxy rollout (e.g. 90s, 5m).'}),
+    timeout: Flags.string({default: '5m', description: 'How long to wait for the kube-proxy rollout: a duration (90s, 5m, 1m30s) or a number of seconds.'}),
   }
   static override examples = [
     '<%= config.bin %> prepare --ipvs --dry-run',
@@ -33,7 +33,7 @@ kubeadm-style clusters: edits mode and ipvs.strictARP in ConfigMap kube-system/k
   async run(): Promise<PrepareResult> {
     const {flags} = await this.parse(Prepare)
     if (!flags.ipvs && !flags.check) throw badInput('NOTHING_TO_PREPARE', 'say what to prepare', 'Run `lbctl prepare --ipvs` (or `lbctl prepare --check` to only look).')
-    const timeoutMs = parseDuration(flags.timeout)
+    const timeoutMs = parseDuration(flags.timeout, {name: '--timeout', bare: 's', minMs: 1000, maxMs: 24 * 3_600_000})
     // The plan is text for people; -o json/yaml and --json print only the result.
     const text = this.format === 'table' || this.format === 'wide'
     const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY

@@ -1,108 +1,66 @@
-// The controller's command line. Parsed strictly: a typo in a daemon's flags should stop it at start, not be ignored.
+// The controller's command line and environment (src/lib/daemon/flags.ts does the parsing).
 import {hostname} from 'node:os'
-import {parseArgs} from 'node:util'
 import {DEFAULT_NAMESPACE} from '../lib/api/constants.js'
-import {badInput} from '../lib/cli/errors.js'
+import {daemonUsage, flag, logLevelFlag, parse, parseDaemonFlags} from '../lib/daemon/flags.js'
+import type {LogLevel} from '../lib/daemon/log.js'
 
 export interface ControllerFlags {
   kubeconfig?: string
   context?: string
   namespace: string
   lbClass?: string
+  metricsBindAddress: string
   /** 0 picks a free port (logged); tests run several controllers on one host. */
   metricsPort: number
+  healthBindAddress: string
   healthPort: number
   leaderElect: boolean
   leaseDurationMs: number
   leaseName: string
   identity: string
-  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'
+  logLevel: LogLevel
 }
 
-export const USAGE = `Usage: controller [flags]
-  --kubeconfig PATH       kubeconfig to use (default: in-cluster service account, else $KUBECONFIG or ~/.kube/config)
-  --context NAME          kubeconfig context
-  --namespace NS          namespace of pools, the Lease and ConfigurationState (default $POD_NAMESPACE or ${DEFAULT_NAMESPACE})
-  --lb-class CLASS        serve only services with this spec.loadBalancerClass (default: only services without one)
-  --metrics-port N        Prometheus /metrics port (default 7472; 0 = any free port)
-  --health-port N         /healthz and /readyz port (default 7473; 0 = any free port)
-  --leader-elect[=BOOL]   one active replica via a coordination.k8s.io Lease (default true)
-  --lease-duration D      lease duration, e.g. 15s or 2500ms (default 15s)
-  --lease-name NAME       Lease name (default lbctl-controller)
-  --identity ID           leader election identity (default $POD_NAME or host name, plus the process id)
-  --log-level LEVEL       trace|debug|info|warn|error (default info)`
+const optional = (help: string, arg: string, env?: string[]) => flag<string | undefined>({help, arg, parse: parse.string, default: undefined, env})
 
-const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
-
-/** `15s`, `2500ms`, `1m`, or a bare number of seconds. */
-export function parseDuration(s: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(s.trim())
-  if (!m) return undefined
-  const n = Number(m[1])
-  return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000)
-}
-
-function port(name: string, v: string | undefined, dflt: number): number {
-  if (v === undefined) return dflt
-  const n = Number(v)
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw badInput('INVALID_FLAG', `--${name} ${v} is not a port number`, `Pass a number from 0 to 65535 (0 picks a free port).`)
-  return n
-}
-
-function bool(name: string, v: string | boolean | undefined, dflt: boolean): boolean {
-  if (v === undefined) return dflt
-  if (typeof v === 'boolean') return v
-  if (/^(true|1|yes)$/i.test(v)) return true
-  if (/^(false|0|no)$/i.test(v)) return false
-  throw badInput('INVALID_FLAG', `--${name}=${v} is not a boolean`, `Write --${name}=true or --${name}=false.`)
-}
-
-export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): ControllerFlags {
-  // `--leader-elect=false` is the documented form; node's parseArgs has no optional values, so split it off first.
-  let leaderArg: string | boolean | undefined
-  const rest: string[] = []
-  for (const a of argv) {
-    const m = /^--(no-)?leader-elect(?:=(.*))?$/.exec(a)
-    if (m) leaderArg = m[1] ? false : m[2] ?? true
-    else rest.push(a)
-  }
-  let values: Record<string, string | boolean | undefined>
-  try {
-    values = parseArgs({
-      args: rest,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        kubeconfig: {type: 'string'}, context: {type: 'string'}, namespace: {type: 'string'}, 'lb-class': {type: 'string'},
-        'metrics-port': {type: 'string'}, 'health-port': {type: 'string'}, 'lease-duration': {type: 'string'},
-        'lease-name': {type: 'string'}, identity: {type: 'string'}, 'log-level': {type: 'string'}, help: {type: 'boolean'},
-      },
-    }).values
-  } catch (err) {
-    throw badInput('INVALID_FLAG', (err as Error).message, USAGE)
-  }
-  if (values.help) throw badInput('HELP', 'controller: assigns addresses to LoadBalancer services', USAGE)
-  const lease = values['lease-duration'] as string | undefined
-  const leaseDurationMs = lease === undefined ? 15_000 : parseDuration(lease)
-  if (leaseDurationMs === undefined || leaseDurationMs < 1000) {
-    throw badInput('INVALID_FLAG', `--lease-duration ${lease} is not a duration of at least 1s`, 'Write e.g. --lease-duration 15s.')
-  }
-  const level = (values['log-level'] as string | undefined) ?? 'info'
-  if (!(LEVELS as readonly string[]).includes(level)) throw badInput('INVALID_FLAG', `--log-level ${level} is not one of ${LEVELS.join(', ')}`)
-  const str = (k: string): string | undefined => (values[k] as string | undefined) || undefined
-  return {
-    kubeconfig: str('kubeconfig'),
-    context: str('context'),
-    namespace: str('namespace') ?? env.POD_NAMESPACE ?? DEFAULT_NAMESPACE,
-    lbClass: str('lb-class'),
-    metricsPort: port('metrics-port', str('metrics-port'), 7472),
-    healthPort: port('health-port', str('health-port'), 7473),
-    leaderElect: bool('leader-elect', leaderArg, true),
-    leaseDurationMs,
-    leaseName: str('lease-name') ?? 'lbctl-controller',
+export const SPECS = {
+  kubeconfig: optional('kubeconfig to use (default: in-cluster service account, else $KUBECONFIG or ~/.kube/config)', 'PATH'),
+  context: optional('kubeconfig context', 'NAME'),
+  namespace: flag({help: 'namespace of pools, the Lease and ConfigurationState', arg: 'NS', parse: parse.string, env: ['POD_NAMESPACE'], default: DEFAULT_NAMESPACE}),
+  'lb-class': optional('serve only services with this spec.loadBalancerClass (default: only services without one)', 'CLASS'),
+  'metrics-bind-address': flag({help: 'address for /metrics', arg: 'ADDR', parse: parse.bindAddress, default: '0.0.0.0'}),
+  'metrics-port': flag({help: 'Prometheus /metrics port (0 = any free port)', arg: 'N', parse: parse.port, default: 7472}),
+  'health-bind-address': flag({help: 'address for /healthz and /readyz', arg: 'ADDR', parse: parse.bindAddress, default: '0.0.0.0'}),
+  'health-port': flag({help: '/healthz and /readyz port (0 = any free port)', arg: 'N', parse: parse.port, default: 7473}),
+  'leader-elect': flag({help: 'one active replica via a coordination.k8s.io Lease', parse: parse.bool, default: true}),
+  'lease-duration': flag({help: 'lease duration, e.g. 15s, 2500ms, 1m30s or a number of seconds; 1s to 1h', arg: 'D', parse: parse.duration({bare: 's', minMs: 1000, maxMs: 3_600_000}), default: 15_000, defaultText: '15s'}),
+  'lease-name': flag({help: 'Lease name', arg: 'NAME', parse: parse.string, default: 'lbctl-controller'}),
+  identity: flag({
+    help: 'leader election identity', arg: 'ID', parse: parse.string, defaultText: '$POD_NAME or host name, plus the process id',
     // The process id makes two processes on one host distinct, while a container restarted in the same pod (pid 1
     // again) is recognised as the holder and takes its lease back without waiting for it to expire.
-    identity: str('identity') ?? `${env.POD_NAME || hostname()}_${process.pid}`,
-    logLevel: level as ControllerFlags['logLevel'],
+    default: (env: NodeJS.ProcessEnv) => `${env.POD_NAME || hostname()}_${process.pid}`,
+  }),
+  'log-level': logLevelFlag,
+}
+
+export const USAGE = daemonUsage('Usage: controller [flags]\n\nAssigns addresses from IPAddressPools to Services of type LoadBalancer.', SPECS)
+
+export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): ControllerFlags {
+  const f = parseDaemonFlags(SPECS, argv, env)
+  return {
+    kubeconfig: f.kubeconfig || undefined,
+    context: f.context || undefined,
+    namespace: f.namespace || DEFAULT_NAMESPACE,
+    lbClass: f['lb-class'] || undefined,
+    metricsBindAddress: f['metrics-bind-address'],
+    metricsPort: f['metrics-port'],
+    healthBindAddress: f['health-bind-address'],
+    healthPort: f['health-port'],
+    leaderElect: f['leader-elect'],
+    leaseDurationMs: Math.round(f['lease-duration']),
+    leaseName: f['lease-name'],
+    identity: f.identity,
+    logLevel: f['log-level'],
   }
 }

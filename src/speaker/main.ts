@@ -1,36 +1,29 @@
-// The speaker daemon (bin/speaker.js): flags, logging, the API seam, the L2 engine, membership, the loop, HTTP
-// endpoints, signals. Exit codes: 0 stopped by a signal, 2 bad flags, 3 cluster configuration unusable,
-// 4 a port could not be bound, 5 raw sockets unavailable (native module missing or no CAP_NET_RAW).
-import type {Server} from 'node:http'
-import {pino} from 'pino'
-import {serve} from '../controller/http.js'
+// The speaker daemon (bin/speaker.js) on the daemon frame of src/lib/daemon (flags, logging, connecting, signals,
+// orderly shutdown, exit codes — README "Daemon exit codes"): the L2 engine and interface watch, membership, the loop,
+// and its endpoints. SIGTERM hands over: the loop announces the leave, then releases every address.
+import {serveEndpoints} from '../lib/daemon/http.js'
+import {runDaemon, type DaemonContext} from '../lib/daemon/run.js'
+import {missing} from '../lib/errors.js'
 import {L2Engine} from '../lib/l2/engine.js'
-import {watchInterfaces, type InterfaceWatch} from '../lib/l2/interfaces.js'
-import {loadRestTarget, RestKube, type KubeApi} from '../lib/kube/rest.js'
+import {watchInterfaces} from '../lib/l2/interfaces.js'
+import {connectApi} from '../lib/kube/connect.js'
 import {ApiLiveness} from './api-liveness.js'
-import {parseFlags, type SpeakerFlags} from './flags.js'
+import {parseFlags, type SpeakerFlags, USAGE} from './flags.js'
 import {L2Manager} from './l2/manager.js'
 import {SpeakerMetrics} from './metrics.js'
 import {Speaker} from './speaker.js'
 
-export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
-  let flags: SpeakerFlags
-  try {
-    flags = parseFlags(argv)
-  } catch (err) {
-    const e = err as {code?: string; message: string; hint?: string}
-    process.stderr.write(`${e.message}\n${e.hint ? `${e.hint}\n` : ''}`)
-    return e.code === 'HELP' ? 0 : 2
-  }
-  const log = pino({level: flags.logLevel, base: {component: 'speaker', node: flags.nodeName}, timestamp: pino.stdTimeFunctions.isoTime})
-  let kube: KubeApi
-  try {
-    kube = await connect(flags)
-    log.info({server: kube.server, context: kube.context, namespace: flags.namespace, lbClass: flags.lbClass ?? null}, 'starting')
-  } catch (err) {
-    log.fatal({err: (err as Error).message, hint: (err as {hint?: string}).hint}, 'cannot load cluster configuration')
-    return 3
-  }
+/** Runs until SIGTERM/SIGINT; resolves with the exit code. */
+export function main(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return runDaemon({
+    component: 'speaker', usage: USAGE, parse: parseFlags, start,
+    logLevel: (f) => f.logLevel, logBase: (f) => ({node: f.nodeName}),
+  }, argv, env)
+}
+
+async function start(flags: SpeakerFlags, {log, lifecycle}: DaemonContext): Promise<void> {
+  const {kube, transport} = await connectApi({kubeconfig: flags.kubeconfig, context: flags.context})
+  log.info({server: kube.server, context: kube.context, transport, namespace: flags.namespace, lbClass: flags.lbClass ?? null}, 'starting')
 
   const metrics = new SpeakerMetrics()
   let engine: L2Engine
@@ -46,71 +39,38 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
       },
     })
   } catch (err) {
-    log.fatal({err: (err as Error).message, hint: (err as {hint?: string}).hint}, 'cannot start the layer-2 engine')
-    return 5
+    throw missing('L2_ENGINE_UNAVAILABLE', `cannot start the layer-2 engine: ${(err as Error).message}`, 'Build the native module (npm rebuild) and run with CAP_NET_RAW.')
   }
-  const l2 = new L2Manager({
-    node: flags.nodeName, engine,
-    onChange: (gained, lost) => log.info({gained, lost}, 'layer-2 ownership changed'),
-  })
+  lifecycle.onShutdown('l2-engine', () => engine.close())
+  const l2 = new L2Manager({node: flags.nodeName, engine, onChange: (gained, lost) => log.info({gained, lost}, 'layer-2 ownership changed')})
   const membership = new ApiLiveness(flags.nodeName)
   const speaker = new Speaker({kube, node: flags.nodeName, namespace: flags.namespace, lbClass: flags.lbClass, memberSelector: flags.memberSelector, membership, l2, log, metrics})
 
-  let healthy = true
-  const servers: Server[] = []
-  try {
-    const probe = {
-      healthy: () => healthy,
-      ready: () => ({ok: speaker.ready, detail: `synced=${speaker.world.synced} started=${speaker.ready} members=${[...speaker.view().alive].sort().join(',')} source=${speaker.view().source}`}),
-    }
-    const m = await serve(flags.metricsPort, {metrics: metrics.registry})
-    const h = await serve(flags.healthPort, {probe})
-    servers.push(m.server, h.server)
-    log.info({metricsPort: m.port, healthPort: h.port}, 'listening')
-  } catch (err) {
-    log.fatal({err: (err as Error).message}, 'cannot listen')
-    for (const s of servers) s.close()
-    return 4
-  }
+  const endpoints = await serveEndpoints({
+    metrics: {host: flags.metricsBindAddress, port: flags.metricsPort},
+    health: {host: flags.healthBindAddress, port: flags.healthPort},
+  }, {
+    metrics: metrics.registry,
+    probe: {
+      healthy: () => !lifecycle.stoppingNow,
+      ready: () => {
+        const v = speaker.view()
+        return {ok: speaker.ready, detail: `synced=${speaker.world.synced} started=${speaker.ready} alive=${[...v.alive].sort().join(',')} source=${v.source}`}
+      },
+    },
+  })
+  lifecycle.onShutdown('http', () => endpoints.close())
+  log.info({metricsPort: endpoints.metricsPort, healthPort: endpoints.healthPort}, 'listening')
 
-  let watch: InterfaceWatch | undefined
-  watch = watchInterfaces((sel, links) => {
+  const watch = watchInterfaces((sel, links) => {
     l2.setLinks(links)
     log.debug({serving: engine.interfaces(), skipped: sel.skipped}, 'interfaces')
   }, {onError: (e) => log.warn({err: e.message}, 'interface watch')})
+  lifecycle.onShutdown('interfaces', () => watch.close())
   const gratuitous = setInterval(() => metrics.l2Gratuitous.set(engine.stats().announcements), 5000)
   gratuitous.unref()
+  lifecycle.onShutdown('gratuitous-metric', () => clearInterval(gratuitous))
+  // Runs first at shutdown (newest hook): hand over before anything else stops.
+  lifecycle.onShutdown('speaker', () => speaker.stop(true))
   void speaker.start().catch((err) => log.error({err: (err as Error).stack}, 'speaker failed to start'))
-
-  return new Promise<number>((resolve) => {
-    let closing = false
-    const shutdown = async (signal: string): Promise<void> => {
-      if (closing) return
-      closing = true
-      healthy = false
-      log.info({signal}, 'shutting down: handing over')
-      await speaker.stop(true)
-      watch?.close()
-      watch = undefined
-      clearInterval(gratuitous)
-      engine.close()
-      await Promise.all(servers.map((s) => new Promise((r) => s.close(() => r(undefined)))))
-      for (const s of servers) s.closeAllConnections?.()
-      log.info('stopped')
-      log.flush?.()
-      resolve(0)
-    }
-    process.once('SIGTERM', () => void shutdown('SIGTERM'))
-    process.once('SIGINT', () => void shutdown('SIGINT'))
-    process.on('unhandledRejection', (err) => log.error({err: (err as Error)?.stack ?? String(err)}, 'unhandled rejection'))
-  })
-}
-
-/** The lean transport when the kubeconfig allows it; @kubernetes/client-node only for exec plugins and the like. */
-async function connect(flags: SpeakerFlags): Promise<KubeApi> {
-  const opts = {attempts: 2, timeoutMs: 10_000}
-  const target = loadRestTarget({kubeconfig: flags.kubeconfig, context: flags.context, inCluster: !flags.kubeconfig})
-  if (target) return new RestKube(target, opts)
-  const [{Kube}, {loadKubeConfig}] = await Promise.all([import('../lib/kube/client.js'), import('../lib/kube/config.js')])
-  return new Kube(loadKubeConfig({kubeconfig: flags.kubeconfig, context: flags.context, inCluster: !flags.kubeconfig}), opts)
 }

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {LbctlCommand} from '../../lib/cli/base.js'
+import {parseDuration} from '../../lib/duration.js'
 import {type ProbeResult, runProbe} from '../../lib/bgp/probe.js'
 
 export default class BgpProbe extends LbctlCommand<typeof BgpProbe> {
@@ -35,12 +36,14 @@ export default class BgpProbe extends LbctlCommand<typeof BgpProbe> {
     community: Flags.string({description: 'Community ASN:VALUE for announced prefixes (repeatable).', multiple: true}),
     'large-community': Flags.string({description: 'Large community G:L1:L2 for announced prefixes (repeatable).', multiple: true}),
     'local-pref': Flags.integer({description: 'LOCAL_PREF for announced prefixes (iBGP only).'}),
-    duration: Flags.integer({description: 'Seconds to stay established after announcing.', default: 0}),
-    timeout: Flags.integer({description: 'Seconds to wait for the session to be established.', default: 30}),
+    duration: Flags.string({description: 'How long to stay established after announcing: a duration (30s, 1m30s) or a number of seconds.', default: '0'}),
+    timeout: Flags.string({description: 'How long to wait for the session to be established: a duration (30s, 2m) or a number of seconds.', default: '30'}),
   }
 
   public async run(): Promise<ProbeResult> {
     const f = this.flags
+    const duration = parseDuration(f.duration, {name: '--duration', bare: 's', maxMs: 24 * 3_600_000}) / 1000
+    const timeout = parseDuration(f.timeout, {name: '--timeout', bare: 's', minMs: 1000, maxMs: 3_600_000}) / 1000
     const abort = new AbortController()
     const onSignal = () => abort.abort()
     process.once('SIGINT', onSignal)
@@ -51,7 +54,7 @@ export default class BgpProbe extends LbctlCommand<typeof BgpProbe> {
         password: f.password, sourceAddress: f['source-address'], holdTime: f['hold-time'], passive: f.passive, ebgpMultihop: f['ebgp-multihop'],
         ttlSecurity: f['ttl-security'], extendedNextHop: f['extended-nexthop'], extendedMessage: f['extended-message'],
         bfd: f.bfd, gracefulRestart: f['graceful-restart'], announce: f.announce, communities: f.community, largeCommunities: f['large-community'],
-        localPref: f['local-pref'], duration: f.duration, timeout: f.timeout, signal: abort.signal,
+        localPref: f['local-pref'], duration, timeout, signal: abort.signal,
       }, {note: (l) => this.note(l)})
       this.report(result, () => `Established with ${result.peer} (AS ${result.peerAsn}); ${result.announced} prefixes announced; exit: ${result.exit}`)
       return result

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {LbctlCommand} from '../../lib/cli/base.js'
 import {conflict, problems} from '../../lib/cli/errors.js'
+import {parseDuration} from '../../lib/duration.js'
 import {type ProbeAddressResult, probeL2, type ProbeResult} from '../../lib/l2/probe.js'
 
 export default class L2Probe extends LbctlCommand<typeof L2Probe> {
@@ -17,12 +18,13 @@ export default class L2Probe extends LbctlCommand<typeof L2Probe> {
   static override args = {address: Args.string({description: 'Address(es) to probe.', required: true})}
   static override flags = {
     interface: Flags.string({char: 'i', description: 'Interface on the segment to probe.', required: true}),
-    timeout: Flags.integer({description: 'Milliseconds to wait for answers.', default: 1000, min: 1, max: 60_000}),
+    timeout: Flags.string({description: 'How long to wait for answers: a duration (1s, 250ms, 1.5s) or a number of milliseconds (1ms to 60s).', default: '1000'}),
   }
 
   public async run(): Promise<ProbeResult> {
     const {argv} = await this.parse(L2Probe)
-    const result = await probeL2({interface: this.flags.interface, addresses: argv as string[], timeoutMs: this.flags.timeout})
+    const timeoutMs = parseDuration(this.flags.timeout, {name: '--timeout', bare: 'ms', minMs: 1, maxMs: 60_000})
+    const result = await probeL2({interface: this.flags.interface, addresses: argv as string[], timeoutMs})
     this.report(result, {rows: result.results, columns: [
       {header: 'address', get: (r: ProbeAddressResult) => r.address},
       {header: 'status', get: (r) => r.status},

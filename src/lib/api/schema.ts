@@ -1,4 +1,6 @@
 // Small builders for structural OpenAPI v3 schemas, so the CRDs read like the API table in API-COMPAT.md.
+import {DURATION_PATTERN} from '../duration.js'
+
 export type Schema = Record<string, unknown>
 
 export const str = (extra: Schema = {}): Schema => ({type: 'string', ...extra})
@@ -10,7 +12,7 @@ export const int64 = (extra: Schema = {}): Schema => ({type: 'integer', format: 
 export const arr = (items: Schema, extra: Schema = {}): Schema => ({type: 'array', items, ...extra})
 export const obj = (properties: Record<string, Schema>, extra: Schema = {}): Schema => ({type: 'object', properties, ...extra})
 /** A Kubernetes duration such as `90s`, `1m30s`. */
-export const duration = (extra: Schema = {}): Schema => str({pattern: '^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$', ...extra})
+export const duration = (extra: Schema = {}): Schema => str({pattern: DURATION_PATTERN, ...extra})
 export const cel = (rule: string, message: string): {rule: string; message: string} => ({rule, message})
 
 export const labelSelector: Schema = obj(

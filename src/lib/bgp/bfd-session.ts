@@ -1,7 +1,7 @@
 // One BFD session, asynchronous mode (RFC 5880 6.8), single hop (RFC 5881): state machine, transmit timer with
 // jitter, detection timer, poll sequence when the timers change. Clock and packet sending are injected.
 import {EventEmitter} from 'node:events'
-import {type Clock, systemClock, Timer} from './clock.js'
+import {type Clock, systemClock, Timer} from '../clock.js'
 import {BFD_STATE_NAMES, BfdDiag, type BfdDropReason, type BfdPacket, BfdState, type BfdStateValue, decodeBfd, encodeBfd} from './bfd.js'
 
 export interface BfdOptions {

@@ -1,7 +1,7 @@
 // `lbctl bgp probe`: open one session with the given parameters, announce, report each step, and on failure say
 // why in words. The command is a thin shell around runProbe().
 import {isIP} from 'node:net'
-import {badInput, LbctlError, missing, problems} from '../cli/errors.js'
+import {badInput, LbctlError, missing, problems} from '../errors.js'
 import {openBfd, type BfdLink} from './bfd-transport.js'
 import {notificationName} from './errors.js'
 import {describeNotification} from './notification.js'

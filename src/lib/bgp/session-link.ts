@@ -1,7 +1,7 @@
 // One TCP connection of a BGP session: where it stands in the FSM (OpenSent → OpenConfirm → Established), its timers,
 // and the reading of BGP messages off it. Reading is charged to the shared receive budget (schedule.ts): once a turn's
 // budget is spent, chunks are parked and the socket paused, and decoding goes on in a later turn.
-import {type Clock, Timer} from './clock.js'
+import {type Clock, Timer} from '../clock.js'
 import {decode} from './codec.js'
 import {BgpProtocolError} from './errors.js'
 import {Framer} from './header.js'

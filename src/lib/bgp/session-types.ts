@@ -1,5 +1,5 @@
 // The session's injected I/O and its public options and events.
-import type {Clock} from './clock.js'
+import type {Clock} from '../clock.js'
 import type {BgpProtocolError} from './errors.js'
 import type {Negotiated} from './open.js'
 import type {ReceiveBudget} from './schedule.js'

@@ -2,7 +2,7 @@
 // timers, the send hold timer (RFC 9687), End-of-RIB and route refresh (RFC 4724, 2918, 7313). Time and sockets are
 // injected (clock.ts, session-types.ts), so every branch runs in tests in milliseconds.
 import {EventEmitter} from 'node:events'
-import {type Clock, systemClock, Timer} from './clock.js'
+import {type Clock, systemClock, Timer} from '../clock.js'
 import {Link, type LinkHandler} from './session-link.js'
 import {BgpProtocolError, CeaseSubcode, ErrorCode} from './errors.js'
 import {describeNotification, encodeKeepalive, encodeNotification, encodeRouteRefresh, shutdownMessage} from './notification.js'

@@ -1,5 +1,6 @@
-import {Command, Flags, Interfaces} from '@oclif/core'
-import {LbctlError, toLbctlError} from './errors.js'
+import {Command, Errors, Flags, Interfaces} from '@oclif/core'
+import {isLbctlError, type LbctlError} from '../errors.js'
+import {errorJson, exitCodeOf, toLbctlError} from './errors.js'
 import {configureColor, type Column, OUTPUT_FORMATS, type OutputFormat, plain, render} from './output.js'
 
 /**
@@ -27,12 +28,12 @@ export abstract class LbctlCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
-    return super.catch(toLbctlError(err))
+    return super.catch(toOclifError(toLbctlError(err)))
   }
 
   protected override toErrorJson(err: unknown): unknown {
-    const e = err instanceof LbctlError ? err : toLbctlError(err)
-    return {error: plain(e.toJSON())}
+    const own = (err as {lbctl?: unknown} | null)?.lbctl
+    return {error: plain(errorJson(isLbctlError(own) ? own : toLbctlError(err)))}
   }
 
   protected override toSuccessJson(result: unknown): unknown {
@@ -64,6 +65,17 @@ export abstract class LbctlCommand<T extends typeof Command> extends Command {
   protected note(message: string): void {
     if (!this.jsonEnabled()) process.stderr.write(message + '\n')
   }
+}
+
+/** How oclif prints an LbctlError and exits: "Error: <message>", the hint as a suggestion, the category's exit code. */
+export function toOclifError(e: LbctlError): Errors.CLIError & {exitCode: number; lbctl: LbctlError} {
+  const exit = exitCodeOf(e)
+  const out = new Errors.CLIError(e.message, {exit, code: e.code, suggestions: e.hint ? [e.hint] : undefined}) as Errors.CLIError & {exitCode: number; lbctl: LbctlError}
+  out.name = 'Error'
+  out.exitCode = exit
+  out.lbctl = e
+  if (e.cause !== undefined) (out as {cause?: unknown}).cause = e.cause
+  return out
 }
 
 /** Flags of every command that talks to a cluster (kubectl's spellings). */

@@ -1,4 +1,12 @@
-import {Errors} from '@oclif/core'
+// The CLI's view of src/lib/errors.ts: which exit code each error category gets, in one place. Free of oclif on
+// purpose (library modules of older branches import their error helpers from here); the conversion into what oclif
+// prints lives in ./base.ts.
+import {
+  badInput, conflict, dataLoss, type ErrorCategory, isLbctlError, LbctlError as CoreLbctlError,
+  type LbctlErrorOptions as CoreOptions, missing, problems, toLbctlError as coreToLbctlError, unreachable,
+} from '../errors.js'
+
+export {badInput, conflict, dataLoss, type ErrorCategory, isLbctlError, missing, problems, unreachable}
 
 /**
  * Exit codes of every lbctl command. Documented in README.md ("Exit codes"); change both together.
@@ -22,69 +30,53 @@ export const ExitCode = {
 } as const
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 
-export interface LbctlErrorOptions {
-  /** Stable machine-readable code, e.g. `POOL_OVERLAP`. */
-  code: string
-  exitCode: ExitCodeValue
-  /** What to do about it; ideally a command. */
-  hint?: string
-  /** Structured detail for --json (e.g. the services that hold addresses). */
-  details?: unknown
-  cause?: unknown
+/** The one mapping from error category to the CLI's exit code. */
+export const CLI_EXIT_CODES: Readonly<Record<ErrorCategory, ExitCodeValue>> = {
+  'bad-input': ExitCode.BAD_INPUT,
+  unreachable: ExitCode.UNREACHABLE,
+  'data-loss': ExitCode.DATA_LOSS,
+  missing: ExitCode.MISSING,
+  conflict: ExitCode.CONFLICT,
+  problems: ExitCode.PROBLEMS,
+  bug: ExitCode.INTERNAL,
 }
 
-/** The one error type every user-facing failure becomes. oclif prints it and exits with `exitCode`. */
-export class LbctlError extends Errors.CLIError {
-  override readonly code: string
-  readonly exitCode: ExitCodeValue
-  readonly hint?: string
-  readonly details?: unknown
+const CATEGORY_OF_EXIT = new Map<number, ErrorCategory>(Object.entries(CLI_EXIT_CODES).map(([c, x]) => [x, c as ErrorCategory]))
+
+/** The exit code the CLI uses for an error. */
+export function exitCodeOf(err: CoreLbctlError): ExitCodeValue {
+  return CLI_EXIT_CODES[err.category]
+}
+
+/** Options of the CLI's LbctlError: a category, or (older callers) the CLI exit code it stands for. */
+export type LbctlErrorOptions = Omit<CoreOptions, 'category'> & ({category: ErrorCategory; exitCode?: never} | {category?: never; exitCode: ExitCodeValue})
+
+/**
+ * src/lib/errors.ts's LbctlError, constructible with an `exitCode` as before the categories existed.
+ * `instanceof` holds for every LbctlError, whoever made it. New code imports from src/lib/errors.ts.
+ */
+export class LbctlError extends CoreLbctlError {
+  static override [Symbol.hasInstance](v: unknown): boolean {
+    return isLbctlError(v)
+  }
 
   constructor(message: string, opts: LbctlErrorOptions) {
-    super(message, {exit: opts.exitCode, code: opts.code, suggestions: opts.hint ? [opts.hint] : undefined})
-    // oclif prints `<name>: <message>`; users should see "Error:", not a class name.
-    this.name = 'Error'
-    this.code = opts.code
-    this.exitCode = opts.exitCode
-    this.hint = opts.hint
-    this.details = opts.details
-    if (opts.cause !== undefined) (this as {cause?: unknown}).cause = opts.cause
-  }
-
-  toJSON(): Record<string, unknown> {
-    return {code: this.code, exitCode: this.exitCode, message: this.message, hint: this.hint, details: this.details}
+    const category = opts.category ?? CATEGORY_OF_EXIT.get(opts.exitCode as number) ?? 'bug'
+    super(message, {code: opts.code, category, hint: opts.hint, details: opts.details, cause: opts.cause})
   }
 }
 
-export const badInput = (code: string, message: string, hint?: string, details?: unknown): LbctlError =>
-  new LbctlError(message, {code, exitCode: ExitCode.BAD_INPUT, hint, details})
+/** The error as `--json` prints it: `{code, exitCode, message, hint, details}` (README). */
+export function errorJson(err: CoreLbctlError): Record<string, unknown> {
+  return {code: err.code, exitCode: exitCodeOf(err), message: err.message, hint: err.hint, details: err.details}
+}
 
-export const dataLoss = (code: string, message: string, hint?: string, details?: unknown): LbctlError =>
-  new LbctlError(message, {code, exitCode: ExitCode.DATA_LOSS, hint, details})
-
-export const missing = (code: string, message: string, hint?: string, details?: unknown): LbctlError =>
-  new LbctlError(message, {code, exitCode: ExitCode.MISSING, hint, details})
-
-export const conflict = (code: string, message: string, hint?: string, details?: unknown): LbctlError =>
-  new LbctlError(message, {code, exitCode: ExitCode.CONFLICT, hint, details})
-
-export const unreachable = (code: string, message: string, hint?: string, details?: unknown): LbctlError =>
-  new LbctlError(message, {code, exitCode: ExitCode.UNREACHABLE, hint, details})
-
-export const problems = (code: string, message: string, hint?: string, details?: unknown): LbctlError =>
-  new LbctlError(message, {code, exitCode: ExitCode.PROBLEMS, hint, details})
-
-/** Map anything thrown to an LbctlError; unknown errors are bugs (INTERNAL). */
-export function toLbctlError(err: unknown): LbctlError {
-  if (err instanceof LbctlError) return err
+/** Map anything thrown to an LbctlError: oclif's own parse errors are bad input, unknown errors are bugs. */
+export function toLbctlError(err: unknown): CoreLbctlError {
+  if (isLbctlError(err)) return err
   const e = err as {message?: string; oclif?: {exit?: number}}
   if (e && typeof e === 'object' && e.oclif && typeof e.oclif.exit === 'number' && e.oclif.exit === ExitCode.BAD_INPUT) {
     return badInput('USAGE', e.message ?? String(err), 'See `lbctl <command> --help`.')
   }
-  return new LbctlError(e?.message ?? String(err), {
-    code: 'INTERNAL',
-    exitCode: ExitCode.INTERNAL,
-    hint: 'This is a bug in lbctl; run again with DEBUG=lbctl* and report it.',
-    cause: err,
-  })
+  return coreToLbctlError(err)
 }

@@ -1,4 +1,4 @@
-import {badInput, ExitCode, LbctlError} from '../cli/errors.js'
+import {badInput, LbctlError} from '../errors.js'
 import {waitForDaemonSetRollout} from '../kube/rollout.js'
 import type {Kube} from '../kube/client.js'
 import type {PrepareIO, PrepareOptions} from './prepare.js'
@@ -22,7 +22,7 @@ export async function planAndConfirm(result: PrepareResult, opts: PrepareOptions
 }
 
 export function declined(): LbctlError {
-  return new LbctlError('nothing was changed: the change was not confirmed', {code: 'DECLINED', exitCode: ExitCode.PROBLEMS, hint: 'Run again and answer yes, or pass --yes.'})
+  return new LbctlError('nothing was changed: the change was not confirmed', {code: 'DECLINED', category: 'problems', hint: 'Run again and answer yes, or pass --yes.'})
 }
 
 /**

@@ -2,7 +2,7 @@ import {accessSync, constants} from 'node:fs'
 import {delimiter, join} from 'node:path'
 import {execa} from 'execa'
 import {isMap, parseDocument} from 'yaml'
-import {badInput, ExitCode, LbctlError, missing} from '../cli/errors.js'
+import {badInput, LbctlError, missing} from '../errors.js'
 
 /** Charmed Kubernetes' option that is merged into kube-proxy's KubeProxyConfiguration on every machine. */
 export const PROXY_EXTRA_CONFIG = 'proxy-extra-config'
@@ -96,7 +96,7 @@ export function jujuRunner(opts: {env?: NodeJS.ProcessEnv; timeoutMs?: number} =
         const stderr = String(r.stderr ?? '').trim()
         throw new LbctlError(`\`${jujuCommandLine(args)}\` ${why}${stderr ? `: ${stderr}` : ''}`, {
           code: 'JUJU_FAILED',
-          exitCode: ExitCode.UNREACHABLE,
+          category: 'unreachable',
           hint: 'Check that juju can reach the controller and that the model and application names are right (`juju status`, `--juju-model`).',
           details: {args, exitCode: r.exitCode, stderr},
         })

@@ -1,4 +1,4 @@
-import {LbctlError} from '../cli/errors.js'
+import {LbctlError} from '../errors.js'
 import {unifiedDiff} from './diff.js'
 import {modeChangeWarnings} from './instructions.js'
 import {jujuArgs, jujuCommandLine, jujuRunner, mergeExtraConfig, PROXY_EXTRA_ARGS, PROXY_EXTRA_CONFIG} from './juju.js'
@@ -91,7 +91,7 @@ export async function prepareCharmed(det: Detection, result: PrepareResult, want
     } catch (err) {
       if (!done.length || !(err instanceof LbctlError)) throw err
       throw new LbctlError(`${err.message} (${done.join(' and ')} ${done.length > 1 ? 'were' : 'was'} already set)`, {
-        code: err.code, exitCode: err.exitCode, details: err.details, hint: `Run the remaining command yourself: ${result.juju.commands.slice(done.length).join('; ')}`,
+        code: err.code, category: err.category, details: err.details, hint: `Run the remaining command yourself: ${result.juju.commands.slice(done.length).join('; ')}`,
       })
     }
     done.push(m.app)

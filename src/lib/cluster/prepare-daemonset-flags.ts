@@ -1,4 +1,4 @@
-import {ExitCode, LbctlError} from '../cli/errors.js'
+import {LbctlError} from '../errors.js'
 import type {Kube} from '../kube/client.js'
 import {DaemonSetKind, rfc3339} from '../kube/rollout.js'
 import {followRollout, planAndConfirm} from './confirm.js'
@@ -26,10 +26,10 @@ export async function prepareDaemonSetFlags(kube: Kube, det: Detection, result: 
   let written: DaemonSetLike | undefined
   for (let attempt = 1; ; attempt++) {
     const ds = await kube.get<DaemonSetLike & {apiVersion: string; kind: string}>(DaemonSetKind, name, namespace)
-    if (!ds) throw new LbctlError(`${where} ${attempt > 1 ? 'was deleted while lbctl worked on it' : 'does not exist'}; nothing was changed`, {code: 'DAEMONSET_MISSING', exitCode: ExitCode.PROBLEMS, hint: 'Run `lbctl prepare --check` to see how kube-proxy runs now.'})
+    if (!ds) throw new LbctlError(`${where} ${attempt > 1 ? 'was deleted while lbctl worked on it' : 'does not exist'}; nothing was changed`, {code: 'DAEMONSET_MISSING', category: 'problems', hint: 'Run `lbctl prepare --check` to see how kube-proxy runs now.'})
     const flags = readDaemonSetFlags(ds)
     if (!flags || flags.hasConfig)
-      throw new LbctlError(`${where} changed while lbctl worked on it (it now ${flags ? 'reads a --config file' : 'has no containers'}); nothing was changed`, {code: 'CHANGED_MEANWHILE', exitCode: ExitCode.PROBLEMS, hint: 'Run lbctl prepare --ipvs again.'})
+      throw new LbctlError(`${where} changed while lbctl worked on it (it now ${flags ? 'reads a --config file' : 'has no containers'}); nothing was changed`, {code: 'CHANGED_MEANWHILE', category: 'problems', hint: 'Run lbctl prepare --ipvs again.'})
     const target = `${where} container ${flags.container}`
     result.current = {mode: flags.mode, effectiveMode: effectiveMode(flags.mode), strictARP: flags.strictARP, source: `command-line flags of ${where}, container ${flags.container}`}
     result.ready = readiness(result.current, want)

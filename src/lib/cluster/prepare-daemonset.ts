@@ -1,4 +1,4 @@
-import {badInput, ExitCode, LbctlError, missing} from '../cli/errors.js'
+import {badInput, LbctlError, missing} from '../errors.js'
 import type {Kube} from '../kube/client.js'
 import {restartDaemonSet} from '../kube/rollout.js'
 import {followRollout, planAndConfirm} from './confirm.js'
@@ -108,7 +108,7 @@ function configError(p: {code: string; message: string}, ref: {namespace: string
 function afterWrite(err: unknown, what: string, fix: string): LbctlError {
   const e = err instanceof LbctlError ? err : undefined
   return new LbctlError(`${what}: ${e?.message ?? String(err)}`, {
-    code: e?.code ?? 'RESTART_FAILED', exitCode: e?.exitCode ?? ExitCode.PROBLEMS, cause: err,
+    code: e?.code ?? 'RESTART_FAILED', category: e?.category ?? 'problems', cause: err,
     hint: `kube-proxy picks the new configuration up only when restarted: \`${fix}\`.`,
   })
 }

@@ -1,4 +1,4 @@
-import {badInput, ExitCode, LbctlError, problems} from '../cli/errors.js'
+import {badInput, LbctlError, problems} from '../errors.js'
 import type {Kube} from '../kube/client.js'
 import {detectCluster} from './detect.js'
 import {genericInstructions, k3sInstructions, microk8sInstructions, modeChangeWarnings} from './instructions.js'
@@ -148,7 +148,7 @@ function checked(result: PrepareResult): PrepareResult {
   const now = m?.effectiveMode ? `mode ${m.effectiveMode}, strictARP ${m.strictARP ?? false}` : m?.perNode ? 'nodes differ' : 'not visible through the API'
   if (result.ready === 'unknown') {
     throw new LbctlError(`cannot tell whether kube-proxy runs in IPVS mode with strict ARP: it is configured in ${m?.source ?? 'a place lbctl cannot see'}`, {
-      code: 'KUBE_PROXY_UNVERIFIED', exitCode: ExitCode.PROBLEMS, details: result,
+      code: 'KUBE_PROXY_UNVERIFIED', category: 'problems', details: result,
       hint: 'Check on a node with `curl -s http://127.0.0.1:10249/proxyMode`, or run `lbctl prepare --ipvs` to see what to change.',
     })
   }

@@ -2,7 +2,7 @@
 // configuration may be used (ARCHITECTURE.md: cross-object conflicts are reported in status, and the components keep
 // running on the last valid configuration).
 import type {IPAddressPool, ServiceAllocation} from '../api/types.js'
-import {findOverlaps, formatRange, mergeRanges, tryParseAddressList, type Family, type IPRange} from '../net/index.js'
+import {findOverlaps, formatRange, mergeRanges, tryParsePoolAddresses, type Family, type IPRange} from '../net/index.js'
 import type {Interval} from './freeset.js'
 
 export interface PoolDef {
@@ -51,12 +51,12 @@ export function compilePool(pool: IPAddressPool): {pool?: PoolDef; problems: Con
   const name = pool.metadata.name
   const obj = `IPAddressPool ${pool.metadata.namespace ? `${pool.metadata.namespace}/` : ''}${name}`
   const spec = pool.spec ?? {addresses: []}
-  const {ranges, problems} = tryParseAddressList(spec.addresses ?? [])
+  const {ranges, problems} = tryParsePoolAddresses(spec.addresses ?? [])
   if (problems.length > 0) {
     return {problems: [{objects: [obj], message: `${obj}: invalid addresses: ${problems.map((p) => p.message).join('; ')}`}]}
   }
   const out: ConfigProblem[] = []
-  const within = findOverlaps(ranges.map((r) => ({range: r as IPRange})))
+  const within = findOverlaps(ranges.map((r) => ({range: r as IPRange})), 10)
   for (const [a, b] of within) {
     out.push({objects: [obj], message: `${obj}: ${formatRange(a.range)} overlaps ${formatRange(b.range)} in the same pool`})
   }

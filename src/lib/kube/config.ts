@@ -2,7 +2,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {delimiter, join} from 'node:path'
 import {KubeConfig} from '@kubernetes/client-node'
-import {badInput, unreachable} from '../cli/errors.js'
+import {badInput, unreachable} from '../errors.js'
 import {inClusterServer, SERVICE_ACCOUNT_DIR} from './rest.js'
 
 export interface KubeTarget {

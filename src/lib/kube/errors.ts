@@ -1,4 +1,4 @@
-import {ExitCode, LbctlError} from '../cli/errors.js'
+import {LbctlError} from '../errors.js'
 
 /** What a request was doing, so an error can say which verb on which resource failed, and where. */
 export interface RequestContext {
@@ -99,7 +99,7 @@ export function toKubeError(err: unknown, ctx: RequestContext): LbctlError {
   if (/Unrecognized API version and kind|Failed to fetch resource metadata/.test(msg) && (statusCode(err) === 404 || /Unrecognized/.test(msg))) {
     return new LbctlError(`the API server at ${ctx.server} does not serve ${ctx.resource}: the load balancer's CRDs are not installed`, {
       code: 'CRDS_MISSING',
-      exitCode: ExitCode.MISSING,
+      category: 'missing',
       hint: 'Install them with `lbctl install` (or install MetalLB), then run this again.',
       cause: err,
     })
@@ -110,40 +110,40 @@ export function toKubeError(err: unknown, ctx: RequestContext): LbctlError {
   switch (code) {
     case 401:
       return new LbctlError(`the API server at ${ctx.server} (context ${ctxName}) rejected our credentials${serverMsg}`, {
-        code: 'UNAUTHORIZED', exitCode: ExitCode.UNREACHABLE, cause: err,
+        code: 'UNAUTHORIZED', category: 'unreachable', cause: err,
         hint: `Refresh the credentials of context ${ctxName} (check with \`kubectl --context ${ctxName} get ns\`).`,
       })
     case 403:
       return new LbctlError(`forbidden: lbctl needs permission to ${ctx.verb} ${ctx.resource}${ctx.namespace ? ` in namespace ${ctx.namespace}` : ''}${serverMsg}`, {
-        code: 'FORBIDDEN', exitCode: ExitCode.UNREACHABLE, cause: err,
+        code: 'FORBIDDEN', category: 'unreachable', cause: err,
         hint: `Check with \`kubectl auth can-i ${ctx.verb === 'apply' ? 'patch' : ctx.verb} ${ctx.resource}${ctx.namespace ? ` -n ${ctx.namespace}` : ''}\` and ask for that RBAC permission.`,
       })
     case 404:
-      return new LbctlError(`${where} not found`, {code: 'NOT_FOUND', exitCode: ExitCode.BAD_INPUT, cause: err, hint: `List what exists with \`kubectl get ${ctx.resource}${ctx.namespace ? ` -n ${ctx.namespace}` : ' -A'}\`.`})
+      return new LbctlError(`${where} not found`, {code: 'NOT_FOUND', category: 'bad-input', cause: err, hint: `List what exists with \`kubectl get ${ctx.resource}${ctx.namespace ? ` -n ${ctx.namespace}` : ' -A'}\`.`})
     case 409:
-      return new LbctlError(`${where} was changed by someone else while lbctl worked on it${serverMsg}`, {code: 'CONFLICT', exitCode: ExitCode.CONFLICT, cause: err, hint: 'Run the command again: it re-reads the current state first.'})
+      return new LbctlError(`${where} was changed by someone else while lbctl worked on it${serverMsg}`, {code: 'CONFLICT', category: 'conflict', cause: err, hint: 'Run the command again: it re-reads the current state first.'})
     case 422:
     case 400: {
       const causes = status?.details?.causes?.map((c) => `${c.field ?? ''}: ${c.message ?? ''}`).join('; ')
-      return new LbctlError(`the API server refused ${where}${causes ? `: ${causes}` : serverMsg}`, {code: 'INVALID', exitCode: ExitCode.BAD_INPUT, cause: err, hint: 'Fix the values named above and run the command again.'})
+      return new LbctlError(`the API server refused ${where}${causes ? `: ${causes}` : serverMsg}`, {code: 'INVALID', category: 'bad-input', cause: err, hint: 'Fix the values named above and run the command again.'})
     }
   }
   const tls = tlsFailure(err)
   if (tls) {
     return new LbctlError(`cannot verify the API server at ${ctx.server} (context ${ctxName}): TLS: ${tls.message} (${tls.code})`, {
-      code: 'TLS_FAILED', exitCode: ExitCode.UNREACHABLE, cause: err,
+      code: 'TLS_FAILED', category: 'unreachable', cause: err,
       hint: `The CA that context ${ctxName} trusts (certificate-authority in a kubeconfig; ca.crt of the service account in a pod) must have signed the server's certificate, for the name or address dialled. Compare with \`openssl s_client -connect ${hostPortOf(ctx.server)} -showcerts\`.`,
     })
   }
   const conn = connectionCode(err)
   if (conn || (code !== undefined && code >= 500) || code === 429) {
     return new LbctlError(`cannot reach the API server at ${ctx.server} (context ${ctxName}): ${conn ?? `HTTP ${code}${serverMsg}`}`, {
-      code: 'UNREACHABLE', exitCode: ExitCode.UNREACHABLE, cause: err,
+      code: 'UNREACHABLE', category: 'unreachable', cause: err,
       hint: `Check that the cluster is up (\`kubectl --context ${ctxName} cluster-info\`), or choose another with --kubeconfig/--context.`,
     })
   }
   if ((err as {name?: string})?.name === 'KubeTimeout') {
-    return new LbctlError(`the API server at ${ctx.server} did not answer ${ctx.verb} ${where} in time`, {code: 'TIMEOUT', exitCode: ExitCode.UNREACHABLE, cause: err, hint: `Check the cluster's health (\`kubectl --context ${ctxName} get --raw /readyz\`) and run the command again.`})
+    return new LbctlError(`the API server at ${ctx.server} did not answer ${ctx.verb} ${where} in time`, {code: 'TIMEOUT', category: 'unreachable', cause: err, hint: `Check the cluster's health (\`kubectl --context ${ctxName} get --raw /readyz\`) and run the command again.`})
   }
-  return new LbctlError(`${ctx.verb} ${where} failed${code ? ` (HTTP ${code})` : ''}: ${status?.message ?? msg}`, {code: 'API_ERROR', exitCode: ExitCode.INTERNAL, cause: err, hint: 'Run again with DEBUG=lbctl* for details.'})
+  return new LbctlError(`${ctx.verb} ${where} failed${code ? ` (HTTP ${code})` : ''}: ${status?.message ?? msg}`, {code: 'API_ERROR', category: 'bug', cause: err, hint: 'Run again with DEBUG=lbctl* for details.'})
 }

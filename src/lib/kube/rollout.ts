@@ -1,4 +1,4 @@
-import {ExitCode, LbctlError} from '../cli/errors.js'
+import {LbctlError} from '../errors.js'
 import type {Kube, KubernetesObject} from './client.js'
 import {realSleep} from './retry.js'
 
@@ -66,7 +66,7 @@ export async function waitForDaemonSetRollout(kube: Kube, namespace: string, nam
     const ds = await kube.get<DaemonSetStatusLike>(DaemonSetKind, name, namespace)
     if (!ds) {
       throw new LbctlError(`DaemonSet ${namespace}/${name} disappeared while lbctl waited for its rollout`, {
-        code: 'ROLLOUT_FAILED', exitCode: ExitCode.PROBLEMS, hint: `Check what removed it: \`kubectl -n ${namespace} get events\`.`,
+        code: 'ROLLOUT_FAILED', category: 'problems', hint: `Check what removed it: \`kubectl -n ${namespace} get events\`.`,
       })
     }
     const p = rolloutProgress(ds, generation)
@@ -78,7 +78,7 @@ export async function waitForDaemonSetRollout(kube: Kube, namespace: string, nam
     if (p.done) return p
     if (now() >= deadline) {
       throw new LbctlError(`the rollout of DaemonSet ${namespace}/${name} did not finish in ${Math.round(opts.timeoutMs / 1000)} s: ${p.updated} of ${p.desired} pods updated, ${p.available} available`, {
-        code: 'ROLLOUT_TIMEOUT', exitCode: ExitCode.PROBLEMS, details: p,
+        code: 'ROLLOUT_TIMEOUT', category: 'problems', details: p,
         hint: `Watch it with \`kubectl -n ${namespace} rollout status daemonset/${name}\`; look at failing pods with \`kubectl -n ${namespace} get pods -o wide\`.`,
       })
     }

@@ -1,7 +1,7 @@
 // Gratuitous announcements on taking ownership: at once, then repeated, then optionally refreshed forever.
 // Linux ignores a neighbour update that arrives within `locktime` (1 s) of the previous one, so repeats are spaced
 // 1.1 s apart for 5 s by default; the refresh is for switches whose FDB ages out before the router's ARP entry does.
-import {type Clock, systemClock} from './clock.js'
+import {type Clock, systemClock} from '../clock.js'
 
 export interface AnnounceSchedule {
   /** Gap between repeats (default 1100 ms). */

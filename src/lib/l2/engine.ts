@@ -5,7 +5,7 @@ import {loadNative, type NativeModule, openPacketSocket, type PacketSocket, rawS
 import {type AnnounceSchedule, Announcer} from './announcer.js'
 import {garpReplyFrame, garpRequestFrame} from './arp.js'
 import {BPF} from './bpf.js'
-import {type Clock, systemClock} from './clock.js'
+import {type Clock, systemClock} from '../clock.js'
 import {ETHERTYPE_ARP, ETHERTYPE_IPV6} from './ethernet.js'
 import {ipv6MulticastMac, solicitedNodeAddress} from './mac.js'
 import {unsolicitedNaFrame} from './ndp.js'

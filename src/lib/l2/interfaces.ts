@@ -2,7 +2,7 @@
 // when it dies), filtered like MetalLB's speaker (skip down, NOARP, loopback, bond/bridge members and the default
 // exclude list).
 import {execFile, spawn, type ChildProcess} from 'node:child_process'
-import {type Clock, systemClock} from './clock.js'
+import {type Clock, systemClock} from '../clock.js'
 
 /** MetalLB's default: interfaces of container runtimes, CNIs and kube-proxy never carry service ARP/NDP. */
 export const DEFAULT_EXCLUDE: readonly string[] = ['docker*', 'cbr*', 'dummy*', 'virbr*', 'lxcbr*', 'veth*', 'lo', 'cali*',

@@ -4,7 +4,7 @@
 // user-space responder, which still counts it. The engine keeps each interface's maps equal to the owned addresses
 // allowed there; a map that cannot be kept right is detached, so the kernel never answers for an address the engine
 // gave up. (The setting keeps its first name, arpOffload; it covers NDP too.)
-import {missing} from '../cli/errors.js'
+import {missing} from '../errors.js'
 import {formatIP} from '../net/ip.js'
 import type {InterfaceInfo, NativeError, NativeModule, XdpArpProgram, XdpMode} from '../native/index.js'
 import {ipFromBytes} from './responder.js'

@@ -1,7 +1,7 @@
 // `lbctl l2 probe`: who answers ARP/NDP for an address on a segment. Sends one request per address, listens until the
 // timeout, and lists every distinct MAC that answered (more than one is a conflict: strict ARP off, a split brain, or an
 // address used twice). The doctor runs the same function from inside the cluster.
-import {badInput, problems} from '../cli/errors.js'
+import {badInput, problems} from '../errors.js'
 import {formatIP, type IP, parseIP} from '../net/ip.js'
 import {loadNative, type NativeModule, openPacketSocket, type PacketSocket, rawSocketError} from '../native/index.js'
 import {ARP_REPLY, arpRequestFrame, decodeArp, isArpDecodeError} from './arp.js'

@@ -4,7 +4,7 @@ import {existsSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {LbctlError, missing} from '../cli/errors.js'
+import {LbctlError, missing} from '../errors.js'
 
 /** Address family as the addon takes it. */
 export type NativeFamily = 4 | 6

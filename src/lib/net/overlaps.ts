@@ -14,11 +14,11 @@ export interface RangeOverlap<T extends IPRange = IPRange> {
 
 /**
  * Every pair of ranges in the list that overlap, including duplicates, with a message naming both as written
- * (their `token` when they have one, else their canonical form). Order as findOverlaps.
+ * (their `token` when they have one, else their canonical form). Order as findOverlaps; at most `limit` pairs.
  */
-export function overlapsWithin<T extends IPRange & {token?: string}>(ranges: T[]): Array<RangeOverlap<T>> {
+export function overlapsWithin<T extends IPRange & {token?: string}>(ranges: T[], limit = Infinity): Array<RangeOverlap<T>> {
   const items = ranges.map((r) => ({range: r}))
-  return findOverlaps(items).map(([x, y]) => {
+  return findOverlaps(items, limit).map(([x, y]) => {
     const common = intersectRanges(x.range, y.range)!
     const name = (r: T): string => quote(r.token ?? formatRange(r))
     const same = x.range.start === y.range.start && x.range.end === y.range.end

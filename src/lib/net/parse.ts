@@ -158,6 +158,17 @@ function tokenize(s: string): Item[] {
  * @throws AddressListError listing every problem (each a NetParseError with `index`), not just the first.
  */
 export function parseAddressList(input: string | string[]): ParsedRange[] {
+  const {ranges, problems} = tryParseAddressList(input)
+  if (problems.length > 0) throw new AddressListError(problems)
+  return ranges
+}
+
+/**
+ * Like parseAddressList, but returns every item it could read AND the problems, instead of throwing. A list written by
+ * another tool with one bad entry still shows its good entries: safety checks (held addresses, overlaps) must count
+ * them, and treat the bad ones as unknown rather than as empty.
+ */
+export function tryParseAddressList(input: string | string[]): {ranges: ParsedRange[]; problems: NetParseError[]} {
   const out: ParsedRange[] = []
   const problems: NetParseError[] = []
   const elements: unknown[] = Array.isArray(input) ? input : [input]
@@ -184,16 +195,36 @@ export function parseAddressList(input: string | string[]): ParsedRange[] {
       }
     }
   })
-  if (problems.length > 0) throw new AddressListError(problems)
-  return out
+  return {ranges: out, problems}
 }
 
-/** Like parseAddressList, but returns the problems instead of throwing. */
-export function tryParseAddressList(input: string | string[]): {ranges: ParsedRange[]; problems: NetParseError[]} {
-  try {
-    return {ranges: parseAddressList(input), problems: []}
-  } catch (e) {
-    if (e instanceof AddressListError) return {ranges: [], problems: e.problems}
-    throw e
+/** ::ffff:0:0/96, the IPv4-mapped IPv6 addresses. */
+const MAPPED_START = 0xffffn << 32n
+const MAPPED_END = MAPPED_START + 0xffffffffn
+
+/**
+ * Pool addresses refuse IPv4-mapped IPv6 (`::ffff:a.b.c.d`): Go's net package (MetalLB, and so every tool that reads
+ * the pool the Go way) takes it for the IPv4 address a.b.c.d, so the item would mean one thing to lbctl and another to
+ * the cluster. Returns the problem for such an item, naming the IPv4 form; undefined for any other.
+ */
+export function ipv4MappedProblem(r: ParsedRange): NetParseError | undefined {
+  for (const v of [r.start, r.end]) {
+    if (r.family === 6 && v >= MAPPED_START && v <= MAPPED_END) {
+      const v4 = formatIP({family: 4, value: v - MAPPED_START})
+      return new NetParseError(r.token, `is an IPv4-mapped IPv6 address, which MetalLB reads as the IPv4 address ${v4}`, `write ${v4} (IPv4) instead`)
+    }
   }
+  return undefined
+}
+
+/** Pool addresses as the cluster reads them: tryParseAddressList, with IPv4-mapped IPv6 items as problems. */
+export function tryParsePoolAddresses(input: string | string[]): {ranges: ParsedRange[]; problems: NetParseError[]} {
+  const {ranges, problems} = tryParseAddressList(input)
+  const ok: ParsedRange[] = []
+  for (const r of ranges) {
+    const p = ipv4MappedProblem(r)
+    if (p) problems.push(p)
+    else ok.push(r)
+  }
+  return {ranges: ok, problems}
 }

@@ -148,8 +148,10 @@ export function subtractRanges(a: IPRange[], b: IPRange[]): IPRange[] {
  * Every pair of items whose ranges overlap. Sort by start, then sweep: each item is compared only with the items that
  * start inside it, and every such comparison is a hit, so the cost is O(n log n + k) for k pairs.
  * Within a pair the item that came first in the input comes first; pairs are in order of their first range's start.
+ * `limit` bounds the pairs returned (and the work done): n copies of one range make n²/2 pairs, so callers that report
+ * overlaps to a person ask for a few, not all.
  */
-export function findOverlaps<T extends {range: IPRange}>(items: T[]): Array<[T, T]> {
+export function findOverlaps<T extends {range: IPRange}>(items: T[], limit = Infinity): Array<[T, T]> {
   const order = items.map((_, i) => i).sort((x, y) => compareRanges(items[x].range, items[y].range) || x - y)
   const out: Array<[T, T]> = []
   for (let a = 0; a < order.length; a++) {
@@ -159,6 +161,7 @@ export function findOverlaps<T extends {range: IPRange}>(items: T[]): Array<[T, 
       if (rb.family !== ra.family || rb.start > ra.end) break
       const [x, y] = order[a] < order[b] ? [order[a], order[b]] : [order[b], order[a]]
       out.push([items[x], items[y]])
+      if (out.length >= limit) return out
     }
   }
   return out

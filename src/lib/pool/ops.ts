@@ -1,9 +1,11 @@
 import {Kinds, Labels} from '../api/constants.js'
 import type {BGPAdvertisement, IPAddressPool, L2Advertisement, NodeObject, Service} from '../api/types.js'
-import {badInput, missing} from '../cli/errors.js'
+import {badInput, conflict, missing} from '../errors.js'
 import type {Kube} from '../kube/client.js'
+import {isConflict} from '../kube/errors.js'
+import {validObjectName} from '../api/selectors.js'
 import {formatRange, subtractRanges, type IPRange} from '../net/index.js'
-import {checkOverlapWithPools, checkPoolName, nodeAddressWarnings, parseAddresses, planPool, type PoolPlan, refuseDataLoss, specForm} from './plan.js'
+import {checkOverlapWithPools, checkPoolName, nodeAddressWarnings, parseAddresses, planPool, type PoolPlan, refuseDataLoss, refuseUnreadableLoss, specForm} from './plan.js'
 import {advertisementsFor, computeUsage, type Holder, poolRanges} from './usage.js'
 
 export type AdvertiseMode = 'l2' | 'bgp' | 'none'
@@ -21,6 +23,8 @@ export interface PoolSummary {
   avoidBuggyIPs: boolean
   priority?: number
   advertisedBy: string[]
+  /** Entries of `addresses` that cannot be read (written by another tool); not counted in size. */
+  unreadable: string[]
 }
 
 export interface PoolDetail extends PoolSummary {
@@ -85,6 +89,7 @@ function summarize(pool: IPAddressPool, state: ClusterState, usage: ReturnType<t
     avoidBuggyIPs: pool.spec?.avoidBuggyIPs ?? false,
     priority: pool.spec?.serviceAllocation?.priority,
     advertisedBy: advertisementsFor(pool, state.l2, state.bgp),
+    unreadable: poolRanges(pool).invalid,
   }
 }
 
@@ -121,10 +126,27 @@ export interface SetPoolInput {
   mode: 'set' | 'add'
 }
 
-/** `pool set` / `pool add`: validate everything, then write the pool and (if nothing advertises it) an advertisement. */
+/**
+ * `pool set` / `pool add`: validate everything, then write the pool and (if nothing advertises it) an advertisement.
+ * Writes are conditional (create fails if someone created the pool meanwhile; updates carry the resourceVersion read),
+ * so a concurrent writer is never overwritten silently: `add` re-reads and tries again, `set` fails with CONFLICT.
+ */
 export async function changePool(kube: Kube, namespace: string, input: SetPoolInput): Promise<PoolChangeResult> {
   checkPoolName(input.name)
   const parsed = parseAddresses(input.addresses)
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await changePoolOnce(kube, namespace, input, parsed)
+    } catch (err) {
+      if (input.mode === 'add' && attempt < 3 && isRaceLost(err)) continue
+      throw err
+    }
+  }
+}
+
+const isRaceLost = (err: unknown): boolean => (err as {code?: string}).code === 'CONFLICT' || isConflict(err)
+
+async function changePoolOnce(kube: Kube, namespace: string, input: SetPoolInput, parsed: ReturnType<typeof parseAddresses>): Promise<PoolChangeResult> {
   const state = await readState(kube, namespace, {nodes: true})
   const existing = state.pools.find((p) => p.metadata.name === input.name)
   let addresses = parsed.map(specForm)
@@ -141,7 +163,7 @@ export async function changePool(kube: Kube, namespace: string, input: SetPoolIn
   checkOverlapWithPools(input.name, parsed, state.pools)
   const plan = planPool({
     name: input.name, namespace, existing, addresses, autoAssign: input.autoAssign, avoidBuggyIPs: input.avoidBuggyIPs,
-    services: state.services, force: input.force,
+    services: state.services, pools: state.pools, force: input.force,
   })
   const warnings = nodeAddressWarnings(parsed, state.nodes)
   const advertisement = planAdvertisement(plan, state, input.advertise, namespace)
@@ -151,9 +173,50 @@ export async function changePool(kube: Kube, namespace: string, input: SetPoolIn
   }
   if (advertisement) result.advertisement = {kind: advertisement.kind as 'L2Advertisement', name: advertisement.metadata.name, action: input.dryRun ? 'would-create' : 'created'}
   if (input.dryRun) return result
-  if (plan.action !== 'unchanged') await kube.apply(plan.manifest)
-  if (advertisement) await kube.create(advertisement)
+  if (plan.action === 'unchanged') {
+    if (advertisement) await kube.create(advertisement)
+    return result
+  }
+  const written = plan.action === 'create' ? await kube.create(plan.manifest) : await kube.apply(plan.manifest)
+  const undo = async (): Promise<void> => {
+    if (plan.action === 'create') await kube.delete(Kinds.IPAddressPool, input.name, namespace)
+    else await kube.apply({...plan.manifest, metadata: {...plan.manifest.metadata, resourceVersion: written.metadata?.resourceVersion}, spec: existing!.spec})
+  }
+  await refuseConcurrentOverlap(kube, namespace, input.name, written, parsed, undo)
+  if (advertisement) {
+    try {
+      await kube.create(advertisement)
+    } catch (err) {
+      await undo().catch(() => undefined)
+      throw err
+    }
+  }
   return result
+}
+
+/**
+ * Two writers can each check for overlaps, see none, and then both write overlapping pools. After writing, read the
+ * pools again: when one that was not there (or not overlapping) before now overlaps ours, the later write of the two
+ * (the higher resourceVersion) is undone and fails, so at most one writer reports success.
+ */
+async function refuseConcurrentOverlap(kube: Kube, namespace: string, name: string, written: IPAddressPool, ranges: IPRange[], undo: () => Promise<void>): Promise<void> {
+  const now = (await kube.list<IPAddressPool>(Kinds.IPAddressPool, {namespace})).items
+  const ours = BigInt(/^\d+$/.test(written.metadata?.resourceVersion ?? '') ? written.metadata.resourceVersion! : '0')
+  for (const p of now) {
+    if (p.metadata.name === name) continue
+    const clash = poolRanges(p).ranges.find((t) => ranges.some((r) => overlaps(r, t)))
+    if (!clash) continue
+    const rv = p.metadata.resourceVersion ?? ''
+    const theirsIsLater = /^\d+$/.test(rv) && ours > 0n && BigInt(rv) > ours
+    if (theirsIsLater) continue
+    await undo().catch(() => undefined)
+    throw conflict(
+      'CONCURRENT_OVERLAP',
+      `pool "${p.metadata.name}" was written at the same time and overlaps the addresses given (${formatRange(clash)}); lbctl undid its change to pool "${name}"`,
+      `See the pools now with \`lbctl pool list\`, then choose addresses outside pool "${p.metadata.name}".`,
+      {pool: p.metadata.name, overlap: formatRange(clash)},
+    )
+  }
 }
 
 const overlaps = (a: IPRange, b: IPRange): boolean => a.family === b.family && a.start <= b.end && b.start <= a.end
@@ -164,6 +227,14 @@ function planAdvertisement(plan: PoolPlan, state: ClusterState, mode: AdvertiseM
   const ref = mode === 'l2' ? Kinds.L2Advertisement : Kinds.BGPAdvertisement
   const taken = new Set((mode === 'l2' ? state.l2 : state.bgp).map((a) => a.metadata.name))
   const name = taken.has(plan.manifest.metadata.name) ? `lbctl-${plan.manifest.metadata.name}` : plan.manifest.metadata.name
+  // Checked before anything is written: a pool name that fits may make an advertisement name that does not.
+  const why = validObjectName(name)
+  if (why) {
+    throw badInput('BAD_ADVERTISEMENT_NAME', `the ${ref.kind} lbctl would create for pool "${plan.manifest.metadata.name}" would be named "${name}", which ${why}`, `Use a shorter pool name, or pass --advertise none and create the ${ref.kind} yourself.`)
+  }
+  if (taken.has(name)) {
+    throw badInput('ADVERTISEMENT_EXISTS', `an ${ref.kind} named "${name}" exists but does not select pool "${plan.manifest.metadata.name}"`, `Pass --advertise none and add the pool to an advertisement yourself (\`kubectl edit ${ref.kind.toLowerCase()} ${name} -n ${namespace}\`).`)
+  }
   return {
     apiVersion: ref.apiVersion, kind: ref.kind,
     metadata: {name, namespace, labels: {[Labels.managedBy]: 'lbctl'}},
@@ -197,13 +268,15 @@ export async function removePool(kube: Kube, namespace: string, input: RemovePoo
     if (left.length === 0) {
       throw badInput('POOL_WOULD_BE_EMPTY', `removing ${parsed.map((r) => r.token).join(', ')} would leave pool "${input.name}" empty`, `Remove the whole pool with \`lbctl pool remove ${input.name}\`.`)
     }
-    const plan = planPool({name: input.name, namespace, existing, addresses: left.map(formatRange), services: state.services, force: input.force})
+    const plan = planPool({name: input.name, namespace, existing, addresses: left.map(formatRange), services: state.services, pools: state.pools, force: input.force})
     if (!input.dryRun) await kube.apply(plan.manifest)
     return {...base, action: 'updated', added: [], removed: plan.removed, affectedServices: plan.affected}
   }
   const usage = computeUsage([existing], state.services).get(input.name)!
   const removed = poolRanges(existing).ranges.map(formatRange)
   if (usage.holders.length > 0 && !input.force) throw refuseDataLoss(input.name, removed, usage.holders)
+  const unreadable = poolRanges(existing).invalid
+  if (unreadable.length > 0 && !input.force) refuseUnreadableLoss(existing, unreadable, state.pools, state.services)
   const ours = [...state.l2, ...state.bgp].find(
     (a) => a.metadata.labels?.[Labels.managedBy] === 'lbctl' && JSON.stringify(a.spec?.ipAddressPools ?? []) === JSON.stringify([input.name]),
   )

@@ -1,12 +1,12 @@
 import {Kinds} from '../api/constants.js'
 import {validObjectName} from '../api/selectors.js'
 import type {IPAddressPool, NodeObject, Service} from '../api/types.js'
-import {badInput, dataLoss} from '../cli/errors.js'
+import {badInput, dataLoss} from '../errors.js'
 import {
-  type IPRange, type ParsedRange, findOverlaps, formatIP, formatRange, mergeRanges, overlapsWithin, rangeContains, subtractRanges,
-  tryParseAddressList, tryParseIP,
+  type IPRange, type ParsedRange, formatIP, formatRange, mergeRanges, overlapsWithin, rangeContains, subtractRanges,
+  tryParseIP, tryParsePoolAddresses,
 } from '../net/index.js'
-import {type Holder, computeUsage, poolRanges} from './usage.js'
+import {type Holder, addressesOutsidePools, computeUsage, poolRanges} from './usage.js'
 
 /** How a parsed item is stored in spec.addresses: the form the operator used (a range stays a range), normalised. */
 export function specForm(r: ParsedRange): string {
@@ -15,7 +15,7 @@ export function specForm(r: ParsedRange): string {
 
 /** Parse the operator's address arguments; every problem is reported at once, naming its token. */
 export function parseAddresses(args: string[]): ParsedRange[] {
-  const {ranges, problems} = tryParseAddressList(args)
+  const {ranges, problems} = tryParsePoolAddresses(args)
   if (problems.length > 0) {
     const lines = problems.map((p) => `  ${p.message}`)
     throw badInput(
@@ -28,7 +28,8 @@ export function parseAddresses(args: string[]): ParsedRange[] {
   if (ranges.length === 0) {
     throw badInput('NO_ADDRESSES', 'no addresses given', 'Give at least one address, e.g. `lbctl pool set 192.168.1.88-192.168.1.89`.')
   }
-  const dup = overlapsWithin(ranges)
+  // Bounded: the same /16 given 3,000 times makes 4.5 million pairs; a person needs the first few.
+  const dup = overlapsWithin(ranges, MAX_REPORTED)
   if (dup.length > 0) {
     const d = dup[0]
     throw badInput(
@@ -46,23 +47,49 @@ export function checkPoolName(name: string): void {
   if (why) throw badInput('BAD_POOL_NAME', `pool name "${name}" ${why}`, 'Use a name like "default" or "public-v4".')
 }
 
-/** Refuse ranges that overlap another pool, naming the pool and the shared addresses. */
+/** How many overlapping pairs an error lists (and computes): enough to act on, bounded for any input. */
+const MAX_REPORTED = 10
+
+/**
+ * Refuse ranges that overlap another pool, naming the pool and the shared addresses. A pool with entries lbctl cannot
+ * read could hold any address: refuse then too, naming the entry, rather than assume it holds none.
+ */
 export function checkOverlapWithPools(name: string, ranges: IPRange[], pools: IPAddressPool[]): void {
-  const items: Array<{range: IPRange; pool: string}> = ranges.map((r) => ({range: r, pool: name}))
+  const clashes: Array<{range: string; pool: string; poolRange: string}> = []
   for (const p of pools) {
     if (p.metadata.name === name) continue
-    for (const r of poolRanges(p).ranges) items.push({range: r, pool: p.metadata.name})
+    const theirs = poolRanges(p)
+    if (theirs.invalid.length > 0) {
+      throw unreadablePool(p, theirs.invalid, `lbctl cannot tell whether the addresses given overlap it`)
+    }
+    for (const r of ranges) {
+      for (const t of theirs.ranges) {
+        if (r.family === t.family && r.start <= t.end && t.start <= r.end && clashes.length < MAX_REPORTED) {
+          clashes.push({range: formatRange(r), pool: p.metadata.name, poolRange: formatRange(t)})
+        }
+      }
+    }
   }
-  const clashes = findOverlaps(items).filter(([a, b]) => (a.pool === name) !== (b.pool === name))
   if (clashes.length > 0) {
-    const [a, b] = clashes[0][0].pool === name ? clashes[0] : [clashes[0][1], clashes[0][0]]
+    const c = clashes[0]
     throw badInput(
       'POOL_OVERLAP',
-      `${formatRange(a.range)} overlaps pool "${b.pool}" (${formatRange(b.range)})`,
-      `Choose addresses outside pool "${b.pool}", or change that pool first: \`lbctl pool show ${b.pool}\`.`,
-      {overlaps: clashes.map(([x, y]) => (x.pool === name ? {range: formatRange(x.range), pool: y.pool, poolRange: formatRange(y.range)} : {range: formatRange(y.range), pool: x.pool, poolRange: formatRange(x.range)}))},
+      `${c.range} overlaps pool "${c.pool}" (${c.poolRange})`,
+      `Choose addresses outside pool "${c.pool}", or change that pool first: \`lbctl pool show ${c.pool}\`.`,
+      {overlaps: clashes},
     )
   }
+}
+
+/** A pool whose `addresses` has entries that cannot be read (written by another tool): name them and the fix. */
+export function unreadablePool(pool: IPAddressPool, invalid: string[], why: string): Error {
+  const ns = pool.metadata.namespace ? ` -n ${pool.metadata.namespace}` : ''
+  return badInput(
+    'POOL_UNREADABLE',
+    `pool "${pool.metadata.name}" has ${invalid.length === 1 ? 'an entry' : `${invalid.length} entries`} that cannot be read (${invalid.map((t) => JSON.stringify(t)).join(', ')}), so ${why}`,
+    `Correct the entry with \`kubectl edit ipaddresspool ${pool.metadata.name}${ns}\`, then run the command again.`,
+    {pool: pool.metadata.name, invalid},
+  )
 }
 
 /** Warnings for addresses that are also a node's address (traffic to them would go to the node, not the service). */
@@ -97,14 +124,18 @@ export interface PlanInput {
   autoAssign?: boolean
   avoidBuggyIPs?: boolean
   services: Service[]
+  /** Every pool in the namespace (to tell whether a held address may be in an entry that cannot be read); default: the existing one. */
+  pools?: IPAddressPool[]
   force: boolean
 }
 
 /** Compute the change to one pool, refusing (DATA_LOSS) to take away addresses services hold unless forced. */
 export function planPool(input: PlanInput): PoolPlan {
   const {existing} = input
-  const newRanges = mergeRanges(tryParseAddressList(input.addresses).ranges)
-  const oldRanges = existing ? poolRanges(existing).ranges : []
+  const parsedNew = tryParsePoolAddresses(input.addresses)
+  const newRanges = mergeRanges(parsedNew.ranges)
+  const old = existing ? poolRanges(existing) : {ranges: [], invalid: []}
+  const oldRanges = old.ranges
   const added = subtractRanges(newRanges, oldRanges).map(formatRange)
   const removedRanges = subtractRanges(oldRanges, newRanges)
   const autoAssign = input.autoAssign ?? existing?.spec?.autoAssign
@@ -130,7 +161,29 @@ export function planPool(input: PlanInput): PoolPlan {
     (input.avoidBuggyIPs === undefined || (existing.spec?.avoidBuggyIPs ?? false) === input.avoidBuggyIPs)
   const plan: PoolPlan = {action: existing ? (unchanged ? 'unchanged' : 'update') : 'create', manifest, added, removed: removedRanges.map(formatRange), affected}
   if (affected.length > 0 && !input.force) throw refuseDataLoss(input.name, plan.removed, affected)
+  // Entries of the old pool that cannot be read and that the new spec drops: a service may hold an address there.
+  const keptInvalid = new Set(parsedNew.problems.map((p) => p.token))
+  const dropped = old.invalid.filter((t) => !keptInvalid.has(t))
+  if (existing && dropped.length > 0 && !input.force) refuseUnreadableLoss(existing, dropped, input.pools ?? [existing], input.services)
   return plan
+}
+
+/**
+ * Dropping (or deleting) pool entries that cannot be read is safe only when every address services hold is in some
+ * pool's readable ranges; otherwise a holder may lose its address: refuse, naming the entries and the holders.
+ */
+export function refuseUnreadableLoss(pool: IPAddressPool, invalid: string[], pools: IPAddressPool[], services: Service[]): void {
+  const others = pools.filter((p) => p.metadata.name !== pool.metadata.name)
+  const readable: IPAddressPool = {...pool, spec: {...pool.spec, addresses: (pool.spec?.addresses ?? []).filter((a) => !invalid.includes(a))}}
+  const orphans = addressesOutsidePools([...others, readable], services)
+  if (orphans.length === 0) return
+  const list = orphans.slice(0, 10).map((h) => `${h.namespace}/${h.name} (${h.ips.join(', ')})`).join(', ')
+  throw dataLoss(
+    'ADDRESSES_MAYBE_IN_USE',
+    `refusing to drop ${invalid.map((t) => JSON.stringify(t)).join(', ')} from pool "${pool.metadata.name}": lbctl cannot read ${invalid.length === 1 ? 'that entry' : 'those entries'}, and ${orphans.length === 1 ? 'a service holds an address' : `${orphans.length} services hold addresses`} in no readable pool, which may be there: ${list}`,
+    `Correct the entry with \`kubectl edit ipaddresspool ${pool.metadata.name}${pool.metadata.namespace ? ` -n ${pool.metadata.namespace}` : ''}\` first, or pass --force to drop it anyway.`,
+    {pool: pool.metadata.name, invalid, services: orphans},
+  )
 }
 
 export function refuseDataLoss(pool: string, removed: string[], affected: Holder[]): Error {

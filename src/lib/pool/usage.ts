@@ -1,8 +1,11 @@
 import type {IPAddressPool, L2Advertisement, BGPAdvertisement, Service} from '../api/types.js'
 import {anySelectorMatches} from '../api/selectors.js'
-import {type Family, type IPRange, mergeRanges, rangeSize, tryParseAddressList, tryParseIP} from '../net/index.js'
+import {type Family, type IPRange, mergeRanges, rangeSize, tryParseIP, tryParsePoolAddresses} from '../net/index.js'
 
-/** A pool's addresses as merged ranges, with exact sizes. Unparsable entries are kept aside, not dropped silently. */
+/**
+ * A pool's addresses as merged ranges, with exact sizes. Every entry that can be read counts; entries that cannot
+ * (written by another tool) are kept aside in `invalid`, never taken to mean "no addresses".
+ */
 export interface PoolRanges {
   name: string
   ranges: IPRange[]
@@ -10,7 +13,7 @@ export interface PoolRanges {
 }
 
 export function poolRanges(pool: IPAddressPool): PoolRanges {
-  const {ranges, problems} = tryParseAddressList(pool.spec?.addresses ?? [])
+  const {ranges, problems} = tryParsePoolAddresses(pool.spec?.addresses ?? [])
   return {name: pool.metadata.name, ranges: mergeRanges(ranges), invalid: problems.map((p) => p.token)}
 }
 
@@ -115,4 +118,18 @@ export function advertisementsFor(pool: IPAddressPool, l2: L2Advertisement[], bg
     ...l2.filter((a) => selects(a.spec)).map((a) => `L2Advertisement/${a.metadata.name}`),
     ...bgp.filter((a) => selects(a.spec)).map((a) => `BGPAdvertisement/${a.metadata.name}`),
   ]
+}
+
+/** Services' addresses that lie in no readable range of any pool: they may be in an entry nobody can read. */
+export function addressesOutsidePools(pools: IPAddressPool[], services: Service[]): Holder[] {
+  const ranges = pools.flatMap((p) => poolRanges(p).ranges)
+  const out: Holder[] = []
+  for (const svc of services) {
+    const ips = (svc.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i?.ip ? [i.ip] : [])).filter((ip) => {
+      const a = tryParseIP(ip)
+      return a !== undefined && !ranges.some((r) => r.family === a.family && r.start <= a.value && a.value <= r.end)
+    })
+    if (ips.length) out.push({namespace: svc.metadata.namespace ?? 'default', name: svc.metadata.name, ips})
+  }
+  return out
 }

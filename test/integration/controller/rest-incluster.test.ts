@@ -108,7 +108,7 @@ describe.runIf(requirePrerequisites('TLS tests', 'openssl', missingTools(['opens
       const wrong = new RestKube(loadRestTarget({inCluster: true}, env, other)!, {attempts: 2})
       const n = c.server.requests.length
       const err = await wrong.list(Kinds.Service).then(() => undefined, (e) => e)
-      expect(err).toMatchObject({code: 'TLS_FAILED', exitCode: 3})
+      expect(err).toMatchObject({code: 'TLS_FAILED', category: 'unreachable'})
       expect(err.message).toBe(`cannot verify the API server at ${c.server.url} (context in-cluster): TLS: unable to verify the first certificate (UNABLE_TO_VERIFY_LEAF_SIGNATURE)`)
       expect(err.hint).toContain('ca.crt')
       expect(since(n)).toEqual([])

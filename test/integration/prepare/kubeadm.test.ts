@@ -148,7 +148,7 @@ describe('prepareIpvs: a concurrent change during the prompt', () => {
     c = await startTestCluster(kubeadmObjects())
     const rv = getCM(c).metadata.resourceVersion
     const kube = Kube.connect({kubeconfig: c.kubeconfig})
-    await expect(prepareIpvs(kube, {strictARP: true, timeoutMs: 30_000}, {confirm: async () => false})).rejects.toMatchObject({code: 'DECLINED', exitCode: 1})
+    await expect(prepareIpvs(kube, {strictARP: true, timeoutMs: 30_000}, {confirm: async () => false})).rejects.toMatchObject({code: 'DECLINED', category: 'problems'})
     expect(getCM(c).metadata.resourceVersion).toBe(rv)
   })
 })

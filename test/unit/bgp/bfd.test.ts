@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {decodeBfd, encodeBfd, BfdDecodeError, type BfdPacket} from '../../../src/lib/bgp/bfd.js'
 import {BfdSession} from '../../../src/lib/bgp/bfd-session.js'
-import {FakeClock} from '../../../src/lib/bgp/clock.js'
+import {FakeClock} from '../../support/fake-clock.js'
 import {hex} from './hex.js'
 
 const FRR_DOWN = hex(`

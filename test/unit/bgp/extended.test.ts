@@ -1,7 +1,7 @@
 // RFC 8950 extended next hop and RFC 8654 extended messages: capability codec, negotiation, and what a session sends.
 import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
-import {FakeClock} from '../../../src/lib/bgp/clock.js'
+import {FakeClock} from '../../support/fake-clock.js'
 import {decode, encode} from '../../../src/lib/bgp/codec.js'
 import {BgpProtocolError} from '../../../src/lib/bgp/errors.js'
 import {buildOpen, describeCapability, negotiate} from '../../../src/lib/bgp/open.js'

@@ -1,6 +1,6 @@
 import {decodeBfd, BfdDecodeError} from '../../../src/lib/bgp/bfd.js'
 import {BfdSession} from '../../../src/lib/bgp/bfd-session.js'
-import {FakeClock} from '../../../src/lib/bgp/clock.js'
+import {FakeClock} from '../../support/fake-clock.js'
 
 /** Feed `n` random and mutated packets to the BFD decoder and a session; returns how many were rejected. */
 export function fuzzBfd(n: number): number {

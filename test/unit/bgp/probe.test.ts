@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest'
 import {encodeKeepalive} from '../../../src/lib/bgp/notification.js'
 import {buildOpen, encodeOpen} from '../../../src/lib/bgp/open.js'
 import {frame} from '../../../src/lib/bgp/header.js'
-import {ExitCode, LbctlError} from '../../../src/lib/cli/errors.js'
+import {LbctlError} from '../../../src/lib/errors.js'
 import {checkProbeOptions, explainDown, parseCommunity, parseLargeCommunity, runProbe, type ProbeOptions} from '../../../src/lib/bgp/probe.js'
 
 const base: ProbeOptions = {peerAddress: '198.18.0.1', peerAsn: 64513, myAsn: 64512}
@@ -38,7 +38,7 @@ describe('bgp probe: flags are checked before any network I/O', () => {
       }
       expect(err).toBeInstanceOf(LbctlError)
       expect((err as LbctlError).code).toBe(code)
-      expect((err as LbctlError).exitCode).toBe(ExitCode.BAD_INPUT)
+      expect((err as LbctlError).category).toBe('bad-input')
       // runProbe fails the same way, at once (no connection is attempted: the peer address is never dialled).
       await expect(runProbe({...base, ...o, peerAddress: o.peerAddress ?? '198.18.255.255'}, {note: () => undefined})).rejects.toMatchObject({code})
     })
@@ -56,7 +56,7 @@ describe('bgp probe: failures in words', () => {
   it('a Bad Peer AS NOTIFICATION names the AS the router refused', () => {
     const e = explainDown({reason: 'notification-received', message: '', notification: {type: 'notification', code: 2, subcode: 2, data: Buffer.from([0xfc, 0x00])}}, base, true)
     expect(e.message).toBe('peer sent NOTIFICATION 2/2 Bad Peer AS: it does not expect AS 64512 from us; check --my-asn against the router\'s "neighbor … remote-as"')
-    expect(e.exitCode).toBe(ExitCode.PROBLEMS)
+    expect(e.category).toBe('problems')
   })
   it('a shutdown communication is quoted', () => {
     const data = Buffer.concat([Buffer.from([5]), Buffer.from('maint')])
@@ -65,7 +65,7 @@ describe('bgp probe: failures in words', () => {
   })
   it('no TCP answer and an MD5 suspicion are told apart', async () => {
     const r = runProbe({...base, peerAddress: '127.0.0.1', peerPort: 1, timeout: 3}, {note: () => undefined})
-    await expect(r).rejects.toMatchObject({code: 'BGP_NO_ANSWER', exitCode: ExitCode.PROBLEMS})
+    await expect(r).rejects.toMatchObject({code: 'BGP_NO_ANSWER', category: 'problems'})
   })
 })
 

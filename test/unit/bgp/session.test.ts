@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {FakeClock} from '../../../src/lib/bgp/clock.js'
+import {FakeClock} from '../../support/fake-clock.js'
 import {decode, encode} from '../../../src/lib/bgp/codec.js'
 import {BgpProtocolError} from '../../../src/lib/bgp/errors.js'
 import {frame} from '../../../src/lib/bgp/header.js'

@@ -1,7 +1,9 @@
 import {describe, expect, it} from 'vitest'
 import chalk from 'chalk'
 import {configureColor, render, renderTable, toJson} from '../../../src/lib/cli/output.js'
-import {ExitCode, LbctlError, toLbctlError} from '../../../src/lib/cli/errors.js'
+import {errorJson, ExitCode, exitCodeOf, type ExitCodeValue, LbctlError, toLbctlError} from '../../../src/lib/cli/errors.js'
+import {toOclifError} from '../../../src/lib/cli/base.js'
+import {type ErrorCategory, LbctlError as CoreLbctlError, missing as coreMissing} from '../../../src/lib/errors.js'
 
 describe('output', () => {
   it('renders aligned tables with upper-case headers; wide columns only with -o wide', () => {
@@ -37,12 +39,26 @@ describe('output', () => {
 describe('errors', () => {
   it('carry a code, an exit code and a hint, and serialise for --json', () => {
     const e = new LbctlError('pool "x" overlaps', {code: 'POOL_OVERLAP', exitCode: ExitCode.BAD_INPUT, hint: 'pick others'})
-    expect(e.toJSON()).toMatchObject({code: 'POOL_OVERLAP', exitCode: 2, message: 'pool "x" overlaps', hint: 'pick others'})
-    expect(e.oclif.exit).toBe(2)
+    expect(e.category).toBe('bad-input')
+    expect(errorJson(e)).toMatchObject({code: 'POOL_OVERLAP', exitCode: 2, message: 'pool "x" overlaps', hint: 'pick others'})
+    const o = toOclifError(e)
+    expect([o.oclif.exit, o.exitCode, o.message, o.suggestions]).toEqual([2, 2, 'pool "x" overlaps', ['pick others']])
   })
 
   it('unknown errors become INTERNAL (70); oclif usage errors become BAD_INPUT', () => {
-    expect(toLbctlError(new Error('x')).exitCode).toBe(70)
-    expect(toLbctlError(Object.assign(new Error('Unexpected argument'), {oclif: {exit: 2}})).exitCode).toBe(2)
+    expect(exitCodeOf(toLbctlError(new Error('x')))).toBe(70)
+    expect(exitCodeOf(toLbctlError(Object.assign(new Error('Unexpected argument'), {oclif: {exit: 2}})))).toBe(2)
+  })
+
+  it('every category has its documented exit code, and library errors are LbctlErrors to the CLI', () => {
+    const cases: Array<[ErrorCategory, number]> = [['problems', 1], ['bad-input', 2], ['unreachable', 3], ['data-loss', 4], ['missing', 5], ['conflict', 6], ['bug', 70]]
+    for (const [category, exit] of cases) {
+      const lib = new CoreLbctlError('m', {code: 'C', category})
+      expect(exitCodeOf(lib)).toBe(exit)
+      expect(lib).toBeInstanceOf(LbctlError)
+      expect(new LbctlError('m', {code: 'C', exitCode: exit as ExitCodeValue}).category).toBe(category)
+    }
+    expect(coreMissing('X', 'm')).toBeInstanceOf(LbctlError)
+    expect(new Error('m')).not.toBeInstanceOf(LbctlError)
   })
 })

@@ -1,7 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
 import {detectCluster} from '../../../src/lib/cluster/detect.js'
-import {parseDuration} from '../../../src/lib/cluster/duration.js'
 import {k3sInstructions, microk8sInstructions, modeChangeWarnings} from '../../../src/lib/cluster/instructions.js'
 import {jujuCommandLine, mergeExtraConfig, shellQuote} from '../../../src/lib/cluster/juju.js'
 import {kubeProxyArgs, settingsFromProxyArgs, wantedProxyArgs} from '../../../src/lib/cluster/node-args.js'
@@ -107,15 +106,7 @@ describe('readiness', () => {
   })
 })
 
-describe('parseDuration and rolloutProgress', () => {
-  it('takes kubectl-style durations', () => {
-    expect(parseDuration('90s')).toBe(90_000)
-    expect(parseDuration('1m30s')).toBe(90_000)
-    expect(parseDuration('5m')).toBe(300_000)
-    expect(parseDuration('45')).toBe(45_000)
-    for (const bad of ['', 'soon', '5x', '0s', '-1m']) expect(() => parseDuration(bad)).toThrow(/is not a duration/)
-  })
-
+describe('rolloutProgress', () => {
   it('a rollout is done when the new generation is observed and every pod is updated and available', () => {
     const ds = (observedGeneration: number, updated: number, available: number) => ({status: {observedGeneration, desiredNumberScheduled: 3, updatedNumberScheduled: updated, numberAvailable: available}})
     expect(rolloutProgress(ds(1, 3, 3), 2).done).toBe(false)

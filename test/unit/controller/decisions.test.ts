@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import type {Service} from '../../../src/lib/api/types.js'
 import {annotationDiffers, desiredFor, eventsFor, slimService, statusDiffers, type Decision} from '../../../src/controller/decisions.js'
-import {parseFlags, parseDuration} from '../../../src/controller/flags.js'
+import {parseFlags} from '../../../src/controller/flags.js'
 import {EventRecorder, RateLimiter} from '../../../src/lib/kube/events.js'
 import type {Kube} from '../../../src/lib/kube/client.js'
 
@@ -57,12 +57,14 @@ describe('flags', () => {
     expect(parseFlags(['--leader-elect=false', '--lease-duration', '2500ms', '--lb-class', 'x/y'], {}).leaderElect).toBe(false)
     expect(parseFlags(['--no-leader-elect'], {}).leaderElect).toBe(false)
     expect(parseFlags([], {POD_NAMESPACE: 'lb', POD_NAME: 'ctl-0'})).toMatchObject({namespace: 'lb', identity: `ctl-0_${process.pid}`})
-    expect(parseDuration('1m')).toBe(60_000)
+    expect(parseFlags(['--lease-duration', '1m30s'], {}).leaseDurationMs).toBe(90_000)
+    expect(parseFlags(['--lease-duration', '20'], {}).leaseDurationMs).toBe(20_000)
   })
 
   it('refuses what it does not understand, with a typed error', () => {
     expect(() => parseFlags(['--bogus'], {})).toThrow(expect.objectContaining({code: 'INVALID_FLAG'}))
     expect(() => parseFlags(['--lease-duration', 'soon'], {})).toThrow(/lease-duration/)
+    expect(() => parseFlags(['--lease-duration', '500ms'], {})).toThrow(expect.objectContaining({code: 'DURATION_OUT_OF_RANGE'}))
     expect(() => parseFlags(['--metrics-port', '70000'], {})).toThrow(/port/)
     expect(() => parseFlags(['--leader-elect=maybe'], {})).toThrow(/boolean/)
   })

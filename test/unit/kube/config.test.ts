@@ -46,7 +46,7 @@ describe('kubeconfig loading', () => {
       loadKubeConfig({kubeconfig: kc, context: 'nope'})
     } catch (e) {
       expect((e as {hint: string}).hint).toContain('ca, cb')
-      expect((e as {exitCode: number}).exitCode).toBe(2)
+      expect((e as {category: string}).category).toBe('bad-input')
     }
   })
 

@@ -18,7 +18,7 @@ describe('TLS failures', () => {
     for (const err of [fetchError(code, reason), new Error('outer', {cause: Object.assign(new Error(reason), {code})})]) {
       const e = toKubeError(err, ctx)
       expect(e.message).toBe(`cannot verify the API server at https://10.96.0.1:443 (context in-cluster): TLS: ${reason} (${code})`)
-      expect([e.code, e.exitCode]).toEqual(['TLS_FAILED', 3])
+      expect([e.code, e.category]).toEqual(['TLS_FAILED', 'unreachable'])
       expect(e.hint).toContain('openssl s_client -connect 10.96.0.1:443')
     }
   })

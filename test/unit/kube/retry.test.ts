@@ -2,7 +2,6 @@ import {describe, expect, it} from 'vitest'
 import {backoffDelay, withRetry} from '../../../src/lib/kube/retry.js'
 import {isRetryable, toKubeError} from '../../../src/lib/kube/errors.js'
 import {ApiException} from '@kubernetes/client-node'
-import {ExitCode} from '../../../src/lib/cli/errors.js'
 
 const ctx = {verb: 'list' as const, resource: 'ipaddresspools.metallb.io', namespace: 'metallb-system', server: 'https://k:6443', context: 'prod'}
 
@@ -58,7 +57,7 @@ describe('withRetry', () => {
 describe('toKubeError', () => {
   it('403 names the verb, the resource and the namespace', () => {
     const e = toKubeError(new ApiException(403, 'x', {message: 'ipaddresspools is forbidden'}, {}), ctx)
-    expect(e.exitCode).toBe(ExitCode.UNREACHABLE)
+    expect(e.category).toBe('unreachable')
     expect(e.code).toBe('FORBIDDEN')
     expect(e.message).toContain('list ipaddresspools.metallb.io in namespace metallb-system')
     expect(e.hint).toContain('kubectl auth can-i list ipaddresspools.metallb.io -n metallb-system')
@@ -74,20 +73,20 @@ describe('toKubeError', () => {
   it('connection refused names the server and context', () => {
     const e = toKubeError(Object.assign(new Error('request to https://k:6443 failed, reason: connect ECONNREFUSED'), {code: 'ECONNREFUSED'}), ctx)
     expect(e.code).toBe('UNREACHABLE')
-    expect(e.exitCode).toBe(ExitCode.UNREACHABLE)
+    expect(e.category).toBe('unreachable')
     expect(e.message).toMatch(/https:\/\/k:6443 \(context prod\): ECONNREFUSED/)
   })
 
   it('422 lists the fields the server refused', () => {
     const e = toKubeError(new ApiException(422, 'x', {message: 'invalid', details: {causes: [{field: 'spec.addresses', message: 'Required value'}]}}, {}), {...ctx, verb: 'apply', name: 'p'})
-    expect(e.exitCode).toBe(ExitCode.BAD_INPUT)
+    expect(e.category).toBe('bad-input')
     expect(e.message).toContain('spec.addresses: Required value')
   })
 
   it('an unknown kind means the CRDs are missing', () => {
     const e = toKubeError(new Error('Unrecognized API version and kind: metallb.io/v1beta1 IPAddressPool'), ctx)
     expect(e.code).toBe('CRDS_MISSING')
-    expect(e.exitCode).toBe(ExitCode.MISSING)
+    expect(e.category).toBe('missing')
   })
 
   it('classifies retryable errors', () => {

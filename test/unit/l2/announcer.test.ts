@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {Announcer} from '../../../src/lib/l2/announcer.js'
-import {FakeClock} from './fake-clock.js'
+import {FakeClock} from '../../support/fake-clock.js'
 
 
 describe('Announcer', () => {

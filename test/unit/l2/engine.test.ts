@@ -1,7 +1,7 @@
 // The engine's wiring without a kernel: a fake addon records what would be sent and joined.
 import {describe, expect, it} from 'vitest'
 import {decodeArp, isArpDecodeError} from '../../../src/lib/l2/arp.js'
-import type {Clock} from '../../../src/lib/l2/clock.js'
+import type {Clock} from '../../../src/lib/clock.js'
 import {L2Engine} from '../../../src/lib/l2/engine.js'
 import {formatMac} from '../../../src/lib/l2/mac.js'
 import {decodeNdp, isNdpDecodeError} from '../../../src/lib/l2/ndp.js'

@@ -2,7 +2,7 @@ import type {ChildProcess} from 'node:child_process'
 import {EventEmitter} from 'node:events'
 import {PassThrough} from 'node:stream'
 import {describe, expect, it} from 'vitest'
-import {FakeClock} from './fake-clock.js'
+import {FakeClock} from '../../support/fake-clock.js'
 import {parseIpAddrJson, selectInterfaces, watchInterfaces} from '../../../src/lib/l2/interfaces.js'
 
 // Trimmed `ip -j -d addr show` output from a node: loopback, a NIC, a bridge and its member, a down NIC,

@@ -102,7 +102,7 @@ describe('ArpOffload', () => {
   it('on: a failure is XDP_UNAVAILABLE (exit 5) naming the interface and the cause', () => {
     const o = new ArpOffload(fake(), 'on')
     FakeXdp.failAttach = Object.assign(new Error('bpf(BPF_LINK_CREATE): Operation not permitted'), {code: 'EPERM'})
-    expect(() => o.open('eth0', info('eth0'))).toThrow(expect.objectContaining({code: 'XDP_UNAVAILABLE', exitCode: 5,
+    expect(() => o.open('eth0', info('eth0'))).toThrow(expect.objectContaining({code: 'XDP_UNAVAILABLE', category: 'missing',
       message: 'ARP offload on eth0: bpf(BPF_LINK_CREATE): Operation not permitted', hint: expect.stringMatching(/CAP_BPF/)}))
   })
 

@@ -16,7 +16,7 @@ describe('loadNative', () => {
       writeFileSync(process.env.LBCTL_NATIVE_ADDON, 'not an ELF file')
       vi.resetModules()
       const {loadNative, nativeAvailable} = await import('../../../src/lib/native/index.js')
-      expect(() => loadNative()).toThrow(expect.objectContaining({code: 'NATIVE_MISSING', exitCode: 5, hint: expect.stringMatching(/npm rebuild/)}))
+      expect(() => loadNative()).toThrow(expect.objectContaining({code: 'NATIVE_MISSING', category: 'missing', hint: expect.stringMatching(/npm rebuild/)}))
       expect(nativeAvailable()).toBe(false)
     } finally {
       rmSync(dir, {recursive: true, force: true})
@@ -26,7 +26,7 @@ describe('loadNative', () => {
   it('rawSocketError turns EPERM into CAP_NET_RAW and leaves other errors alone', async () => {
     const {rawSocketError} = await import('../../../src/lib/native/index.js')
     const eperm = Object.assign(new Error('socket(AF_PACKET): Operation not permitted'), {code: 'EPERM'})
-    expect(rawSocketError(eperm, 'opening eth0')).toMatchObject({code: 'CAP_NET_RAW', exitCode: 5})
+    expect(rawSocketError(eperm, 'opening eth0')).toMatchObject({code: 'CAP_NET_RAW', category: 'missing'})
     const other = Object.assign(new Error('x'), {code: 'ENODEV'})
     expect(rawSocketError(other, 'opening eth0')).toBe(other)
   })

@@ -5,7 +5,7 @@ import {checkOverlapWithPools, nodeAddressWarnings, parseAddresses, planPool, sp
 const pool = (name: string, addresses: string[]): IPAddressPool => ({apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: {name, namespace: 'metallb-system', resourceVersion: '7'}, spec: {addresses}})
 const svc = (name: string, ip: string): Service => ({apiVersion: 'v1', kind: 'Service', metadata: {name, namespace: 'web'}, status: {loadBalancer: {ingress: [{ip}]}}})
 
-function caught(f: () => unknown): {code: string; exitCode: number; message: string; hint?: string} {
+function caught(f: () => unknown): {code: string; category: string; message: string; hint?: string} {
   try {
     f()
   } catch (e) {
@@ -20,7 +20,7 @@ describe('parseAddresses', () => {
   })
   it('reports every bad token at once, as bad input', () => {
     const e = caught(() => parseAddresses(['1.2.3.4/24', 'foo']))
-    expect(e.exitCode).toBe(2)
+    expect(e.category).toBe('bad-input')
     expect(e.code).toBe('BAD_ADDRESS')
     expect(e.message).toContain('"1.2.3.4/24"')
     expect(e.message).toContain('"foo"')
@@ -31,7 +31,7 @@ describe('parseAddresses', () => {
     expect(e.message).toContain('"10.0.0.0/24"')
     expect(e.message).toContain('"10.0.0.128-10.0.1.5"')
   })
-  it('refuses an empty list', () => expect(caught(() => parseAddresses(['  '])).exitCode).toBe(2))
+  it('refuses an empty list', () => expect(caught(() => parseAddresses(['  '])).category).toBe('bad-input'))
 })
 
 describe('checkOverlapWithPools', () => {
@@ -66,7 +66,7 @@ describe('planPool', () => {
   it('refuses to take away addresses services hold (exit 4), listing them; --force allows it', () => {
     const args = {...base, existing: pool('p', ['203.0.113.0/28']), addresses: ['203.0.113.8/29'], services: [svc('shop', '203.0.113.3'), svc('blog', '203.0.113.9')]}
     const e = caught(() => planPool(args))
-    expect(e.exitCode).toBe(4)
+    expect(e.category).toBe('data-loss')
     expect(e.code).toBe('ADDRESSES_IN_USE')
     expect(e.message).toContain('web/shop (203.0.113.3)')
     expect(e.message).not.toContain('blog')

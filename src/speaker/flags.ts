@@ -22,6 +22,11 @@ export interface SpeakerFlags {
   memberlistKeyFile?: string
   memberlistPreviousKeyFile?: string
   memberSelector: string
+  diagnostics: boolean
+  diagnosticsBindAddress: string
+  diagnosticsPort: number
+  diagnosticsCertFile?: string
+  diagnosticsKeyFile?: string
   arpOffload: 'auto' | 'on' | 'off'
   logLevel: LogLevel
 }
@@ -50,6 +55,11 @@ export const SPECS = {
     default: (env) => (env.METALLB_ML_SECRET_KEY_PATH ? join(env.METALLB_ML_SECRET_KEY_PATH, 'secretkey') : undefined)}),
   'memberlist-previous-key-file': optional('the previous gossip key, accepted on receive during a rotation', 'PATH'),
   'member-selector': flag({help: 'label selector of speaker Pods (the members)', arg: 'SEL', parse: selector, env: ['METALLB_ML_LABELS'], default: DEFAULT_MEMBER_SELECTOR}),
+  diagnostics: flag({help: 'serve the HTTPS diagnostics endpoint (TokenReview + SubjectAccessReview)', parse: parse.bool, default: true}),
+  'diagnostics-bind-address': flag({help: 'address for the diagnostics endpoint', arg: 'ADDR', parse: parse.bindAddress, default: '0.0.0.0'}),
+  'diagnostics-port': flag({help: 'diagnostics HTTPS port (0 = any free port)', arg: 'N', parse: parse.port, default: 7473}),
+  'diagnostics-cert-file': optional('TLS certificate for diagnostics (default: self-signed, made at start)', 'PATH'),
+  'diagnostics-key-file': optional('TLS key for diagnostics', 'PATH'),
   'arp-offload': flag({help: 'answer ARP/NDP in the kernel with XDP', arg: 'auto|on|off', parse: parse.oneOf(['auto', 'on', 'off'] as const), default: 'auto' as const}),
   'log-level': logLevelFlag,
 }
@@ -59,6 +69,9 @@ export const USAGE = daemonUsage('Usage: speaker [flags]\n\nAnnounces the addres
 export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): SpeakerFlags {
   const f = parseDaemonFlags(SPECS, argv, env)
   const nodeName = f['node-name']
+  if (Boolean(f['diagnostics-cert-file']) !== Boolean(f['diagnostics-key-file'])) {
+    throw badInput('INVALID_FLAG', '--diagnostics-cert-file and --diagnostics-key-file go together', 'Pass both, or neither for a self-signed certificate.')
+  }
   if (!nodeName) throw badInput('INVALID_FLAG', 'the node name is missing', 'Pass --node-name NAME or set METALLB_NODE_NAME (in a DaemonSet: fieldRef spec.nodeName).')
   return {
     nodeName,
@@ -75,6 +88,11 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
     memberlistKeyFile: f['memberlist-key-file'] || undefined,
     memberlistPreviousKeyFile: f['memberlist-previous-key-file'] || undefined,
     memberSelector: f['member-selector'],
+    diagnostics: f.diagnostics,
+    diagnosticsBindAddress: f['diagnostics-bind-address'],
+    diagnosticsPort: f['diagnostics-port'],
+    diagnosticsCertFile: f['diagnostics-cert-file'] || undefined,
+    diagnosticsKeyFile: f['diagnostics-key-file'] || undefined,
     arpOffload: f['arp-offload'],
     logLevel: f['log-level'],
   }

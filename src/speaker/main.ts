@@ -12,6 +12,12 @@ import {parseFlags, type SpeakerFlags, USAGE} from './flags.js'
 import {L2Manager} from './l2/manager.js'
 import {SpeakerMetrics} from './metrics.js'
 import {Speaker} from './speaker.js'
+import {kubeAuthorizer} from './diagnostics/auth.js'
+import {loadOrMakeCertificate} from './diagnostics/cert.js'
+import {startDiagnostics} from './diagnostics/server.js'
+import {poolIndex} from './advertisements.js'
+import {probeL2} from '../lib/l2/probe.js'
+import type {KubeApi} from '../lib/kube/rest.js'
 
 /** Runs until SIGTERM/SIGINT; resolves with the exit code. */
 export function main(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -70,7 +76,40 @@ async function start(flags: SpeakerFlags, {log, lifecycle}: DaemonContext): Prom
   const gratuitous = setInterval(() => metrics.l2Gratuitous.set(engine.stats().announcements), 5000)
   gratuitous.unref()
   lifecycle.onShutdown('gratuitous-metric', () => clearInterval(gratuitous))
+  if (flags.diagnostics) {
+    try {
+      const d = await startDiagnosticsFor(flags, kube, speaker, l2, engine)
+      lifecycle.onShutdown('diagnostics', () => d.close())
+      log.info({diagnosticsPort: d.port}, 'diagnostics listening (HTTPS)')
+    } catch (err) {
+      // Diagnostics help people; announcing is the job. Without them the speaker still runs, and says why.
+      log.error({err: (err as Error).message, hint: (err as {hint?: string}).hint}, 'diagnostics endpoint not started')
+    }
+  }
   // Runs first at shutdown (newest hook): hand over before anything else stops.
   lifecycle.onShutdown('speaker', () => speaker.stop(true))
   void speaker.start().catch((err) => log.error({err: (err as Error).stack}, 'speaker failed to start'))
+}
+
+function startDiagnosticsFor(flags: SpeakerFlags, kube: KubeApi, speaker: Speaker, l2: L2Manager, engine: L2Engine) {
+  const hosts = [flags.memberlistBindAddress, flags.nodeName, '127.0.0.1', '::1', 'localhost'].filter((h): h is string => Boolean(h))
+  const tls = loadOrMakeCertificate({certFile: flags.diagnosticsCertFile, keyFile: flags.diagnosticsKeyFile, hosts, node: flags.nodeName})
+  return startDiagnostics({
+    host: flags.diagnosticsBindAddress, port: flags.diagnosticsPort, tls, authorize: kubeAuthorizer(kube, flags.namespace),
+    source: {
+      node: flags.nodeName,
+      inPools: (a) => poolIndex([...speaker.world.pools.cache.values()]).contains(a),
+      interfaces: () => engine.interfaces(),
+      probe: async (address, iface, timeoutMs) => {
+        const r = await probeL2({interface: iface, addresses: [address], timeoutMs})
+        const x = r.results[0]
+        return {interface: iface, status: x.status, answers: x.answers.map((a) => ({mac: a.mac, ip: address, rttMs: a.rttMs}))}
+      },
+      bgp: () => ({sessions: speaker.bgpSessions(), routes: speaker.bgpRoutes()}),
+      l2: () => {
+        const v = speaker.view()
+        return {owned: l2.ownedAddresses(), membership: {source: v.source, alive: [...v.alive].sort(), reason: v.reason}}
+      },
+    },
+  })
 }

@@ -121,6 +121,14 @@ export class Speaker {
     return this.o.membership.view()
   }
 
+  bgpSessions(): unknown[] {
+    return this.o.bgp?.sessions() ?? []
+  }
+
+  bgpRoutes(): unknown[] {
+    return this.o.bgp?.routes() ?? []
+  }
+
   lastElection(): L2Election {
     return this.election
   }

@@ -9,6 +9,7 @@ describe('speaker flags', () => {
       metricsBindAddress: '0.0.0.0', metricsPort: 7472, healthBindAddress: '0.0.0.0', healthPort: 7474,
       memberlistPort: 7946, memberlistBindAddress: undefined, memberlistKeyFile: undefined, memberlistPreviousKeyFile: undefined,
       memberSelector: 'app.kubernetes.io/name=lbctl,app.kubernetes.io/component=speaker', arpOffload: 'auto', logLevel: 'info',
+      diagnostics: true, diagnosticsBindAddress: '0.0.0.0', diagnosticsPort: 7473, diagnosticsCertFile: undefined, diagnosticsKeyFile: undefined,
     })
   })
 
@@ -34,5 +35,6 @@ describe('speaker flags', () => {
     expect(fail(['--node-name', 'n', '--arp-offload', 'maybe']).message).toContain('--arp-offload maybe')
     expect(fail(['--node-name', 'n', '--member-selector', 'a in (b)']).message).toContain('--member-selector')
     expect(fail(['--node-name', 'n', '--bogus']).code).toBe('INVALID_FLAG')
+    expect(fail(['--node-name', 'n', '--diagnostics-cert-file', '/c']).message).toContain('go together')
   })
 })

@@ -20,11 +20,12 @@ export const CLIENT_IP = '198.18.40.100'
 export const HTTP_PORT = 8080
 export const NS = 'metallb-system'
 
-/** Built files the lab runs: `npm run build` makes them. */
-const SPEAKER = join(REPO_ROOT, 'bin/speaker.js')
-const CONTROLLER = join(REPO_ROOT, 'bin/controller.js')
-const APISERVER = join(REPO_ROOT, 'dist/test/harness/apiserver/main.js')
-export const builtFiles = (): string[] => [join(REPO_ROOT, 'dist/src/speaker/main.js'), join(REPO_ROOT, 'dist/src/controller/main.js'), APISERVER].filter((f) => !existsSync(f))
+/** Built files the lab runs: `npm run build` makes them. A bundled caller (the demo) names the repository itself. */
+const ROOT = process.env.LBCTL_REPO_ROOT || REPO_ROOT
+const SPEAKER = join(ROOT, 'bin/speaker.js')
+const CONTROLLER = join(ROOT, 'bin/controller.js')
+const APISERVER = join(ROOT, 'dist/test/harness/apiserver/main.js')
+export const builtFiles = (): string[] => [join(ROOT, 'dist/src/speaker/main.js'), join(ROOT, 'dist/src/controller/main.js'), APISERVER].filter((f) => !existsSync(f))
 
 const HTTP_SERVER = `require('http').createServer((q,s)=>s.end(process.argv[1])).listen(${HTTP_PORT}, '::')`
 

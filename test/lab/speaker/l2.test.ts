@@ -72,6 +72,18 @@ describe.runIf(requireLab(['curl', 'kubectl']) && nativeAvailable())('speaker, l
     expect(l.nodeOfMac(macs[0])).toBe(who)
   })
 
+  it('externalTrafficPolicy Local: the node with the ready endpoint answers, and the announcement follows the endpoint', async () => {
+    const LOCAL = '203.0.113.30'
+    await l.addService('local', LOCAL, {local: true, endpoints: ['n2']})
+    expect(await until(() => l.httpGet(LOCAL), (v) => v !== undefined, 30_000, `HTTP through ${LOCAL}`)).toBe('n2')
+    expect((await probe(LOCAL)).map((m) => l.nodeOfMac(m))).toEqual(['n2'])
+    await l.setEndpoints('local', ['n3'])
+    await until(() => probe(LOCAL), (m) => m.length === 1 && l.nodeOfMac(m[0]) === 'n3', 10_000, 'n3 to answer for the Local service')
+    expect(await l.httpGet(LOCAL)).toBe('n3')
+    await l.setEndpoints('local', [])
+    await until(() => probe(LOCAL), (m) => m.length === 0, 10_000, 'no answer once the service has no endpoint')
+  })
+
   it('the API server away (stopped) changes nothing on the wire, and status is right when it returns', async () => {
     const owner = await l.httpGet(VIP)
     expect(owner).toBeDefined()

@@ -147,14 +147,20 @@ export class SpeakerLab {
   }
 
   /** A LoadBalancer service on HTTP_PORT with a ready endpoint on every node, requesting `address`. */
-  async addService(name: string, address: string, opts: {shareKey?: string; port?: number} = {}): Promise<void> {
+  async addService(name: string, address: string, opts: {shareKey?: string; port?: number; local?: boolean; endpoints?: NodeName[]} = {}): Promise<void> {
     await this.apply({apiVersion: 'v1', kind: 'Service', metadata: {name, namespace: 'default', annotations: {
       'metallb.io/loadBalancerIPs': address, ...(opts.shareKey ? {'metallb.io/allow-shared-ip': opts.shareKey} : {})}},
-    spec: {type: 'LoadBalancer', selector: {app: name}, ports: [{port: opts.port ?? HTTP_PORT, protocol: 'TCP'}], ipFamilies: [address.includes(':') ? 'IPv6' : 'IPv4']}})
+    spec: {type: 'LoadBalancer', selector: {app: name}, ports: [{port: opts.port ?? HTTP_PORT, protocol: 'TCP'}], ipFamilies: [address.includes(':') ? 'IPv6' : 'IPv4'],
+      ...(opts.local ? {externalTrafficPolicy: 'Local'} : {})}})
+    await this.setEndpoints(name, opts.endpoints ?? [...NODES])
+    await this.addVip(address)
+  }
+
+  /** The service's EndpointSlice: one ready endpoint on each of these nodes. */
+  async setEndpoints(name: string, nodes: NodeName[]): Promise<void> {
     await this.apply({apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: {name: `${name}-x`, namespace: 'default', labels: {'kubernetes.io/service-name': name}},
       addressType: 'IPv4', ports: [{port: HTTP_PORT, protocol: 'TCP'}],
-      endpoints: NODES.map((n) => ({addresses: [NODE_IP[n]], nodeName: n, conditions: {ready: true}}))})
-    await this.addVip(address)
+      endpoints: nodes.map((n) => ({addresses: [NODE_IP[n]], nodeName: n, conditions: {ready: true}}))})
   }
 
   async addPool(): Promise<void> {

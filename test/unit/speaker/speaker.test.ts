@@ -56,12 +56,13 @@ async function world(): Promise<{kube: RestKube; put: (o: any) => Promise<void>;
   return {kube, put, status}
 }
 
-function speaker(kube: RestKube, node: string): {s: Speaker; engine: Recorder} {
+function speaker(kube: RestKube, node: string): {s: Speaker; engine: Recorder; metrics: SpeakerMetrics} {
   const engine = new Recorder()
+  const metrics = new SpeakerMetrics()
   const s = new Speaker({kube, node, namespace: NS, memberSelector: 'app.kubernetes.io/name=lbctl,app.kubernetes.io/component=speaker',
-    membership: new ApiLiveness(node), l2: new L2Manager({node, engine}), log: pino({level: 'silent'}), metrics: new SpeakerMetrics(), resyncMs: 500})
+    membership: new ApiLiveness(node), l2: new L2Manager({node, engine}), log: pino({level: 'silent'}), metrics, resyncMs: 500})
   speakers.push(s)
-  return {s, engine}
+  return {s, engine, metrics}
 }
 
 const l2Statuses = async (kube: RestKube): Promise<string[]> =>
@@ -81,6 +82,9 @@ describe('Speaker against the API harness', () => {
     await waitFor(async () => (await l2Statuses(kube)).join() === `web@${owner}`, 5000, 'ServiceL2Status naming the owner')
     const events = (await kube.list<any>({apiVersion: 'v1', kind: 'Event', plural: 'events'}, {namespace: 'default'})).items
     expect(events.map((e) => [e.reason, e.message])).toContainEqual(['nodeAssigned', `announcing from node "${owner}" with protocol "layer2"`])
+    const text = await win.metrics.registry.metrics()
+    expect(text).toContain(`metallb_speaker_announced{service="default/web",protocol="layer2",node="${owner}",ip="${VIP}"} 1`)
+    expect(await lose.metrics.registry.metrics()).not.toContain('metallb_speaker_announced{')
 
     // The owner's speaker dies without cleaning up; its Pod goes not Ready.
     await win.s.stop(false)
@@ -98,6 +102,11 @@ describe('Speaker against the API harness', () => {
     const state = async (): Promise<any> => (await kube.get<any>(Kinds.ConfigurationState, 'speaker-n1', NS))?.status
     await waitFor(async () => (await state())?.result === 'Invalid', 5000, 'ConfigurationState Invalid')
     expect((await state()).errorSummary).toContain('L2Advertisement/bad: IPAddressPool missing does not exist (POOL_NOT_FOUND)')
+    // A service with no endpoint: the cleaner (the only live speaker here) says why it is not announced.
+    await put({apiVersion: 'v1', kind: 'Service', metadata: {name: 'idle', namespace: 'default'}, spec: {type: 'LoadBalancer', ports: [{port: 80}]}})
+    await kube.mergePatch(Kinds.Service, 'idle', 'default', {status: {loadBalancer: {ingress: [{ip: '203.0.113.11'}]}}}, {subresource: 'status'})
+    await waitFor(async () => (await kube.list<any>({apiVersion: 'v1', kind: 'Event', plural: 'events'}, {namespace: 'default'})).items
+      .some((e) => e.reason === 'NotAnnounced' && e.message === '203.0.113.11 is not announced in layer 2: the service has no ready endpoint'), 5000, 'a NotAnnounced event')
     await kube.delete(Kinds.L2Advertisement, 'bad', NS)
     await waitFor(async () => (await state())?.result === 'Valid', 5000, 'ConfigurationState Valid')
   })

@@ -1,6 +1,6 @@
 // The speakers the API lists (membership candidates) and the API-only liveness view, from speaker Pods and Nodes. Pure.
 import {selectorMatches} from '../lib/api/selectors.js'
-import type {KubeObject, LabelSelector, NodeObject} from '../lib/api/types.js'
+import type {KubeObject, LabelSelector} from '../lib/api/types.js'
 import type {Candidate} from './membership/types.js'
 
 /** The parts of core/v1 Pod the speaker reads. */
@@ -39,10 +39,4 @@ export function speakerCandidates(pods: readonly PodObject[], selector: LabelSel
     if (!cur || created > cur.created) byNode.set(node, {c: {node, address}, created})
   }
   return [...byNode.values()].map((v) => v.c).sort((a, b) => (a.node < b.node ? -1 : 1))
-}
-
-/** The API's answer to "who is alive": a Ready speaker Pod on a Ready Node. */
-export function apiAlive(candidates: readonly Candidate[], nodes: readonly NodeObject[]): Set<string> {
-  const readyNodes = new Set(nodes.filter((n) => ready(n.status?.conditions)).map((n) => n.metadata.name))
-  return new Set(candidates.map((c) => c.node).filter((n) => readyNodes.has(n)))
 }

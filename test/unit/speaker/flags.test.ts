@@ -38,3 +38,22 @@ describe('speaker flags', () => {
     expect(fail(['--node-name', 'n', '--diagnostics-cert-file', '/c']).message).toContain('go together')
   })
 })
+
+describe('speaker candidates', () => {
+  it('Ready, Running speaker Pods with a node and an IP, one per node (the newest), not being deleted', async () => {
+    const {speakerCandidates, parseMemberSelector} = await import('../../../src/speaker/candidates.js')
+    const sel = parseMemberSelector('app=s')
+    if (sel instanceof Error) throw sel
+    const pod = (name: string, node: string, ip: string, o: {ready?: boolean; created?: string; labels?: Record<string, string>; deleting?: boolean} = {}) => ({
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: {name, labels: o.labels ?? {app: 's'}, creationTimestamp: o.created ?? '2026-01-01T00:00:00Z', ...(o.deleting ? {deletionTimestamp: '2026-01-02T00:00:00Z'} : {})},
+      spec: {nodeName: node}, status: {phase: 'Running', podIP: ip, conditions: [{type: 'Ready', status: o.ready === false ? 'False' : 'True'}]},
+    })
+    expect(speakerCandidates([
+      pod('a', 'n2', '198.18.0.2'), pod('b', 'n1', '198.18.0.1'), pod('c', 'n3', '198.18.0.3', {ready: false}),
+      pod('d', 'n4', '198.18.0.4', {labels: {app: 'other'}}), pod('e', 'n5', '198.18.0.5', {deleting: true}),
+      pod('f', 'n1', '198.18.0.11', {created: '2026-01-03T00:00:00Z'}),
+    ], sel)).toEqual([{node: 'n1', address: '198.18.0.11'}, {node: 'n2', address: '198.18.0.2'}])
+    expect(parseMemberSelector('a in (b)')).toBeInstanceOf(Error)
+  })
+})

@@ -9,7 +9,7 @@ import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {REPO_ROOT} from '../../harness/lab/bundle.js'
-import {Lab, type LabNode} from '../../harness/lab/index.js'
+import {type Bridge, Lab, type LabNode} from '../../harness/lab/index.js'
 
 export const API_IP = '198.18.40.250'
 export const NODES = ['n1', 'n2', 'n3'] as const
@@ -38,7 +38,7 @@ export class SpeakerLab {
   readonly speakers = new Map<NodeName, Proc>()
   private readonly vips = new Set<string>()
   private readonly speakerArgs: string[] = []
-  private constructor(readonly lab: Lab, readonly api: LabNode, readonly nodes: Record<NodeName, LabNode>, readonly client: LabNode,
+  private constructor(readonly lab: Lab, readonly lan: Bridge, readonly api: LabNode, readonly nodes: Record<NodeName, LabNode>, readonly client: LabNode,
     readonly dir: string, readonly kubeconfig: string, readonly procs: Proc[]) {}
 
   /** `gossip`: speakers share a memberlist key (a file per run), so membership runs over UDP on the bridge. */
@@ -59,7 +59,7 @@ export class SpeakerLab {
         await nodes[n].sysctl('net.ipv4.conf.all.arp_announce', 2)
       }
       const kubeconfig = join(dir, 'kubeconfig')
-      const l = new SpeakerLab(lab, api, nodes, client, dir, kubeconfig, [])
+      const l = new SpeakerLab(lab, lan, api, nodes, client, dir, kubeconfig, [])
       const apiProc = l.run(api, [APISERVER, '--kubeconfig', kubeconfig, '--host', API_IP, '--port', '6443', '--crds'])
       await waitFor(() => apiProc.log.some((x) => x.includes(`http://${API_IP}:6443`)), 15_000, 'the API server harness to listen')
       for (const n of NODES) l.run(nodes[n], ['-e', HTTP_SERVER, n])

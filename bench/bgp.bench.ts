@@ -25,7 +25,7 @@ const MEMORY = process.env.LBCTL_BGP_BENCH_MEMORY !== '0'
 
 
 /** FRR's vty protocol on its unix socket: command + NUL, answer ends in three NULs and a status byte. */
-class Vty {
+export class Vty {
   private sock: net.Socket
   private buf = Buffer.alloc(0)
   private waiter?: (s: string) => void

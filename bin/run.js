@@ -7,6 +7,21 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0]
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`lbctl/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
+  // Secrets given as flags move into the environment before anything else runs, so oclif's DEBUG dumps of argv, error
+  // reports and child processes never show them (the command reads them back from there and warns).
+  const secret = {'--password': 'LBCTL_BGP_PASSWORD'}
+  for (let i = 2; i < process.argv.length; i++) {
+    const a = process.argv[i]
+    if (a === '--') break
+    const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined]
+    if (!(name in secret)) continue
+    const value = inline ?? process.argv[i + 1]
+    if (value === undefined) break
+    process.env[secret[name]] = value
+    process.env.LBCTL_SECRET_FROM_ARGV = name.slice(2)
+    process.argv.splice(i, inline === undefined ? 2 : 1)
+    i--
+  }
   const {execute} = await import('@oclif/core')
   await execute({dir: import.meta.url})
 }

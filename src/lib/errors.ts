@@ -72,7 +72,7 @@ export const unreachable = make('unreachable')
 export const problems = make('problems')
 
 /** Anything thrown, as an LbctlError: unknown errors are bugs. */
-export function toLbctlError(err: unknown, hint = 'This is a bug in lbctl; run again with DEBUG=lbctl* and report it.'): LbctlError {
+export function toLbctlError(err: unknown, hint = 'This is a bug in lbctl: run the command again with LBCTL_DEBUG=1 (prints where it failed) and report that output.'): LbctlError {
   if (isLbctlError(err)) return err
   const e = err as {message?: string} | null
   return new LbctlError(e?.message ?? String(err), {code: 'INTERNAL', category: 'bug', hint, cause: err})

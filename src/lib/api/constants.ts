@@ -44,7 +44,7 @@ export const Kinds = {
   ServiceL2Status: {apiVersion: V1BETA1, kind: 'ServiceL2Status', plural: 'servicel2statuses'},
   ServiceBGPStatus: {apiVersion: V1BETA1, kind: 'ServiceBGPStatus', plural: 'servicebgpstatuses'},
   ConfigurationState: {apiVersion: V1BETA1, kind: 'ConfigurationState', plural: 'configurationstates'},
-  BGPSessionState: {apiVersion: LBCTL_V1ALPHA1, kind: 'BGPSessionState', plural: 'bgpsessionstates'},
+  BGPPeerSession: {apiVersion: LBCTL_V1ALPHA1, kind: 'BGPPeerSession', plural: 'bgppeersessions'},
   Service: {apiVersion: 'v1', kind: 'Service', plural: 'services'},
   Node: {apiVersion: 'v1', kind: 'Node', plural: 'nodes'},
   Namespace: {apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces'},

@@ -172,8 +172,10 @@ const kinds: KindDef[] = [
     ],
   },
   {
-    kind: 'BGPSessionState',
-    plural: 'bgpsessionstates',
+    // Not `BGPSessionState`: MetalLB's FRR-K8s mode ships a kind of that name, and `kubectl get` would collide.
+    kind: 'BGPPeerSession',
+    plural: 'bgppeersessions',
+    shortNames: ['bps'],
     group: LBCTL_GROUP,
     versions: [
       {

@@ -136,7 +136,7 @@ export type ConfigurationState = KubeObject<
   {result?: 'Valid' | 'Invalid' | 'Unknown'; errorSummary?: string; conditions?: Condition[]}
 >
 
-/** lbctl's own: per node and peer, the BGP session as the native speaker sees it. */
+/** lbctl's own (kind BGPPeerSession): per node and peer, the BGP session as the native speaker sees it. */
 export interface BGPSessionStateStatus {
   node?: string
   peer?: string
@@ -147,7 +147,7 @@ export interface BGPSessionStateStatus {
   prefixesAdvertised?: number
   bfdState?: 'AdminDown' | 'Down' | 'Init' | 'Up' | 'Disabled'
 }
-export type BGPSessionState = KubeObject<undefined, BGPSessionStateStatus>
+export type BGPPeerSession = KubeObject<undefined, BGPSessionStateStatus>
 
 /** The parts of core/v1 Service lbctl reads. */
 export type Service = KubeObject<

@@ -9,6 +9,8 @@ export interface BfdOptions {
   desiredMinTx?: number
   requiredMinRx?: number
   detectMult?: number
+  /** Passive role (RFC 5880 6.1): send nothing until the peer has sent a packet. */
+  passive?: boolean
   send(packet: Buffer): void
   clock?: Clock
   random?: () => number
@@ -44,7 +46,7 @@ export class BfdSession extends EventEmitter<BfdEvents> {
 
   constructor(opts: BfdOptions) {
     super()
-    this.o = {desiredMinTx: 300, requiredMinRx: 300, detectMult: 3, ...opts}
+    this.o = {desiredMinTx: 300, requiredMinRx: 300, detectMult: 3, passive: false, ...opts}
     this.clock = opts.clock ?? systemClock
     this.random = opts.random ?? Math.random
     this.localDiscr = opts.discriminator ?? 1 + Math.floor(this.random() * 0xfffffffe)
@@ -87,7 +89,7 @@ export class BfdSession extends EventEmitter<BfdEvents> {
 
   private transmit(): void {
     if (!this.running) return
-    if (this.remoteMinRxMs > 0) this.o.send(this.packet(false))
+    if (this.remoteMinRxMs > 0 && !(this.o.passive && this.remoteDiscr === 0)) this.o.send(this.packet(false))
     const interval = Math.max(this.advertisedTxMs, this.remoteMinRxMs)
     // 6.8.7: jitter to 75–100 % (75–90 % with a detect multiplier of 1).
     const f = 0.75 + (this.o.detectMult === 1 ? 0.15 : 0.25) * this.random()
@@ -111,7 +113,15 @@ export class BfdSession extends EventEmitter<BfdEvents> {
     if (p.yourDiscriminator !== 0 && p.yourDiscriminator !== this.localDiscr) return this.drop('your-discriminator')
     if (!this.running) return
     this.remoteDiscr = p.myDiscriminator
+    const before = this.remoteMinRxMs
     this.remoteMinRxMs = p.requiredMinRxUs / 1000
+    // The peer lowered its Required Min RX (a slow start ending, e.g. FRR's): a packet already scheduled at the old,
+    // slower rate would arrive after its new detection time. Re-arm at the new rate (RFC 5880 6.8.7).
+    const interval = Math.max(this.advertisedTxMs, this.remoteMinRxMs)
+    if (this.remoteMinRxMs < before && this.running && (this.tx.remaining ?? 0) > interval) {
+      this.tx.stop()
+      this.tx.start(interval * (0.75 + 0.25 * this.random()))
+    }
     this.remoteDesiredTxMs = p.desiredMinTxUs / 1000
     this.remoteDetectMult = p.detectMult
     if (p.final) this.poll = false

@@ -1,12 +1,14 @@
 // `lbctl bgp probe`: open one session with the given parameters, announce, report each step, and on failure say
 // why in words. The command is a thin shell around runProbe().
 import {isIP} from 'node:net'
+import {networkInterfaces} from 'node:os'
 import {badInput, LbctlError, missing, problems} from '../errors.js'
 import {openBfd, type BfdLink} from './bfd-transport.js'
 import {notificationName} from './errors.js'
 import {describeNotification} from './notification.js'
 import {CapabilityCode, describeCapability} from './open.js'
 import {canonicalPrefix} from './prefixes.js'
+import {routerIdFrom, usableRouterId} from './router-id.js'
 import {BgpSession, type Route} from './session.js'
 import type {DownEvent} from './session-types.js'
 import {BGP_PORT, listenBgp, tcpTransport} from './transport.js'
@@ -101,7 +103,7 @@ export function parseLargeCommunity(s: string): [number, number, number] {
 
 interface Checked {
   routes: Route[]
-  routerId: string
+  routerId?: string
 }
 
 /** Validate everything before any network I/O (ARCHITECTURE rule 7). */
@@ -122,7 +124,11 @@ export function checkProbeOptions(o: ProbeOptions): Checked {
   }
   if (o.peerPort !== undefined && (!Number.isInteger(o.peerPort) || o.peerPort < 1 || o.peerPort > 65535)) throw badInput('BAD_PORT', `--peer-port ${o.peerPort}: must be 1–65535`)
   if (o.localPref !== undefined && (!Number.isInteger(o.localPref) || o.localPref < 0 || o.localPref > 0xffffffff)) throw badInput('BAD_LOCAL_PREF', `--local-pref ${o.localPref}: must be 0–4294967295`)
-  if (o.password !== undefined && (o.password.length === 0 || o.password.length > 80)) throw badInput('BAD_PASSWORD', '--password must be 1–80 characters (TCP MD5 key)')
+  // The kernel's TCP_MD5SIG_MAXKEYLEN is 80 bytes, not characters: a multibyte password is counted in UTF-8.
+  const passwordBytes = o.password === undefined ? 0 : Buffer.byteLength(o.password, 'utf8')
+  if (o.password !== undefined && (passwordBytes === 0 || passwordBytes > 80)) {
+    throw badInput('BAD_PASSWORD', `the TCP MD5 password must be 1–80 bytes; this one is ${passwordBytes} bytes in UTF-8`, 'Use a shorter password (the router must be given the same one).')
+  }
   if (o.localPref !== undefined && o.myAsn !== o.peerAsn) throw badInput('BAD_LOCAL_PREF', '--local-pref applies to iBGP only (--my-asn equal to --peer-asn)', 'drop --local-pref for an external peer')
   const communities = (o.communities ?? []).map(parseCommunity)
   const large = (o.largeCommunities ?? []).map(parseLargeCommunity)
@@ -132,12 +138,26 @@ export function checkProbeOptions(o: ProbeOptions): Checked {
     if (!c) throw badInput('BAD_PREFIX', `--announce ${JSON.stringify(p)} is not a prefix with zero host bits`, 'e.g. --announce 203.0.113.10/32')
     routes.push({prefix: c, communities, largeCommunities: large, localPref: o.localPref})
   }
-  let routerId = o.routerId
-  if (routerId !== undefined && isIP(routerId) !== 4) throw badInput('BAD_ROUTER_ID', `--router-id ${JSON.stringify(routerId)} is not an IPv4 address`)
-  if (!routerId) routerId = o.sourceAddress && isIP(o.sourceAddress) === 4 ? o.sourceAddress : undefined
-  if (!routerId && isIP(o.peerAddress) !== 4) throw badInput('BAD_ROUTER_ID', 'an IPv6 session needs --router-id (an IPv4 address naming this speaker)', 'e.g. --router-id 198.18.0.2')
+  const routerId = o.routerId
+  if (routerId !== undefined && !usableRouterId(routerId)) throw badInput('BAD_ROUTER_ID', `--router-id ${JSON.stringify(routerId)} is not a usable IPv4 address (not 0/8, 127/8, 169.254/16 or multicast)`, 'e.g. --router-id 198.18.0.2')
   if (o.bfd && o.ebgpMultihop !== undefined) throw badInput('BAD_BFD', '--bfd is single hop (RFC 5881); it cannot be combined with --ebgp-multihop')
-  return {routes, routerId: routerId ?? '0.0.0.0'}
+  return {routes, routerId}
+}
+
+/** This host's IPv4 addresses (of the network namespace it runs in). */
+function hostIPv4(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address))
+}
+
+/**
+ * The default router ID (router-id.ts, the rule FRR and BIRD follow): the IPv4 source address, else for an IPv4 peer
+ * the source the kernel would use toward it, else the host's highest IPv4 address — also for an IPv6 session.
+ */
+export async function defaultRouterId(o: Pick<ProbeOptions, 'peerAddress' | 'peerPort' | 'sourceAddress'>, host: () => string[] = hostIPv4): Promise<string> {
+  const toward = isIP(o.peerAddress) === 4 && !usableRouterId(o.sourceAddress) ? [await sourceToward(o.peerAddress, o.peerPort ?? BGP_PORT)] : []
+  const id = routerIdFrom([[o.sourceAddress], toward, host()])
+  if (!id) throw badInput('BAD_ROUTER_ID', 'this host has no IPv4 address to take a router ID from (a BGP identifier is an IPv4 address, even for IPv6 sessions)', 'give --router-id, e.g. --router-id 198.18.0.2')
+  return id
 }
 
 async function sourceToward(peer: string, port: number): Promise<string> {
@@ -185,8 +205,7 @@ export interface ProbeHooks {
 export async function runProbe(o: ProbeOptions, hooks: ProbeHooks): Promise<ProbeResult> {
   const checked = checkProbeOptions(o)
   const {routes} = checked
-  // Default router ID: the IPv4 source the kernel would use toward the peer (a connected UDP socket sends nothing).
-  const routerId = checked.routerId !== '0.0.0.0' ? checked.routerId : await sourceToward(o.peerAddress, o.peerPort ?? BGP_PORT)
+  const routerId = checked.routerId ?? await defaultRouterId(o)
   const t0 = performance.now()
   const result: ProbeResult = {peer: o.peerAddress, established: false, capabilities: [], families: [], announced: 0, endOfRib: [], receivedPrefixes: 0, exit: 'withdrawn', steps: []}
   const step = (s: string) => {

@@ -34,10 +34,13 @@ export type SessionState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenCon
 
 export interface SessionOptions {
   localAsn: number
-  peerAsn: number
+  /** The peer's AS, or 'external': any AS but ours (MetalLB's dynamicASN: external). */
+  peerAsn: number | 'external'
   routerId: string
   /** Seconds; 0 or ≥ 3. Default 90. */
   holdTime?: number
+  /** Seconds between KEEPALIVEs; default a third of the negotiated hold time, and never more than that (as FRR). */
+  keepaliveTime?: number
   /** Seconds before the first connect retry; doubles per failure up to connectRetryMax. Default 5 / 120. */
   connectRetryTime?: number
   connectRetryMax?: number

@@ -4,7 +4,7 @@
 import {EventEmitter} from 'node:events'
 import {type Clock, systemClock, Timer} from '../clock.js'
 import {Link, type LinkHandler} from './session-link.js'
-import {BgpProtocolError, CeaseSubcode, ErrorCode} from './errors.js'
+import {BgpProtocolError, CeaseSubcode, ErrorCode, OpenSubcode} from './errors.js'
 import {describeNotification, encodeKeepalive, encodeNotification, encodeRouteRefresh, shutdownMessage} from './notification.js'
 import {buildOpen, capabilityCode, encodeOpen, type Negotiated, negotiate, refusedCapabilities} from './open.js'
 import {AFI, type Family, parseIPv4, SAFI} from './prefixes.js'
@@ -25,6 +25,12 @@ const CLOSE_GRACE_MS = 1000
 const familyOf = (afi: number, safi: number): Family | undefined =>
   safi !== SAFI.UNICAST ? undefined : afi === AFI.IPV4 ? 'ipv4' : afi === AFI.IPV6 ? 'ipv6' : undefined
 const AFI_OF: Record<Family, number> = {ipv4: AFI.IPV4, ipv6: AFI.IPV6}
+const asBytes = (asn: number, four: boolean): Buffer => {
+  const b = Buffer.alloc(four ? 4 : 2)
+  if (four) b.writeUInt32BE(asn >>> 0)
+  else b.writeUInt16BE(asn & 0xffff)
+  return b
+}
 
 export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandler {
   state: SessionState = 'Idle'
@@ -67,6 +73,11 @@ export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandl
 
   get ibgp(): boolean {
     return this.o.localAsn === this.o.peerAsn
+  }
+
+  /** The local address of the established connection (the next hop it announces; BFD's source). */
+  get localAddress(): string | undefined {
+    return [...this.links].find((l) => l.state === 'Established')?.conn.localAddress?.replace(/^::ffff:/, '')
   }
 
   /** Start (or restart) the session: dial, or wait for the peer when passive. */
@@ -304,8 +315,13 @@ export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandl
   private onOpen(l: Link, m: OpenMessage): void {
     if (l.state !== 'OpenSent') return this.fsmError(l, 'OPEN')
     this.emit('open-received', m)
-    const n = negotiate(this.localOpen(), this.o.localAsn, m, this.o.peerAsn)
+    const external = this.o.peerAsn === 'external'
+    let n = negotiate(this.localOpen(), this.o.localAsn, m, external ? undefined : this.o.peerAsn as number)
+    if (!(n instanceof BgpProtocolError) && external && n.peerAsn === this.o.localAsn) {
+      n = new BgpProtocolError(ErrorCode.OPEN, OpenSubcode.BAD_PEER_AS, `peer is AS ${n.peerAsn}, ours: an external peer was expected`, {data: asBytes(n.peerAsn, n.fourOctetAs)})
+    }
     if (n instanceof BgpProtocolError) return this.fail(l, n)
+    if (this.o.keepaliveTime !== undefined && n.holdTime > 0) n.keepaliveTime = Math.max(1, Math.min(this.o.keepaliveTime, n.keepaliveTime))
     l.remoteOpen = m
     l.negotiated = n
     // RFC 4271 6.8: of two connections to the same peer, keep the one started by the higher BGP identifier.

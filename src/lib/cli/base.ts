@@ -1,5 +1,6 @@
 import {Command, Errors, Flags, Interfaces} from '@oclif/core'
-import {isLbctlError, type LbctlError} from '../errors.js'
+import {validNamespaceName} from '../api/selectors.js'
+import {badInput, isLbctlError, type LbctlError} from '../errors.js'
 import {errorJson, exitCodeOf, toLbctlError} from './errors.js'
 import {configureColor, type Column, OUTPUT_FORMATS, type OutputFormat, plain, render} from './output.js'
 
@@ -28,7 +29,14 @@ export abstract class LbctlCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
-    return super.catch(toOclifError(toLbctlError(err)))
+    const e = toLbctlError(err)
+    // LBCTL_DEBUG=1: where it failed (the stack of the error and of its cause), for a bug report. Never secrets: flags
+    // that carry them are taken out of argv before anything runs (bin/run.js).
+    if (process.env.LBCTL_DEBUG) {
+      const cause = (e as {cause?: {stack?: string}}).cause
+      process.stderr.write(`${e.stack ?? e.message}\n${cause?.stack ? `caused by: ${cause.stack}\n` : ''}`)
+    }
+    return super.catch(toOclifError(e))
   }
 
   protected override toErrorJson(err: unknown): unknown {
@@ -98,6 +106,12 @@ export abstract class ClusterCommand<T extends typeof Command> extends LbctlComm
 
   protected get target(): ClusterTarget {
     const f = this.flags as unknown as ClusterTarget
+    // Checked before anything is read or written: an empty one would fall back to the kubeconfig's namespace, a bad one
+    // would list nothing and say so with exit 0, and an upper-case one would be read as another.
+    const why = validNamespaceName(f.namespace)
+    if (why) {
+      throw badInput('BAD_NAMESPACE', `namespace ${JSON.stringify(f.namespace)} ${why}`, 'Namespace names are lower-case letters, digits and "-", at most 63 characters; the load balancer\'s is usually metallb-system (-n metallb-system).')
+    }
     return {kubeconfig: f.kubeconfig, context: f.context, namespace: f.namespace}
   }
 }

@@ -88,7 +88,7 @@ export class Kube {
   }
 
   private async call<T>(ctx: Omit<RequestContext, 'server' | 'context'>, fn: () => Promise<T>): Promise<T> {
-    const full: RequestContext = {...ctx, server: this.server, context: this.context}
+    const full: RequestContext = {...ctx, server: this.server, context: this.context, execCommand: this.config.kc.getCurrentUser()?.exec?.command}
     try {
       return await withRetry(() => this.withTimeout(fn()), {
         attempts: this.opts.attempts,
@@ -122,9 +122,11 @@ export class Kube {
   /** Get one object; undefined when it does not exist. */
   async get<T extends KubernetesObject>(ref: KindRef, name: string, namespace?: string): Promise<T | undefined> {
     try {
-      return await this.call({verb: 'get', resource: Kube.resourceName(ref), namespace, name}, () =>
-        this.api.read({apiVersion: ref.apiVersion, kind: ref.kind, metadata: {name, namespace}}) as unknown as Promise<T>,
+      // Through pathFor (never client-node's read, whose path is lower-cased).
+      const obj = await this.call({verb: 'get', resource: Kube.resourceName(ref), namespace, name}, async () =>
+        this.api.request<T>('GET', await this.api.pathFor(ref.apiVersion, ref.kind, namespace, name)),
       )
+      return {apiVersion: ref.apiVersion, kind: ref.kind, ...obj} as T
     } catch (err) {
       if ((err as {code?: string}).code === 'NOT_FOUND') return undefined
       throw err
@@ -193,8 +195,8 @@ export class Kube {
   /** Delete; returns false when it was already gone (404 is done). */
   async delete(ref: KindRef, name: string, namespace?: string): Promise<boolean> {
     try {
-      await this.call({verb: 'delete', resource: Kube.resourceName(ref), namespace, name}, () =>
-        this.api.delete({apiVersion: ref.apiVersion, kind: ref.kind, metadata: {name, namespace}}),
+      await this.call({verb: 'delete', resource: Kube.resourceName(ref), namespace, name}, async () =>
+        this.api.request('DELETE', await this.api.pathFor(ref.apiVersion, ref.kind, namespace, name)),
       )
       return true
     } catch (err) {

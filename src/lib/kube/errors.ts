@@ -8,6 +8,8 @@ export interface RequestContext {
   name?: string
   server: string
   context: string
+  /** The command of the context's exec credential plugin, when it has one (its failures are not lbctl's bugs). */
+  execCommand?: string
 }
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT'])
@@ -145,5 +147,40 @@ export function toKubeError(err: unknown, ctx: RequestContext): LbctlError {
   if ((err as {name?: string})?.name === 'KubeTimeout') {
     return new LbctlError(`the API server at ${ctx.server} did not answer ${ctx.verb} ${where} in time`, {code: 'TIMEOUT', category: 'unreachable', cause: err, hint: `Check the cluster's health (\`kubectl --context ${ctxName} get --raw /readyz\`) and run the command again.`})
   }
-  return new LbctlError(`${ctx.verb} ${where} failed${code ? ` (HTTP ${code})` : ''}: ${status?.message ?? msg}`, {code: 'API_ERROR', category: 'bug', cause: err, hint: 'Run again with DEBUG=lbctl* for details.'})
+  const odd = notKubernetes(err, msg, status)
+  if (odd) {
+    return new LbctlError(`the server at ${ctx.server} (context ${ctxName}) does not answer like a Kubernetes API server: ${odd}`, {
+      code: 'NOT_KUBERNETES', category: 'unreachable', cause: err,
+      hint: `Check the server address of context ${ctxName} (\`kubectl config view --minify\`); \`kubectl --context ${ctxName} get --raw /version\` shows what answers there.`,
+    })
+  }
+  if (/HTTP protocol is not allowed when skipTLSVerify/.test(msg)) {
+    return new LbctlError(`context ${ctxName} points at ${ctx.server}, a plain http:// address, without insecure-skip-tls-verify`, {
+      code: 'KUBECONFIG_PLAIN_HTTP', category: 'bad-input', cause: err,
+      hint: 'Use the https:// address of the API server; for a local test server only, set insecure-skip-tls-verify: true on that cluster.',
+    })
+  }
+  if (ctx.execCommand && code === undefined) {
+    return new LbctlError(`the credential plugin of context ${ctxName} (${ctx.execCommand}) failed: ${msg.replace(/^Failed to fetch resource metadata for [^:]+: /, '').trim()}`, {
+      code: 'AUTH_PLUGIN_FAILED', category: 'unreachable', cause: err,
+      hint: `Run the plugin by hand to see why (its command and args are under users[].user.exec in \`kubectl config view --minify\`), e.g. log in again.`,
+    })
+  }
+  return new LbctlError(`${ctx.verb} ${where} failed${code ? ` (HTTP ${code})` : ''}: ${status?.message ?? msg}`, {code: 'API_ERROR', category: 'bug', cause: err, hint: 'Run again with LBCTL_DEBUG=1 to see the full error and where it came from.'})
+}
+
+/**
+ * Why an answer cannot have come from a Kubernetes API server, in words, or undefined: it did not speak HTTP, sent a
+ * body that is not JSON (an HTML page), JSON that is not an API object, or an HTTP error without a Status object
+ * (every kube-apiserver error is one).
+ */
+function notKubernetes(err: unknown, msg: string, status: ReturnType<typeof statusBody>): string | undefined {
+  if (/Parse Error|HPE_/.test(msg)) return 'it does not speak HTTP'
+  if (/is not valid JSON|Unexpected token|JSON at position/.test(msg) || (err as {name?: string})?.name === 'SyntaxError') return 'its answer is not JSON (an HTML page, or another service)'
+  if (/Cannot read properties of (undefined|null)/.test(msg) && /resource metadata/.test(msg)) return 'its discovery answer is JSON but not an API resource list'
+  const code = statusCode(err)
+  const body = (err as {body?: unknown})?.body
+  const isStatus = !!body && typeof body === 'object' && (body as {kind?: string}).kind === 'Status'
+  if (code !== undefined && code >= 400 && !isStatus && !status?.reason) return `HTTP ${code} without a Kubernetes Status object`
+  return undefined
 }

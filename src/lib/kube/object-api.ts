@@ -25,10 +25,23 @@ export class ObjectApi extends KubernetesObjectApi {
     return this.resource(apiVersion, kind)
   }
 
-  /** The URL path of an object (or of its collection when name is empty). */
+  /**
+   * The URL path of an object (or of its collection when name is empty). Built here rather than by client-node's
+   * specUriPath, which lower-cases the whole path: `-n MetalLB-System` must ask for that namespace (and get 404 or a
+   * refusal), never silently read metallb-system.
+   */
   async pathFor(apiVersion: string, kind: string, namespace: string | undefined, name?: string): Promise<string> {
-    const spec = {apiVersion, kind, metadata: {name, namespace}} as KubernetesObject
-    return this.specUriPath(spec, name ? 'read' : 'list')
+    const resource = await this.resource(apiVersion, kind)
+    if (!resource) {
+      // client-node's error for a kind the server does not serve (callers map it to CRDS_MISSING / NOT_FOUND).
+      return this.specUriPath({apiVersion, kind, metadata: {name, namespace}} as KubernetesObject, name ? 'read' : 'list')
+    }
+    if (resource.namespaced && !namespace && name) throw new Error(`Required parameter namespace was null or undefined when calling read on ${kind} ${name}`)
+    const parts = [apiVersion.includes('/') ? '/apis' : '/api', apiVersion]
+    if (resource.namespaced && namespace) parts.push('namespaces', encodeURIComponent(namespace))
+    parts.push(resource.name)
+    if (name) parts.push(encodeURIComponent(name))
+    return parts.join('/')
   }
 
   /** Any request through client-node's auth and transport. Body is JSON-encoded unless it is a string. */

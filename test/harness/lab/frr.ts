@@ -15,13 +15,17 @@ export const frrAvailable = (): boolean => existsSync('/usr/lib/frr/bgpd') && ex
 export class Frr {
   private constructor(readonly node: LabNode, readonly dir: string, readonly pids: Map<string, number>) {}
 
-  /** Start bgpd (and bfdd when `bfdConf` is given) in `node` with `bgpConf` as its configuration. */
-  static async start(node: LabNode, bgpConf: string, bfdConf?: string): Promise<Frr> {
+  /**
+   * Start bgpd (and bfdd when `bfdConf` is given) in `node` with `bgpConf` as its configuration. With `zebra`, zebra
+   * runs too (its own socket in the temporary folder): bgpd then installs routes in the node's kernel and learns BFD
+   * state from bfdd (which goes through zebra), so `neighbor … bfd` takes sessions down.
+   */
+  static async start(node: LabNode, bgpConf: string, bfdConf?: string, opts: {zebra?: boolean} = {}): Promise<Frr> {
     const dir = mkdtempSync(join(tmpdir(), 'lbctl-frr-'))
     chownSync(dir, FRR_UID(), FRR_GID())
     const pids = new Map<string, number>()
     const frr = new Frr(node, dir, pids)
-    const daemons: [string, string][] = [['bgpd', bgpConf]]
+    const daemons: [string, string][] = [...(opts.zebra ? [['zebra', ''] as [string, string]] : []), ['bgpd', bgpConf]]
     if (bfdConf) daemons.push(['bfdd', bfdConf])
     for (const [d, conf] of daemons) {
       const f = join(dir, `${d}.conf`)
@@ -30,7 +34,8 @@ export class Frr {
       chownSync(f, FRR_UID(), FRR_GID())
       chownSync(join(dir, `${d}.log`), FRR_UID(), FRR_GID())
       const args = ['-d', '-f', f, '-i', join(dir, `${d}.pid`), '--vty_socket', dir, '-u', 'frr', '-g', 'frr']
-      if (d === 'bgpd') args.unshift('-Z')
+      if (opts.zebra) args.push('-z', join(dir, 'zserv.api'))
+      else if (d === 'bgpd') args.unshift('-Z')
       await node.exec(`/usr/lib/frr/${d}`, args, {check: true})
       const deadline = Date.now() + 10_000
       while (!existsSync(join(dir, `${d}.pid`)) || !existsSync(join(dir, `${d}.vty`))) {

@@ -110,10 +110,11 @@ describe.runIf(requireLab(['tshark']) && existsSync(BIN) && (frrAvailable() || g
       })
     })
 
-    it('extended next hop not offered by FRR: the IPv4 route is not sent (no IPv4 next hop), the IPv6 one is', async () => {
+    it('extended next hop not offered by FRR: the IPv4 route is not sent (no IPv4 next hop), the IPv6 one is; without --router-id the IPv6 session takes the host\'s IPv4 address', async () => {
       await withFrr(frrConf(S6), async (f) => {
-        const p = probe(s, [...v6Args, '--extended-nexthop', '--announce', '203.0.113.81/32', '--announce', '2001:db8:ffff::81/128', '--duration', '2', '--json'])
+        const p = probe(s, [...v6Args.slice(0, -2), '--extended-nexthop', '--announce', '203.0.113.81/32', '--announce', '2001:db8:ffff::81/128', '--duration', '2', '--json'])
         await until('IPv6 route in FRR', async () => (await f.rib('ipv6'))['2001:db8:ffff::81/128'])
+        expect((await f.neighbor(S6)).remoteRouterId).toBe(S4)
         const res = await p.done
         expect(res.code).toBe(0)
         const out = JSON.parse(res.stdout)

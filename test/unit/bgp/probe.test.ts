@@ -4,7 +4,7 @@ import {encodeKeepalive} from '../../../src/lib/bgp/notification.js'
 import {buildOpen, encodeOpen} from '../../../src/lib/bgp/open.js'
 import {frame} from '../../../src/lib/bgp/header.js'
 import {LbctlError} from '../../../src/lib/errors.js'
-import {checkProbeOptions, explainDown, parseCommunity, parseLargeCommunity, runProbe, type ProbeOptions} from '../../../src/lib/bgp/probe.js'
+import {checkProbeOptions, defaultRouterId, explainDown, parseCommunity, parseLargeCommunity, runProbe, type ProbeOptions} from '../../../src/lib/bgp/probe.js'
 
 const base: ProbeOptions = {peerAddress: '198.18.0.1', peerAsn: 64513, myAsn: 64512}
 
@@ -22,7 +22,7 @@ describe('bgp probe: flags are checked before any network I/O', () => {
     ['large community', {largeCommunities: ['1:2']}, 'BAD_LARGE_COMMUNITY'],
     ['LOCAL_PREF on eBGP', {localPref: 100}, 'BAD_LOCAL_PREF'],
     ['router ID', {routerId: '2001:db8::1'}, 'BAD_ROUTER_ID'],
-    ['IPv6 session without router ID', {peerAddress: '2001:db8::1'}, 'BAD_ROUTER_ID'],
+    ['loopback router ID', {routerId: '127.0.0.1'}, 'BAD_ROUTER_ID'],
     ['BFD with multihop', {bfd: true, ebgpMultihop: 2}, 'BAD_BFD'],
     ['TTL security 0 hops', {ttlSecurity: 0}, 'BAD_TTL'],
     ['TTL security 255 hops', {ttlSecurity: 255}, 'BAD_TTL'],
@@ -49,6 +49,17 @@ describe('bgp probe: flags are checked before any network I/O', () => {
     expect(parseLargeCommunity('4200000001:1:2')).toEqual([4200000001, 1, 2])
     expect(checkProbeOptions({...base, myAsn: 64513, localPref: 200, announce: ['2001:db8:ffff::/48'], communities: ['1:1']}).routes)
       .toEqual([{prefix: '2001:db8:ffff::/48', communities: [65537], largeCommunities: [], localPref: 200}])
+  })
+})
+
+describe('bgp probe: the default router ID (one rule with the speaker, router-id.ts)', () => {
+  it('an IPv6 session takes the host\'s IPv4 address, as FRR and BIRD do, instead of refusing', async () => {
+    expect(checkProbeOptions({...base, peerAddress: '2001:db8::1'}).routerId).toBeUndefined()
+    expect(await defaultRouterId({peerAddress: '2001:db8::1'}, () => ['127.0.0.1', '198.18.0.2', '169.254.1.1', '198.18.0.10'])).toBe('198.18.0.10')
+    expect(await defaultRouterId({peerAddress: '2001:db8::1', sourceAddress: '198.18.0.2'}, () => ['198.18.0.10'])).toBe('198.18.0.2')
+  })
+  it('a host without a usable IPv4 address → BAD_ROUTER_ID naming the fix', async () => {
+    await expect(defaultRouterId({peerAddress: '2001:db8::1'}, () => ['127.0.0.1'])).rejects.toMatchObject({code: 'BAD_ROUTER_ID', hint: expect.stringContaining('--router-id')})
   })
 })
 

@@ -1,0 +1,5 @@
+export {BgpSpeaker, type BgpSpeakerOptions} from './speaker.js'
+export {planBgp, type BgpPlan} from './plan.js'
+export type {PeerPlan} from './peers.js'
+export type {RouteStatus} from './routes.js'
+export {BgpProblem} from './problems.js'

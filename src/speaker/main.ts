@@ -3,15 +3,16 @@
 // and its endpoints. SIGTERM hands over: the loop announces the leave, then releases every address.
 import {serveEndpoints} from '../lib/daemon/http.js'
 import {runDaemon, type DaemonContext} from '../lib/daemon/run.js'
-import {missing} from '../lib/errors.js'
+import {badInput, missing} from '../lib/errors.js'
 import {L2Engine} from '../lib/l2/engine.js'
 import {watchInterfaces} from '../lib/l2/interfaces.js'
 import {connectApi} from '../lib/kube/connect.js'
-import {ApiLiveness} from './api-liveness.js'
+import {GossipMembership} from './membership/membership.js'
 import {parseFlags, type SpeakerFlags, USAGE} from './flags.js'
 import {L2Manager} from './l2/manager.js'
 import {SpeakerMetrics} from './metrics.js'
 import {Speaker} from './speaker.js'
+import {BgpSpeaker} from './bgp/index.js'
 import {kubeAuthorizer} from './diagnostics/auth.js'
 import {loadOrMakeCertificate} from './diagnostics/cert.js'
 import {startDiagnostics} from './diagnostics/server.js'
@@ -49,8 +50,18 @@ async function start(flags: SpeakerFlags, {log, lifecycle}: DaemonContext): Prom
   }
   lifecycle.onShutdown('l2-engine', () => engine.close())
   const l2 = new L2Manager({node: flags.nodeName, engine, onChange: (gained, lost) => log.info({gained, lost}, 'layer-2 ownership changed')})
-  const membership = new ApiLiveness(flags.nodeName)
-  const speaker = new Speaker({kube, node: flags.nodeName, namespace: flags.namespace, lbClass: flags.lbClass, memberSelector: flags.memberSelector, membership, l2, log, metrics})
+  if (!flags.memberlistBindAddress) {
+    throw badInput('INVALID_FLAG', 'the gossip address is missing', 'Pass --memberlist-bind-address IP or set METALLB_ML_BIND_ADDR (in a DaemonSet: fieldRef status.podIP).')
+  }
+  const membership = new GossipMembership({node: flags.nodeName, bindAddress: flags.memberlistBindAddress, port: flags.memberlistPort,
+    keyFile: flags.memberlistKeyFile, previousKeyFile: flags.memberlistPreviousKeyFile})
+  // The node's own addresses (router ID, source candidates), from the interface watch; service addresses on lo are
+  // filtered out by the BGP planner.
+  let nodeAddresses: string[] = []
+  const speakerRef: {s?: Speaker} = {}
+  const bgp = new BgpSpeaker({node: flags.nodeName, nodeAddresses: () => nodeAddresses, log, onChange: () => speakerRef.s?.bgpChanged()})
+  const speaker = new Speaker({kube, node: flags.nodeName, namespace: flags.namespace, lbClass: flags.lbClass, memberSelector: flags.memberSelector, membership, l2, bgp, log, metrics})
+  speakerRef.s = speaker
 
   const endpoints = await serveEndpoints({
     metrics: {host: flags.metricsBindAddress, port: flags.metricsPort},
@@ -69,7 +80,9 @@ async function start(flags: SpeakerFlags, {log, lifecycle}: DaemonContext): Prom
   log.info({metricsPort: endpoints.metricsPort, healthPort: endpoints.healthPort}, 'listening')
 
   const watch = watchInterfaces((sel, links) => {
+    nodeAddresses = links.flatMap((k) => k.addresses.filter((a) => a.scope === 'global').map((a) => a.address))
     l2.setLinks(links)
+    speaker.schedule()
     log.debug({serving: engine.interfaces(), skipped: sel.skipped}, 'interfaces')
   }, {onError: (e) => log.warn({err: e.message}, 'interface watch')})
   lifecycle.onShutdown('interfaces', () => watch.close())

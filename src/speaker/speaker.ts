@@ -13,7 +13,7 @@ import type {L2Manager} from './l2/manager.js'
 import type {Candidate, LivenessView, Membership} from './membership/types.js'
 import type {SpeakerMetrics} from './metrics.js'
 import type {ConfigProblem, SpeakerState} from './state.js'
-import {cleaner, desiredBgpStatuses, desiredL2Statuses} from './status/desired.js'
+import {cleaner, desiredBgpStatuses, desiredL2Statuses, desiredPeerSessions, PEER_SESSION_LABELS} from './status/desired.js'
 import {StatusSync} from './status/sync.js'
 import {World} from './world.js'
 
@@ -44,6 +44,9 @@ export function l2Problems(state: SpeakerState): ConfigProblem[] {
   return out
 }
 
+/** Kinds the speaker writes: a change to them re-checks status, it does not re-decide. */
+const STATUS_PLURALS: ReadonlySet<string> = new Set([Kinds.ServiceL2Status.plural, Kinds.ServiceBGPStatus.plural, Kinds.BGPPeerSession.plural])
+
 export class Speaker {
   readonly world: World
   readonly status: StatusSync
@@ -69,7 +72,7 @@ export class Speaker {
       kube: o.kube, namespace: o.namespace, lbClass: o.lbClass, memberSelector: o.memberSelector,
       onChange: (what) => {
         if (what === 'bgppeers') void this.world.refreshSecrets()
-        if (what !== 'servicel2statuses' && what !== 'servicebgpstatuses') this.schedule()
+        if (!STATUS_PLURALS.has(what)) this.schedule()
         else this.status.kick()
       },
       onError: (resource, err, phase) => {
@@ -86,6 +89,7 @@ export class Speaker {
       kinds: [
         {ref: Kinds.ServiceL2Status, nodeLabel: Labels.node, desired: () => desiredL2Statuses(o.node, o.l2.ownedAddresses()), existing: () => [...this.world.l2Statuses.cache.values()]},
         {ref: Kinds.ServiceBGPStatus, nodeLabel: Labels.node, desired: () => desiredBgpStatuses(o.node, o.bgp?.announcedServices() ?? new Map()), existing: () => [...this.world.bgpStatuses.cache.values()]},
+        {ref: Kinds.BGPPeerSession, nodeLabel: PEER_SESSION_LABELS.node, desired: () => desiredPeerSessions(o.node, o.bgp?.sessions() ?? []), existing: () => [...this.world.peerSessions.cache.values()]},
       ],
     })
     o.membership.on('change', (v) => {
@@ -131,6 +135,12 @@ export class Speaker {
 
   lastElection(): L2Election {
     return this.election
+  }
+
+  /** The BGP speaker's sessions or routes changed: status and metrics follow (no new decision is needed). */
+  bgpChanged(): void {
+    if (!this.started || this.stopped) return
+    this.status.kick()
   }
 
   /** Coalesce bursts of informer events into one pass. */

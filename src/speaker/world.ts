@@ -49,6 +49,7 @@ export class World {
   readonly pods: Informer<PodObject>
   readonly l2Statuses: Informer<KubeObject>
   readonly bgpStatuses: Informer<KubeObject>
+  readonly peerSessions: Informer<KubeObject>
   /** Only the Secrets BGPPeers name (passwordSecret), read by name: the speaker never lists Secrets. */
   readonly secrets = new Map<string, SecretObject>()
   private readonly all: Array<Informer<any>>
@@ -69,7 +70,8 @@ export class World {
     this.pods = mk(CoreKinds.Pod, {...ns, labelSelector: o.memberSelector})
     this.l2Statuses = mk(Kinds.ServiceL2Status, ns)
     this.bgpStatuses = mk(Kinds.ServiceBGPStatus, ns)
-    this.all = [this.services, this.slices, this.nodes, this.pools, this.l2Ads, this.bgpAds, this.peers, this.communities, this.bfdProfiles, this.pods, this.l2Statuses, this.bgpStatuses]
+    this.peerSessions = mk(Kinds.BGPPeerSession, ns)
+    this.all = [this.peerSessions, this.services, this.slices, this.nodes, this.pools, this.l2Ads, this.bgpAds, this.peers, this.communities, this.bfdProfiles, this.pods, this.l2Statuses, this.bgpStatuses]
   }
 
   start(): void {

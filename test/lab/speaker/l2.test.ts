@@ -21,9 +21,11 @@ describe.runIf(requireLab(['curl', 'kubectl']) && nativeAvailable())('speaker, l
     if (missing.length > 0) throw new Error(`the speaker lab runs the built daemons; missing ${missing.join(', ')}: run npm run build first`)
     cleanupStale(PREFIX)
     probeCli = await bundleEntry('test/harness/lab/fixtures/l2-probe-cli-main.ts')
-    l = await SpeakerLab.create(PREFIX)
+    l = await SpeakerLab.create(PREFIX, {gossip: true})
     await l.addPool()
     await l.addService('web', VIP)
+    // Until gossip has converged, owners move as members appear.
+    await l.waitAlive(3)
   }, 120_000)
   afterAll(async () => {
     await l?.destroy()

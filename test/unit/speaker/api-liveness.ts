@@ -1,8 +1,8 @@
-// PLACEHOLDER until src/speaker/membership (gossip) is merged: liveness from the API alone (a speaker counts as alive
-// while its Pod is Ready). Implements the Membership contract so the speaker loop does not change when gossip arrives;
-// failover then waits for the kubelet to mark the Pod not Ready, which is slow — that is what gossip is for.
+// For the loop's tests in one process: liveness from the API alone (a speaker counts as alive while its Pod is Ready),
+// behind the Membership contract, so the tests drive failover by Pod readiness. The daemon uses gossip
+// (src/speaker/membership); the lab tests run it.
 import {EventEmitter} from 'node:events'
-import type {Candidate, LivenessView, Membership, MembershipEvents} from './membership/types.js'
+import type {Candidate, LivenessView, Membership, MembershipEvents} from '../../../src/speaker/membership/types.js'
 
 export class ApiLiveness extends EventEmitter<MembershipEvents> implements Membership {
   private alive = new Set<string>()

@@ -2,6 +2,9 @@
 // Command id → class. Add new commands here; the manifest test fails when this and oclif.manifest.json disagree.
 import type {Command} from '@oclif/core'
 import BgpProbe from './commands/bgp/probe.js'
+import BgpStatus from './commands/bgp/status.js'
+import Doctor from './commands/doctor.js'
+import ConfigImport from './commands/config/import.js'
 import L2Probe from './commands/l2/probe.js'
 import PoolAdd from './commands/pool/add.js'
 import PoolList from './commands/pool/list.js'
@@ -9,9 +12,13 @@ import PoolRemove from './commands/pool/remove.js'
 import PoolSet from './commands/pool/set.js'
 import PoolShow from './commands/pool/show.js'
 import Prepare from './commands/prepare.js'
+import Status from './commands/status.js'
 
 export const COMMANDS: Record<string, Command.Class> = {
   'bgp:probe': BgpProbe,
+  'bgp:status': BgpStatus,
+  'doctor': Doctor,
+  'config:import': ConfigImport,
   'l2:probe': L2Probe,
   'pool:add': PoolAdd,
   'pool:list': PoolList,
@@ -19,4 +26,5 @@ export const COMMANDS: Record<string, Command.Class> = {
   'pool:set': PoolSet,
   'pool:show': PoolShow,
   'prepare': Prepare,
+  'status': Status,
 }

@@ -1,4 +1,5 @@
 import {Command, Errors, Flags, Interfaces} from '@oclif/core'
+import chalk from 'chalk'
 import {validNamespaceName} from '../api/selectors.js'
 import {badInput, isLbctlError, type LbctlError} from '../errors.js'
 import {errorJson, exitCodeOf, toLbctlError} from './errors.js'
@@ -42,6 +43,15 @@ export abstract class LbctlCommand<T extends typeof Command> extends Command {
   protected override toErrorJson(err: unknown): unknown {
     const own = (err as {lbctl?: unknown} | null)?.lbctl
     return {error: plain(errorJson(isLbctlError(own) ? own : toLbctlError(err)))}
+  }
+
+  /**
+   * oclif colours JSON with a tokenizer that costs ~1 s for a 3 MB document (doctor -A on 1,000 services); without
+   * colour (not a TTY, NO_COLOR) the same text comes from JSON.stringify.
+   */
+  override logJson(json: unknown): void {
+    if (chalk.level === 0) process.stdout.write(JSON.stringify(json, null, 2) + '\n')
+    else super.logJson(json)
   }
 
   protected override toSuccessJson(result: unknown): unknown {

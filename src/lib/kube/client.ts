@@ -205,6 +205,14 @@ export class Kube {
     }
   }
 
+  /** A container's log (pods/log), as text. */
+  async podLog(namespace: string, name: string, opts: {container?: string; tailLines?: number; limitBytes?: number} = {}): Promise<string> {
+    const res = await this.call({verb: 'get', resource: 'pods/log', namespace, name}, () =>
+      this.api.request<unknown>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/log`, {query: {container: opts.container, tailLines: opts.tailLines, limitBytes: opts.limitBytes}}),
+    )
+    return typeof res === 'string' ? res : JSON.stringify(res)
+  }
+
   /** Whether the API server serves a kind (e.g. are the metallb.io CRDs installed). */
   async serves(ref: KindRef): Promise<boolean> {
     try {

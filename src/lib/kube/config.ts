@@ -67,7 +67,7 @@ export function loadKubeConfig(target: KubeTarget, env = process.env, root = '')
   let source: string
   if (target.kubeconfig) {
     if (!existsSync(target.kubeconfig)) {
-      throw badInput('KUBECONFIG_NOT_FOUND', `kubeconfig ${target.kubeconfig} does not exist`, 'Pass the path of an existing kubeconfig to --kubeconfig.')
+      throw badInput('KUBECONFIG_NOT_FOUND', `kubeconfig ${target.kubeconfig} does not exist`, 'Give the path of an existing kubeconfig.')
     }
     kc.loadFromFile(target.kubeconfig)
     source = target.kubeconfig
@@ -83,13 +83,13 @@ export function loadKubeConfig(target: KubeTarget, env = process.env, root = '')
       throw unreachable(
         'NO_KUBECONFIG',
         `no cluster is configured: none of ${kubeconfigPaths(target, env).join(', ')} exists`,
-        'Set KUBECONFIG or pass --kubeconfig PATH (try it without a cluster: `npm run harness -- --kubeconfig /tmp/kc --crds`).',
+        'Set KUBECONFIG to a kubeconfig (try it without a cluster: `npm run harness -- --kubeconfig /tmp/kc --crds`).',
       )
     }
     try {
       loadMerged(kc, paths)
     } catch (err) {
-      throw badInput('KUBECONFIG_INVALID', `cannot read kubeconfig: ${(err as Error).message}`, 'Fix the file, or pass another with --kubeconfig.')
+      throw badInput('KUBECONFIG_INVALID', `cannot read kubeconfig: ${(err as Error).message}`, 'Fix the file, or use another kubeconfig.')
     }
     source = paths.join(delimiter)
   }
@@ -102,7 +102,7 @@ export function loadKubeConfig(target: KubeTarget, env = process.env, root = '')
   }
   const cluster = kc.getCurrentCluster()
   if (!cluster) {
-    throw badInput('NO_CURRENT_CONTEXT', `${source} has no current context with a cluster`, 'Pass --context NAME, or run `kubectl config use-context NAME`.')
+    throw badInput('NO_CURRENT_CONTEXT', `${source} has no current context with a cluster`, 'Choose a context: `kubectl config use-context NAME`.')
   }
   return {kc, context: kc.getCurrentContext(), server: cluster.server, source}
 }

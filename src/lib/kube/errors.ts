@@ -51,7 +51,7 @@ export function tlsFailure(err: unknown): {code: string; message: string} | unde
 }
 
 /** The Status object the API server sent, parsed when it came as a string. */
-export function statusBody(err: unknown): {message?: string; reason?: string; details?: {causes?: Array<{field?: string; message?: string}>}} | undefined {
+export function statusBody(err: unknown): {message?: string; reason?: string; details?: {name?: string; kind?: string; causes?: Array<{field?: string; message?: string}>}} | undefined {
   const body = (err as {body?: unknown})?.body
   if (!body) return undefined
   if (typeof body === 'object') return body as ReturnType<typeof statusBody>
@@ -92,6 +92,14 @@ const hostPortOf = (server: string): string => {
 export const isNotFound = (err: unknown): boolean => statusCode(err) === 404
 export const isConflict = (err: unknown): boolean => statusCode(err) === 409
 
+/** The namespace lbctl was told to work in does not exist: a missing prerequisite, not a missing object. */
+export function namespaceMissing(namespace: string, cause?: unknown): LbctlError {
+  return new LbctlError(`namespace "${namespace}" does not exist`, {
+    code: 'NAMESPACE_MISSING', category: 'missing', cause, details: {namespace},
+    hint: 'Install the load balancer first (`lbctl install`, or MetalLB), or use the namespace it runs in.',
+  })
+}
+
 /** Turn a failed API call into an error a person can act on. */
 export function toKubeError(err: unknown, ctx: RequestContext): LbctlError {
   if (err instanceof LbctlError) return err
@@ -120,8 +128,12 @@ export function toKubeError(err: unknown, ctx: RequestContext): LbctlError {
         code: 'FORBIDDEN', category: 'unreachable', cause: err,
         hint: `Check with \`kubectl auth can-i ${ctx.verb === 'apply' ? 'patch' : ctx.verb} ${ctx.resource}${ctx.namespace ? ` -n ${ctx.namespace}` : ''}\` and ask for that RBAC permission.`,
       })
-    case 404:
+    case 404: {
+      // A write into a namespace that does not exist: the server names the namespace, not the object.
+      const ns = status?.details?.kind === 'namespaces' ? status.details.name : /^namespaces "([^"]+)" not found$/.exec(status?.message ?? '')?.[1]
+      if (ns && !ctx.resource.startsWith('namespaces')) return namespaceMissing(ns, err)
       return new LbctlError(`${where} not found`, {code: 'NOT_FOUND', category: 'bad-input', cause: err, hint: `List what exists with \`kubectl get ${ctx.resource}${ctx.namespace ? ` -n ${ctx.namespace}` : ' -A'}\`.`})
+    }
     case 409:
       return new LbctlError(`${where} was changed by someone else while lbctl worked on it${serverMsg}`, {code: 'CONFLICT', category: 'conflict', cause: err, hint: 'Run the command again: it re-reads the current state first.'})
     case 422:
@@ -141,7 +153,7 @@ export function toKubeError(err: unknown, ctx: RequestContext): LbctlError {
   if (conn || (code !== undefined && code >= 500) || code === 429) {
     return new LbctlError(`cannot reach the API server at ${ctx.server} (context ${ctxName}): ${conn ?? `HTTP ${code}${serverMsg}`}`, {
       code: 'UNREACHABLE', category: 'unreachable', cause: err,
-      hint: `Check that the cluster is up (\`kubectl --context ${ctxName} cluster-info\`), or choose another with --kubeconfig/--context.`,
+      hint: `Check that the cluster is up (\`kubectl --context ${ctxName} cluster-info\`), or choose another cluster.`,
     })
   }
   if ((err as {name?: string})?.name === 'KubeTimeout') {

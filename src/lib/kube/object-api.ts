@@ -9,6 +9,9 @@ export class ObjectApi extends KubernetesObjectApi {
   protected override async processResponse<T extends KubernetesObject>(response: any): Promise<T> {
     const text: string = await response.body.text()
     if (response.httpStatusCode >= 200 && response.httpStatusCode <= 299) {
+      // pods/log answers text/plain; everything else is JSON.
+      const type = String(response.headers?.['content-type'] ?? '')
+      if (type && !/json/i.test(type)) return text as unknown as T
       return (text ? JSON.parse(text) : {}) as T
     }
     let body: unknown = text

@@ -36,7 +36,7 @@ function readServiceAccountFile(path: string): Buffer {
     return readFileSync(path)
   } catch (err) {
     throw badInput('SERVICE_ACCOUNT_UNREADABLE', `in-cluster configuration: cannot read ${path}: ${(err as Error).message}`,
-      'Run in a pod whose service account token is mounted (automountServiceAccountToken: true), or pass --kubeconfig.')
+      'Run in a pod whose service account token is mounted (automountServiceAccountToken: true), or give a kubeconfig.')
   }
 }
 
@@ -100,7 +100,7 @@ export function loadRestTarget(t: {kubeconfig?: string; context?: string; inClus
   try {
     doc = parse(readFileSync(file, 'utf8'))
   } catch (err) {
-    throw badInput('KUBECONFIG_INVALID', `cannot read kubeconfig ${file}: ${(err as Error).message}`, 'Fix the file, or pass another with --kubeconfig.')
+    throw badInput('KUBECONFIG_INVALID', `cannot read kubeconfig ${file}: ${(err as Error).message}`, 'Fix the file, or use another kubeconfig.')
   }
   const named = (list: unknown, name: unknown): any => (Array.isArray(list) ? list.find((x) => x?.name === name) : undefined)
   const ctxName = t.context ?? doc?.['current-context']
@@ -270,12 +270,19 @@ export class RestKube {
     }
   }
 
-  /** One request; after a 401, once more if the credentials changed on disk meanwhile (a rotated token). */
+  /**
+   * One request; after a 401, once more if the credentials are no longer the ones it carried (a rotated token). The
+   * comparison is with what this request sent, not with the last read: a concurrent request may already have picked
+   * up the new token, and then refresh() finds nothing new although this request went out with the old one.
+   */
   private async once<T>(method: string, path: string, o: {query?: Query; body?: unknown; contentType?: string}): Promise<T> {
+    const sent = this.target.auth()
     try {
       return await this.request<T>(method, path, o)
     } catch (err) {
-      if (!(err instanceof HttpError && err.statusCode === 401 && this.target.refresh?.())) throw err
+      if (!(err instanceof HttpError && err.statusCode === 401)) throw err
+      const changed = this.target.refresh?.() ?? false
+      if (!changed && this.target.auth() === sent) throw err
       return this.request<T>(method, path, o)
     }
   }

@@ -2,7 +2,7 @@ import {Kinds, Labels} from '../api/constants.js'
 import type {BGPAdvertisement, IPAddressPool, L2Advertisement, NodeObject, Service} from '../api/types.js'
 import {badInput, conflict, missing} from '../errors.js'
 import type {Kube} from '../kube/client.js'
-import {isConflict} from '../kube/errors.js'
+import {isConflict, namespaceMissing} from '../kube/errors.js'
 import {validObjectName} from '../api/selectors.js'
 import {formatRange, subtractRanges, type IPRange} from '../net/index.js'
 import {checkOverlapWithPools, checkPoolName, nodeAddressWarnings, parseAddresses, planPool, type PoolPlan, refuseDataLoss, refuseUnreadableLoss, specForm} from './plan.js'
@@ -69,7 +69,19 @@ async function readState(kube: Kube, namespace: string, opts: {nodes?: boolean} 
     kube.list<Service>(Kinds.Service),
     opts.nodes ? kube.list<NodeObject>(Kinds.Node).catch(() => ({items: [] as NodeObject[], resourceVersion: ''})) : Promise.resolve({items: [] as NodeObject[], resourceVersion: ''}),
   ])
+  // Listing a namespace that does not exist answers with an empty list: say so before anything reads "no pools".
+  if (pools.items.length === 0 && l2.items.length === 0 && bgp.items.length === 0) await requireNamespace(kube, namespace)
   return {pools: pools.items, l2: l2.items, bgp: bgp.items, services: services.items, nodes: nodes.items}
+}
+
+async function requireNamespace(kube: Kube, namespace: string): Promise<void> {
+  let exists = true
+  try {
+    exists = (await kube.get(Kinds.Namespace, namespace)) !== undefined
+  } catch {
+    // Not allowed to read namespaces (RBAC): a write will still say it with the server's answer.
+  }
+  if (!exists) throw namespaceMissing(namespace)
 }
 
 function summarize(pool: IPAddressPool, state: ClusterState, usage: ReturnType<typeof computeUsage>): PoolSummary {

@@ -85,11 +85,14 @@ async function main(): Promise<number> {
     await writeFile(join(saDir, 'ca.crt'), tls.ca)
     await writeFile(join(saDir, 'namespace'), 'metallb-system')
   }
-  console.log(server.url)
-  await new Promise<void>((resolve) => {
+  // Handlers first, then the URL: whoever waits for the URL may signal at once, and a signal that arrives before
+  // Node listens for it kills the process (exit by signal, not 0).
+  const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
   })
+  console.log(server.url)
+  await stopped
   await server.stop()
   return 0
 }

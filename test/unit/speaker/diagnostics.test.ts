@@ -76,3 +76,29 @@ describe('diagnostics endpoint', () => {
     expect(codes).toEqual([200, 200, 200, 429, 429])
   })
 })
+
+describe('kubeAuthorizer against the API harness (TokenReview + SubjectAccessReview, real RBAC)', () => {
+  it('lets in a service account bound to get speakers/diagnostics, refuses others with 403 and bad tokens with 401', async () => {
+    const {harness, raw} = await import('../../harness/apiserver/test-helpers.js')
+    const {kubeAuthorizer} = await import('../../../src/speaker/diagnostics/auth.js')
+    const {loadRestTarget, RestKube} = await import('../../../src/lib/kube/rest.js')
+    const h = await harness()
+    closers.push(() => h.close())
+    const admin = async (path: string, body: unknown): Promise<void> => {
+      const r = await raw(h.server, 'POST', path, body)
+      expect(r.status, r.text).toBeLessThan(300)
+    }
+    const RBAC = '/apis/rbac.authorization.k8s.io/v1'
+    await admin('/api/v1/namespaces', {metadata: {name: 'metallb-system'}})
+    for (const sa of ['doctor', 'nosy']) await admin('/api/v1/namespaces/metallb-system/serviceaccounts', {metadata: {name: sa}})
+    await admin(`${RBAC}/namespaces/metallb-system/roles`, {metadata: {name: 'diag'}, rules: [{apiGroups: ['lbctl.io'], resources: ['speakers/diagnostics'], verbs: ['get']}]})
+    await admin(`${RBAC}/namespaces/metallb-system/rolebindings`, {metadata: {name: 'diag'}, subjects: [{kind: 'ServiceAccount', name: 'doctor', namespace: 'metallb-system'}],
+      roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'diag'}})
+    // The speaker's own credentials (the kubeconfig's admin here) make the reviews.
+    const authorize = kubeAuthorizer(new RestKube(loadRestTarget({kubeconfig: h.kubeconfigPath})!), 'metallb-system')
+    expect(await authorize(h.server.issueToken('metallb-system', 'doctor').token)).toEqual({ok: true, user: 'system:serviceaccount:metallb-system:doctor'})
+    expect(await authorize(h.server.issueToken('metallb-system', 'nosy').token)).toMatchObject({ok: false, status: 403})
+    expect(await authorize('not-a-token')).toMatchObject({ok: false, status: 401})
+    expect(await authorize(undefined)).toMatchObject({ok: false, status: 401})
+  })
+})

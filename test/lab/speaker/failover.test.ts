@@ -64,5 +64,23 @@ describe.runIf(requireLab(['curl', 'kubectl']) && nativeAvailable())('speaker, l
     if (macs.length !== 1) console.log(l.procs.flatMap((p) => p.log.filter((x) => /ownership changed|membership changed|shutting|handing/.test(x))).join('\n'))
     expect(macs.map((m) => l.nodeOfMac(m))).toEqual([next])
     expect(await l.l2OwnersEventually('web', [next])).toEqual([next])
+    await l.startSpeaker(cur)
+    await l.waitAlive(3)
+  })
+
+  it('a partition (the owner’s link down, its speaker alive) and heal end with exactly one owner', async () => {
+    await l.waitAlive(3)
+    const cur = await owner()
+    await l.nodes[cur].setLink('eth0', 'down')
+    const next = await until(() => l.httpGet(VIP, 500), (v) => v !== undefined && v !== cur, 10_000, 'another node to serve HTTP during the partition') as NodeName
+    await l.nodes[cur].setLink('eth0', 'up')
+    await l.waitAlive(3)
+    // Healed: one MAC answers, HTTP works, one ServiceL2Status.
+    const macs = await until(() => probe(VIP), (m) => m.length === 1, 10_000, 'exactly one MAC after the heal')
+    const after = l.nodeOfMac(macs[0])!
+    expect([cur, next]).toContain(after)
+    expect(await l.httpGet(VIP)).toBe(after)
+    expect(await l.l2OwnersEventually('web', [after])).toEqual([after])
   })
 })
+

@@ -6,6 +6,7 @@ import {daemonUsage, flag, logLevelFlag, parse, parseDaemonFlags} from '../lib/d
 import type {LogLevel} from '../lib/daemon/log.js'
 import {badInput} from '../lib/errors.js'
 import {DEFAULT_MEMBER_SELECTOR, parseMemberSelector} from './candidates.js'
+import {type MembershipTimers, resolveTimers} from './membership/options.js'
 
 export interface SpeakerFlags {
   nodeName: string
@@ -21,6 +22,8 @@ export interface SpeakerFlags {
   memberlistBindAddress?: string
   memberlistKeyFile?: string
   memberlistPreviousKeyFile?: string
+  /** Gossip timers given on the command line (the rest default in src/speaker/membership/options.ts). */
+  memberlistTimers: Partial<MembershipTimers>
   memberSelector: string
   diagnostics: boolean
   diagnosticsBindAddress: string
@@ -54,6 +57,12 @@ export const SPECS = {
   'memberlist-key-file': flag<string | undefined>({help: 'the gossip key (Secret memberlist, key secretkey)', arg: 'PATH', parse: parse.string, defaultText: '$METALLB_ML_SECRET_KEY_PATH/secretkey when that is set',
     default: (env) => (env.METALLB_ML_SECRET_KEY_PATH ? join(env.METALLB_ML_SECRET_KEY_PATH, 'secretkey') : undefined)}),
   'memberlist-previous-key-file': optional('the previous gossip key, accepted on receive during a rotation', 'PATH'),
+  'memberlist-probe-interval': flag<number | undefined>({help: 'gossip: one direct probe per interval (default 100ms; detection ≈ 2 intervals + suspicion)', arg: 'D',
+    parse: parse.duration({minMs: 5, maxMs: 60_000}), default: undefined}),
+  'memberlist-probe-timeout': flag<number | undefined>({help: 'gossip: wait for the direct ack before asking others (default 40ms; < the interval)', arg: 'D',
+    parse: parse.duration({minMs: 1, maxMs: 60_000}), default: undefined}),
+  'memberlist-indirect-checks': flag<number | undefined>({help: 'gossip: members asked to probe indirectly (default 3)', arg: 'N', parse: parse.int(0, 16), default: undefined}),
+  'memberlist-suspicion-mult': flag<number | undefined>({help: 'gossip: suspicion timeout in probe intervals, × log10 of the members past 10 (default 4)', arg: 'N', parse: parse.int(1, 100), default: undefined}),
   'member-selector': flag({help: 'label selector of speaker Pods (the members)', arg: 'SEL', parse: selector, env: ['METALLB_ML_LABELS'], default: DEFAULT_MEMBER_SELECTOR}),
   diagnostics: flag({help: 'serve the HTTPS diagnostics endpoint (TokenReview + SubjectAccessReview)', parse: parse.bool, default: true}),
   'diagnostics-bind-address': flag({help: 'address for the diagnostics endpoint', arg: 'ADDR', parse: parse.bindAddress, default: '0.0.0.0'}),
@@ -72,6 +81,10 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (Boolean(f['diagnostics-cert-file']) !== Boolean(f['diagnostics-key-file'])) {
     throw badInput('INVALID_FLAG', '--diagnostics-cert-file and --diagnostics-key-file go together', 'Pass both, or neither for a self-signed certificate.')
   }
+  const timers = {probeIntervalMs: f['memberlist-probe-interval'], probeTimeoutMs: f['memberlist-probe-timeout'],
+    indirectChecks: f['memberlist-indirect-checks'], suspicionMult: f['memberlist-suspicion-mult']}
+  // Checked here, so a bad combination stops the speaker at start with the timer named (bad input, exit 2).
+  resolveTimers(timers)
   if (!nodeName) throw badInput('INVALID_FLAG', 'the node name is missing', 'Pass --node-name NAME or set METALLB_NODE_NAME (in a DaemonSet: fieldRef spec.nodeName).')
   return {
     nodeName,
@@ -87,6 +100,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
     memberlistBindAddress: f['memberlist-bind-address'],
     memberlistKeyFile: f['memberlist-key-file'] || undefined,
     memberlistPreviousKeyFile: f['memberlist-previous-key-file'] || undefined,
+    memberlistTimers: Object.fromEntries(Object.entries(timers).filter(([, v]) => v !== undefined)),
     memberSelector: f['member-selector'],
     diagnostics: f.diagnostics,
     diagnosticsBindAddress: f['diagnostics-bind-address'],

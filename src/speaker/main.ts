@@ -54,7 +54,7 @@ async function start(flags: SpeakerFlags, {log, lifecycle}: DaemonContext): Prom
     throw badInput('INVALID_FLAG', 'the gossip address is missing', 'Pass --memberlist-bind-address IP or set METALLB_ML_BIND_ADDR (in a DaemonSet: fieldRef status.podIP).')
   }
   const membership = new GossipMembership({node: flags.nodeName, bindAddress: flags.memberlistBindAddress, port: flags.memberlistPort,
-    keyFile: flags.memberlistKeyFile, previousKeyFile: flags.memberlistPreviousKeyFile})
+    keyFile: flags.memberlistKeyFile, previousKeyFile: flags.memberlistPreviousKeyFile, timers: flags.memberlistTimers})
   // The node's own addresses (router ID, source candidates), from the interface watch; service addresses on lo are
   // filtered out by the BGP planner.
   let nodeAddresses: string[] = []

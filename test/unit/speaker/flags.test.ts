@@ -7,7 +7,7 @@ describe('speaker flags', () => {
     expect(parseFlags(['--node-name', 'n1'], {})).toEqual({
       nodeName: 'n1', kubeconfig: undefined, context: undefined, namespace: 'metallb-system', lbClass: undefined,
       metricsBindAddress: '0.0.0.0', metricsPort: 7472, healthBindAddress: '0.0.0.0', healthPort: 7474,
-      memberlistPort: 7946, memberlistBindAddress: undefined, memberlistKeyFile: undefined, memberlistPreviousKeyFile: undefined,
+      memberlistPort: 7946, memberlistBindAddress: undefined, memberlistKeyFile: undefined, memberlistPreviousKeyFile: undefined, memberlistTimers: {},
       memberSelector: 'app.kubernetes.io/name=lbctl,app.kubernetes.io/component=speaker', arpOffload: 'auto', logLevel: 'info',
       diagnostics: true, diagnosticsBindAddress: '0.0.0.0', diagnosticsPort: 7473, diagnosticsCertFile: undefined, diagnosticsKeyFile: undefined,
     })
@@ -36,6 +36,9 @@ describe('speaker flags', () => {
     expect(fail(['--node-name', 'n', '--member-selector', 'a in (b)']).message).toContain('--member-selector')
     expect(fail(['--node-name', 'n', '--bogus']).code).toBe('INVALID_FLAG')
     expect(fail(['--node-name', 'n', '--diagnostics-cert-file', '/c']).message).toContain('go together')
+    expect(fail(['--node-name', 'n', '--memberlist-probe-interval', '30ms', '--memberlist-probe-timeout', '40ms']).message).toContain('must be shorter than the probe interval')
+    expect(parseFlags(['--node-name', 'n', '--memberlist-probe-interval', '30ms', '--memberlist-probe-timeout', '12ms', '--memberlist-suspicion-mult', '3'], {}).memberlistTimers)
+      .toEqual({probeIntervalMs: 30, probeTimeoutMs: 12, suspicionMult: 3})
   })
 })
 

@@ -8,7 +8,6 @@ import {create as tarCreate} from 'tar'
 import {stringify} from 'yaml'
 import {badInput} from '../cli/errors.js'
 import {plain} from '../cli/output.js'
-import {bearerToken} from '../kube/bearer.js'
 import type {Kube} from '../kube/client.js'
 import {contextOf, diagnose} from './index.js'
 import {diagnosticsClient, type DiagnosticsClient} from './diagnostics.js'
@@ -109,7 +108,7 @@ export async function writeBundle(kube: Kube, opts: BundleOptions): Promise<Bund
 
   let client = opts.client
   if (!client && opts.probe) {
-    const token = await bearerToken(kube).catch(() => undefined)
+    const token = await kube.bearerToken().catch(() => undefined)
     if (token) client = diagnosticsClient({token})
     else notCollected.push({what: 'speaker diagnostics', why: 'the kubeconfig user has no bearer token'})
   }

@@ -2,7 +2,6 @@
 // wire through the speakers' diagnostics endpoints.
 import type {Service} from '../api/types.js'
 import {badInput} from '../cli/errors.js'
-import {bearerToken} from '../kube/bearer.js'
 import type {Kube} from '../kube/client.js'
 import {serviceKey} from '../ipam/index.js'
 import {planAllocations} from './allocation.js'
@@ -64,23 +63,18 @@ export function contextOf(s: Snapshot): Context {
   return {s, pods, impl: implementation(s, pods), live: liveSpeakerNodes(pods), ix: buildIndexes(s)}
 }
 
-/** The namespace of the kubeconfig's current context, as kubectl reads it ('default' when unset). */
-export function contextNamespace(kube: Kube): string {
-  const kc = kube.config.kc
-  return kc.getContextObject(kc.getCurrentContext())?.namespace || 'default'
-}
 
 export async function runDoctor(kube: Kube, opts: DoctorOptions): Promise<DoctorReport> {
   for (const a of opts.services) parseServiceRef(a, 'default')
   if (opts.all && opts.services.length) throw badInput('BAD_ARGS', 'give service names or -A, not both', 'Run `lbctl doctor -A` for every service, or name the services.')
-  const ctxNs = contextNamespace(kube)
+  const ctxNs = await kube.contextNamespace()
   const refs = opts.services.map((a) => parseServiceRef(a, ctxNs))
   const serviceNamespaces = opts.all ? undefined : [...new Set(refs.length ? refs.map((s) => s.namespace) : [ctxNs])]
   const s = await readSnapshot(kube, {namespace: opts.namespace, serviceNamespaces})
   let client = opts.client
   let skip: string | undefined = opts.probe ? undefined : '--no-probe'
   if (opts.probe && !client) {
-    const token = await bearerToken(kube).catch(() => undefined)
+    const token = await kube.bearerToken().catch(() => undefined)
     if (token) client = diagnosticsClient({token, timeoutMs: opts.probeTimeoutMs})
     else skip = 'the kubeconfig user has no bearer token, which the diagnostics endpoint needs'
   }

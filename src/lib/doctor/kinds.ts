@@ -1,10 +1,8 @@
-// Kinds the doctor reads beyond src/lib/api's Kinds. BGPPeerSession is lbctl's session kind (CONTRACTS.md); when
-// src/lib/api/constants.ts gains it, this entry should point there.
-import {Kinds, LBCTL_V1ALPHA1} from '../api/constants.js'
+// Kinds the doctor reads beyond src/lib/api's Kinds (BGPPeerSession, lbctl's session kind, is one of those).
+import {Kinds} from '../api/constants.js'
 
 export const DoctorKinds = {
   ...Kinds,
-  BGPPeerSession: {apiVersion: LBCTL_V1ALPHA1, kind: 'BGPPeerSession', plural: 'bgppeersessions'},
   CRD: {apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions'},
   Pod: {apiVersion: 'v1', kind: 'Pod', plural: 'pods'},
   Event: {apiVersion: 'v1', kind: 'Event', plural: 'events'},

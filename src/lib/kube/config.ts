@@ -5,12 +5,9 @@ import {KubeConfig} from '@kubernetes/client-node'
 import {badInput, unreachable} from '../errors.js'
 import {inClusterServer, SERVICE_ACCOUNT_DIR} from './rest.js'
 
-export interface KubeTarget {
-  kubeconfig?: string
-  context?: string
-  /** Use the pod's service account when no kubeconfig is given (daemons). */
-  inCluster?: boolean
-}
+import type {KubeTarget} from './connect.js'
+
+export type {KubeTarget}
 
 export interface LoadedConfig {
   kc: KubeConfig

@@ -131,7 +131,8 @@ export interface SetPoolInput {
   addresses: string[]
   autoAssign?: boolean
   avoidBuggyIPs?: boolean
-  advertise: AdvertiseMode
+  /** Undefined: the installed mode (ConfigMap lbctl-install), else the kind of the advertisements that exist. */
+  advertise?: AdvertiseMode
   force: boolean
   dryRun: boolean
   /** 'set' replaces the pool's addresses; 'add' adds to them. */
@@ -178,7 +179,8 @@ async function changePoolOnce(kube: Kube, namespace: string, input: SetPoolInput
     services: state.services, pools: state.pools, force: input.force,
   })
   const warnings = nodeAddressWarnings(parsed, state.nodes)
-  const advertisement = planAdvertisement(plan, state, input.advertise, namespace)
+  const advertise = input.advertise ?? (await defaultAdvertise(kube, namespace, state, warnings))
+  const advertisement = planAdvertisement(plan, state, advertise, namespace)
   const result: PoolChangeResult = {
     pool: input.name, namespace, action: plan.action === 'create' ? 'created' : plan.action === 'update' ? 'updated' : 'unchanged',
     dryRun: input.dryRun, added: plan.added, removed: plan.removed, affectedServices: plan.affected, warnings,
@@ -204,6 +206,19 @@ async function changePoolOnce(kube: Kube, namespace: string, input: SetPoolInput
     }
   }
   return result
+}
+
+/**
+ * The advertisement kind a new pool gets when --advertise is not given: the mode `lbctl install` recorded; on a
+ * cluster without that record (upstream MetalLB), the kind of the advertisements that exist (l2 when none or both).
+ */
+async function defaultAdvertise(kube: Kube, namespace: string, state: ClusterState, warnings: string[]): Promise<AdvertiseMode> {
+  const record = await kube.get<{metadata?: {name?: string}; data?: {mode?: string}}>(Kinds.ConfigMap, 'lbctl-install', namespace)
+  const mode = record?.data?.mode
+  if (mode === 'l2' || mode === 'bgp') return mode
+  if (state.bgp.length > 0 && state.l2.length === 0) return 'bgp'
+  if (state.bgp.length > 0 && state.l2.length > 0) warnings.push('both L2Advertisements and BGPAdvertisements exist and no install mode is recorded: a new pool is advertised over layer 2 (choose with --advertise)')
+  return 'l2'
 }
 
 /**

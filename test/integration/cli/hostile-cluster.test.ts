@@ -89,13 +89,6 @@ describe('a server that is not a Kubernetes API server is "unreachable" (exit 3)
     expect(r.json.error.code).toBe('NOT_KUBERNETES')
   })
 
-  it('a plain http:// server without insecure-skip-tls-verify is a kubeconfig mistake (exit 2), named', async () => {
-    const kc = kubeconfig(join(dir, 'kc-plain'), `http://127.0.0.1:${port.html}`, {token: 't'}, false)
-    const r = await runBin(['pool', 'list', '--kubeconfig', kc, '--json'])
-    expect(r.code).toBe(2)
-    expect(r.json.error.code).toBe('KUBECONFIG_PLAIN_HTTP')
-  })
-
   it('an exec credential plugin that fails is an authentication failure (exit 3) naming the plugin and its message', async () => {
     const kc = kubeconfig(join(dir, 'kc-exec'), new URL(c.server.url).origin, {
       exec: {apiVersion: 'client.authentication.k8s.io/v1beta1', command: '/bin/sh', args: ['-c', 'echo token expired, log in again >&2; exit 3'], interactiveMode: 'Never'},

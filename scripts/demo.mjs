@@ -80,6 +80,22 @@ async function prepareSession(server, env) {
   await lbctl(['prepare', '--check'], env)
 }
 
+// The speaker, end to end in network namespaces (root, iproute2, curl, kubectl): a client reaching a service, the owner
+// killed, the client reaching the new owner, the gap printed. test/lab/speaker/demo-main.ts is the script.
+async function speakerSession() {
+  const {labPrerequisites} = await import(join(root, 'dist/test/harness/lab/prereq.js'))
+  const pre = labPrerequisites(['curl', 'kubectl'])
+  if (!pre.ok) {
+    console.log(`\n(The speaker demo needs the network lab; missing: ${pre.missing.join(', ')}.)`)
+    return
+  }
+  const {bundleEntry} = await import(join(root, 'dist/test/harness/lab/bundle.js'))
+  const file = await bundleEntry('test/lab/speaker/demo-main.ts')
+  const child = spawn(process.execPath, [file], {env: {...process.env, LBCTL_REPO_ROOT: root}, stdio: 'inherit'})
+  const code = await new Promise((resolve) => child.on('close', resolve))
+  if (code !== 0) process.exitCode = 1
+}
+
 const configured = process.env.KUBECONFIG
   ? process.env.KUBECONFIG.split(delimiter).some((p) => p && existsSync(p))
   : existsSync(join(homedir(), '.kube', 'config'))
@@ -123,3 +139,4 @@ if (configured && !process.env.LBCTL_DEMO_HARNESS) {
     rmSync(dir, {recursive: true, force: true})
   }
 }
+await speakerSession()

@@ -9,6 +9,7 @@ import https from 'node:https'
 import {homedir} from 'node:os'
 import {delimiter, dirname, isAbsolute, join} from 'node:path'
 import {parse} from 'yaml'
+import {Kinds} from '../api/constants.js'
 import {badInput, LbctlError} from '../errors.js'
 import {type KindRef, type KubeApi, type KubernetesObject, type ListOptions, type ListResult, resourceName, resourcePath, type WatchEventType, type WatchOptions} from './api.js'
 import {isNotFound, isRetryable, toKubeError, type RequestContext} from './errors.js'
@@ -183,7 +184,10 @@ export class RestKube implements KubeApi {
 
   create<T extends KubernetesObject>(obj: T): Promise<T> {
     const m = obj.metadata ?? {}
-    return this.call<T>({verb: 'create', ref: obj as KindRef, namespace: m.namespace, name: m.name}, 'POST', resourcePath(obj as KindRef, m.namespace), {body: obj})
+    // kind + "s" is wrong for some kinds (ServiceL2Status → servicel2statuses): use the known plural where there is one.
+    const known = Object.values(Kinds).find((k) => k.kind === obj.kind && k.apiVersion === obj.apiVersion)
+    const ref = {apiVersion: obj.apiVersion, kind: obj.kind, plural: known?.plural} as KindRef
+    return this.call<T>({verb: 'create', ref, namespace: m.namespace, name: m.name}, 'POST', resourcePath(ref, m.namespace), {body: obj})
   }
 
   replace<T extends KubernetesObject>(obj: T): Promise<T> {

@@ -326,7 +326,7 @@ export async function runProbe(o: ProbeOptions, hooks: ProbeHooks): Promise<Prob
       if (o.passive) throw problems('BGP_NO_PEER', `${o.peerAddress} did not connect within ${o.timeout ?? 30} s`, 'Check the router\'s neighbor statement points at this address, and that it is not passive too.')
       const refused = (connectError as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED'
       throw problems('BGP_NO_ANSWER', refused ? `TCP ${port} on ${o.peerAddress} refused the connection: no BGP speaker listens there`
-        : `no answer on TCP ${port} from ${o.peerAddress}: check the router's neighbor statement and firewall`, 'Try `nc -vz <peer> 179` from this host; check routes and ACLs.')
+        : `no answer on TCP ${port} from ${o.peerAddress}: check the router's neighbor statement and firewall`, `Try \`nc -vz ${o.peerAddress} ${port}\` from this host; check routes and ACLs.`)
     }
     const n = session.negotiated!
     Object.assign(result, {established: true, peerAsn: n.peerAsn, peerRouterId: n.peerRouterId, holdTime: n.holdTime, keepaliveTime: n.keepaliveTime, families: n.families})

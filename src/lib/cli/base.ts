@@ -28,7 +28,7 @@ export abstract class LbctlCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
-    const e = toLbctlError(err)
+    const e = toLbctlError(err, this.id)
     // LBCTL_DEBUG=1: where it failed (the stack of the error and of its cause), for a bug report. Never secrets: flags
     // that carry them are taken out of argv before anything runs (bin/run.js).
     if (process.env.LBCTL_DEBUG) {
@@ -40,7 +40,7 @@ export abstract class LbctlCommand<T extends typeof Command> extends Command {
 
   protected override toErrorJson(err: unknown): unknown {
     const own = (err as {lbctl?: unknown} | null)?.lbctl
-    return {error: plain(errorJson(isLbctlError(own) ? own : toLbctlError(err)))}
+    return {error: plain(errorJson(isLbctlError(own) ? own : toLbctlError(err, this.id)))}
   }
 
   protected override toSuccessJson(result: unknown): unknown {

@@ -189,7 +189,11 @@ export function explainDown(d: DownEvent, o: ProbeOptions, sawTcp: boolean): Lbc
     else if (n.code === 6 && n.subcode === 5) why = ': the router is not configured for this address (no neighbor statement for us, or a peer limit)'
     return problems('BGP_NOTIFICATION', `peer sent NOTIFICATION ${describeNotification(n)}${why}`, 'Compare the router\'s neighbor configuration with the flags given.', {code: n.code, subcode: n.subcode, data: n.data.toString('hex')})
   }
-  if (d.error) return problems('BGP_PROTOCOL_ERROR', `we sent NOTIFICATION ${notificationName(d.error.code, d.error.subcode)}: ${d.error.message}`, 'Check --peer-asn and the router\'s configuration.')
+  // A BgpProtocolError's message already starts with the NOTIFICATION's name ("2/2 Bad Peer AS: …"): say it once.
+  if (d.error) {
+    const name = notificationName(d.error.code, d.error.subcode)
+    return problems('BGP_PROTOCOL_ERROR', `we sent NOTIFICATION ${d.error.message.startsWith(name) ? d.error.message : `${name}: ${d.error.message}`}`, 'Check --peer-asn and the router\'s configuration.')
+  }
   if (d.reason === 'hold-timer-expired') return problems('BGP_HOLD_EXPIRED', `the peer went silent: ${d.message}`, 'The router is overloaded, stopped, or a firewall drops its packets.')
   if (d.reason === 'connection-closed' && sawTcp && o.password === undefined) {
     return problems('BGP_CLOSED', `${o.peerAddress} accepted TCP and then closed it without a NOTIFICATION`, 'The router may need a password (--password), or does not know this source address.')

@@ -171,7 +171,7 @@ async function changePoolOnce(kube: Kube, namespace: string, input: SetPoolInput
   const advertisement = planAdvertisement(plan, state, input.advertise, namespace)
   const result: PoolChangeResult = {
     pool: input.name, namespace, action: plan.action === 'create' ? 'created' : plan.action === 'update' ? 'updated' : 'unchanged',
-    dryRun: input.dryRun, added: plan.added, removed: plan.removed, changed: plan.changed, affectedServices: plan.affected, warnings,
+    dryRun: input.dryRun === true, added: plan.added, removed: plan.removed, changed: plan.changed, affectedServices: plan.affected, warnings,
   }
   if (advertisement) result.advertisement = {kind: advertisement.kind as 'L2Advertisement', name: advertisement.metadata.name, action: input.dryRun ? 'would-create' : 'created'}
   if (input.dryRun) return result
@@ -258,7 +258,7 @@ export async function removePool(kube: Kube, namespace: string, input: RemovePoo
   const parsed = input.addresses.length > 0 ? parseAddresses(input.addresses) : []
   const state = await readState(kube, namespace)
   const existing = state.pools.find((p) => p.metadata.name === input.name)
-  const base = {pool: input.name, namespace, dryRun: input.dryRun, warnings: [] as string[]}
+  const base = {pool: input.name, namespace, dryRun: input.dryRun === true, warnings: [] as string[]}
   // Removing what is already gone changes nothing and succeeds, as `set` with the same addresses does.
   if (!existing) return {...base, action: 'absent', added: [], removed: [], changed: [], affectedServices: []}
   if (parsed.length > 0) {

@@ -1,6 +1,7 @@
 // Every --json output a script may read has one shape, described by a JSON schema in schemas/ (draft-07), and the
 // commands' real output — through the built binary against the API harness — is validated against it, in every outcome.
 import {readFileSync} from 'node:fs'
+import {createServer, type AddressInfo, type Socket} from 'node:net'
 import {join} from 'node:path'
 import Ajv from 'ajv'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -60,5 +61,58 @@ describe('--json output matches the schemas in schemas/', () => {
     expect(refused.code).toBe(4)
     const errors = [refused, await run('pool', 'show', 'nope'), await run('pool', 'set', '10.0.0.300')]
     for (const r of errors) expect(valid('error.schema.json', r.json), r.stdout).toEqual([])
+  })
+})
+
+/** A BGP speaker in the test: answers our OPEN with its OPEN (AS 64497, or a NOTIFICATION when told), a KEEPALIVE and End-of-RIB. */
+async function peer(reply: 'open' | 'bad-peer-as'): Promise<{port: number; close: () => Promise<void>}> {
+  const msg = (type: number, body: Buffer) => {
+    const b = Buffer.alloc(19 + body.length, 0xff)
+    b.writeUInt16BE(19 + body.length, 16)
+    b[18] = type
+    body.copy(b, 19)
+    return b
+  }
+  const open = Buffer.from([4, 0xfb, 0xf1, 0, 90, 198, 18, 0, 1, 0])
+  const sockets: Socket[] = []
+  const server = createServer((c) => {
+    sockets.push(c)
+    c.once('data', () => c.write(reply === 'open' ? Buffer.concat([msg(1, open), msg(4, Buffer.alloc(0)), msg(2, Buffer.alloc(4))]) : msg(3, Buffer.from([2, 2, 0xfc, 0x00]))))
+    c.on('data', () => undefined)
+    c.on('error', () => undefined)
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: async () => {
+      for (const s of sockets) s.destroy()
+      await new Promise((r) => server.close(r))
+    },
+  }
+}
+
+describe('bgp probe --json matches schemas/bgp-probe.schema.json (error.schema.json when it fails)', () => {
+  const probe = (port: number) => runBin(['bgp', 'probe', '--peer-address', '127.0.0.1', '--peer-port', String(port), '--peer-asn', '64497', '--my-asn', '64512', '--router-id', '198.18.0.2', '--duration', '0', '--timeout', '10s', '--json'])
+  it('a session that comes up', async () => {
+    const p = await peer('open')
+    try {
+      const r = await probe(p.port)
+      expect(r.code, r.stderr).toBe(0)
+      expect(valid('bgp-probe.schema.json', r.json), r.stdout).toEqual([])
+      expect(r.json).toMatchObject({established: true, peerAsn: 64497, endOfRib: ['ipv4']})
+    } finally {
+      await p.close()
+    }
+  })
+  it('a session the router refuses', async () => {
+    const p = await peer('bad-peer-as')
+    try {
+      const r = await probe(p.port)
+      expect(r.code).toBe(1)
+      expect(valid('error.schema.json', r.json), r.stdout).toEqual([])
+      expect(r.json.error.code).toBe('BGP_NOTIFICATION')
+    } finally {
+      await p.close()
+    }
   })
 })

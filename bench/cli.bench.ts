@@ -62,8 +62,14 @@ export const bench: Bench = {
       server.store.put({apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'metallb-system'}})
       for (const p of makePools(1)) server.store.put(p)
       for (const s of makeServices(10, 1)) server.store.put(s)
-      const small = await medianOf(RUNS, () => time(process.execPath, [bin, 'pool', 'list', '-o', 'json'], env))
-      rows.push({metric: '`lbctl pool list`, 1 pool, 10 services', value: small / 1000, unit: 's', target: '≤ 0.5 s', met: small <= 500})
+      // The everyday reads, each next to the same reads by kubectl, in the same run (issue 11: at most 3×, aiming at 2×).
+      const small = await medianOf(RUNS, () => time(process.execPath, [bin, 'pool', 'list'], env))
+      const kSmall = await medianOf(RUNS, () => time('kubectl', ['get', 'ipaddresspools', '-n', 'metallb-system'], env))
+      rows.push({metric: '`lbctl pool list`, 1 pool, 10 services', value: small / 1000, unit: 's', reference: {name: '`kubectl get ipaddresspools`', value: kSmall / 1000}, ratio: small / kSmall, target: '≤ 3× kubectl', met: small / kSmall <= 3})
+      const dry = await medianOf(RUNS, () => time(process.execPath, [bin, 'pool', 'set', '192.168.1.88-192.168.1.89', '--dry-run'], env))
+      const kDry = await medianOf(RUNS, () => time('kubectl', ['get', 'ipaddresspools,l2advertisements,services', '-A'], env))
+      rows.push({metric: '`lbctl pool set 192.168.1.88-192.168.1.89 --dry-run`', value: dry / 1000, unit: 's', reference: {name: '`kubectl get ipaddresspools,l2advertisements,services -A`', value: kDry / 1000}, ratio: dry / kDry, target: '≤ 3× kubectl', met: dry / kDry <= 3})
+      rows.push({metric: '`lbctl pool list` over `node -e 0`', value: (small - node) / 1000, unit: 's', reference: {name: '`node -e 0`', value: node / 1000}, ratio: small / node})
 
       for (const p of makePools(100)) server.store.put(p)
       for (const s of makeServices(10_000, 100)) server.store.put(s)
@@ -97,8 +103,10 @@ export const bench: Bench = {
         'library function directly (median of repeated calls after a warm-up).',
       rows,
       notes: [
-        '`lbctl --version` is answered by bin/run.js before oclif loads. Commands load oclif plus one esbuild bundle of ' +
-          'the command registry (client-node included, @oclif/core external); the `pool list` rows show that full path.',
+        '`lbctl --version` is answered by bin/run.js before oclif loads. Commands load oclif plus the esbuild bundle of ' +
+          'the command registry (@oclif/core external), split so that what a command imports dynamically loads only when it ' +
+          'runs: client-node (only for kubeconfigs lbctl does not read itself), the prompt library, the BGP and L2 engines. ' +
+          'What loads before a command runs went from 3.5 MB to ~345 KB (test/integration/cli/startup.test.ts checks it).',
       ],
     }
   },

@@ -1,10 +1,7 @@
-import {confirm} from '@inquirer/prompts'
 import {Flags} from '@oclif/core'
 import {ClusterCommand} from '../lib/cli/base.js'
 import {badInput} from '../lib/cli/errors.js'
 import {parseDuration} from '../lib/duration.js'
-import {prepareIpvs} from '../lib/cluster/prepare.js'
-import {renderPlan, renderResult} from '../lib/cluster/render.js'
 import type {PrepareResult} from '../lib/cluster/types.js'
 import {Kube} from '../lib/kube/client.js'
 
@@ -34,6 +31,10 @@ kubeadm-style clusters: edits mode and ipvs.strictARP in ConfigMap kube-system/k
     const {flags} = await this.parse(Prepare)
     if (!flags.ipvs && !flags.check) throw badInput('NOTHING_TO_PREPARE', 'say what to prepare', 'Run `lbctl prepare --ipvs` (or `lbctl prepare --check` to only look).')
     const timeoutMs = parseDuration(flags.timeout, {name: '--timeout', bare: 's', minMs: 1000, maxMs: 24 * 3_600_000})
+    // Loaded here, not at start-up: only this command needs them.
+    const [{confirm}, {prepareIpvs}, {renderPlan, renderResult}] = await Promise.all([
+      import('@inquirer/prompts'), import('../lib/cluster/prepare.js'), import('../lib/cluster/render.js'),
+    ])
     // The plan is text for people; -o json/yaml and --json print only the result.
     const text = this.format === 'table' || this.format === 'wide'
     const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY

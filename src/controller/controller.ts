@@ -1,16 +1,18 @@
-// The reconcile loop (ARCHITECTURE.md rule 4): informers keep Services, IPAddressPools and Namespaces; a pass computes
-// the desired assignment from everything observed, and the writer brings each Service to it. A pass is synchronous, so
-// the allocator never sees half an update. Passes are incremental (only changed services) except after a configuration
-// change or on becoming leader, when the allocator is rebuilt: holders first, so no address leaves its holder.
+// The controller (ARCHITECTURE.md rule 4): informers keep Services, IPAddressPools and Namespaces; the reconciler
+// (src/lib/reconcile) runs debounced passes that compute the desired assignment from everything observed (planAll of
+// src/lib/ipam), and the writer brings each Service to it. A pass is synchronous, so the allocator never sees half an
+// update. Passes are incremental (only changed services) except after a configuration change or on becoming leader,
+// when the allocator is rebuilt: holders first, so no address leaves its holder.
 import {performance} from 'node:perf_hooks'
 import type {Logger} from 'pino'
 import {Kinds} from '../lib/api/constants.js'
 import type {IPAddressPool, KubeObject, Service} from '../lib/api/types.js'
-import {Allocator, compilePools, failureMessage, parseService, passOrder, sameConfig, servedBy, type ConfigProblem, type PlanItem, type PoolDef} from '../lib/ipam/index.js'
+import {Allocator, applyPass, compilePools, failureMessage, parseService, passOrder, planAll, sameConfig, servedBy, type ConfigProblem, type PlanItem, type PoolDef} from '../lib/ipam/index.js'
 import type {KubeApi} from '../lib/kube/rest.js'
 import {EventRecorder} from '../lib/kube/events.js'
 import {Informer} from '../lib/kube/informer.js'
 import type {IP} from '../lib/net/index.js'
+import {type PassRequest, Reconciler} from '../lib/reconcile/reconciler.js'
 import {decisionOf, desiredFor, slimService, eventsFor, heldIPs, statusDiffers, annotationDiffers, type Decision, type Desired} from './decisions.js'
 import type {Metrics} from './metrics.js'
 import {StatusReporter} from './status.js'
@@ -43,13 +45,11 @@ export class Controller {
   private config?: PoolDef[]
   private problems: ConfigProblem[] = []
   private alloc?: Allocator
-  private full = true
   private configDirty = true
-  private readonly dirty = new Set<string>()
+  readonly reconciler: Reconciler
   private readonly pending = new Set<string>()
   private readonly decisions = new Map<string, Decision>()
   private lastFreed = 0
-  private scheduled?: NodeJS.Timeout
   /** Set once this replica may act: informers listed (again) since it became leader. */
   private primed = false
   private stopping = false
@@ -63,16 +63,22 @@ export class Controller {
     this.services = new Informer<Service>(o.kube, Kinds.Service, {transform: slimService, onError: onError('services')})
     this.pools = new Informer<IPAddressPool>(o.kube, Kinds.IPAddressPool, {namespace: o.namespace, onError: onError('ipaddresspools')})
     this.namespaces = new Informer<Namespace>(o.kube, Kinds.Namespace, {onError: onError('namespaces')})
-    this.services.on((_t, svc) => this.touch(`${svc.metadata.namespace}/${svc.metadata.name}`))
+    this.reconciler = new Reconciler({
+      pass: (req) => this.pass(req),
+      canRun: () => this.primed && !this.stopping && o.isLeader() && this.synced,
+      onError: (err) => o.log.error({err: (err as Error).stack}, 'reconcile pass failed'),
+    })
+    this.services.on((_t, svc) => this.reconciler.enqueue(`${svc.metadata.namespace}/${svc.metadata.name}`))
     this.pools.on(() => {
       this.configDirty = true
-      this.schedule()
+      this.reconciler.kick()
     })
     this.namespaces.on((_t, ns, old) => {
       if (JSON.stringify(ns.metadata.labels ?? {}) === JSON.stringify(old?.metadata.labels ?? {})) return
       // Labels feed serviceAllocation.namespaceSelectors: every service in the namespace may be affected.
-      for (const [k, s] of this.services.cache) if (s.metadata.namespace === ns.metadata.name) this.dirty.add(k)
-      this.schedule()
+      const keys: string[] = []
+      for (const [k, s] of this.services.cache) if (s.metadata.namespace === ns.metadata.name) keys.push(k)
+      this.reconciler.enqueue(...keys)
     })
     const canWrite = (): boolean => this.primed && !this.stopping && o.isLeader()
     this.writer = new StatusWriter({
@@ -122,7 +128,7 @@ export class Controller {
     this.deactivate()
     this.primed = true
     this.reporter.reset()
-    this.schedule()
+    this.reconciler.kick()
   }
 
   /** Stop acting at once (lease lost): drop queued writes and the allocator; the next leader decides afresh. */
@@ -134,13 +140,13 @@ export class Controller {
     this.alloc = undefined
     this.decisions.clear()
     this.pending.clear()
-    this.full = true
+    this.reconciler.reset()
     this.configDirty = true
   }
 
   async stop(timeoutMs = 5000): Promise<void> {
     this.stopping = true
-    clearTimeout(this.scheduled)
+    this.reconciler.stop()
     await Promise.race([this.writer.idle(), new Promise((r) => setTimeout(r, timeoutMs).unref())])
     this.reporter.stop()
     for (const inf of [this.services, this.pools, this.namespaces] as Array<Informer<any>>) inf.stop()
@@ -151,56 +157,31 @@ export class Controller {
     return {assigned: this.alloc?.size ?? 0, pending: this.pending.size, backlog: this.writer.backlog, configLoaded: this.config !== undefined}
   }
 
-  private touch(key: string): void {
-    this.dirty.add(key)
-    this.schedule()
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.stopping) return
-    // A short delay batches a burst of watch events into one pass.
-    this.scheduled = setTimeout(() => {
-      this.scheduled = undefined
-      try {
-        this.pass()
-      } catch (err) {
-        this.o.log.error({err: (err as Error).stack}, 'reconcile pass failed')
-        this.full = true
-        this.schedule()
-      }
-    }, 10)
-  }
-
   private desired(key: string): Desired | undefined {
     const svc = this.services.cache.get(key)
     const d = this.decisions.get(key)
     return svc && d ? desiredFor(d, svc) : undefined
   }
 
-  private pass(): void {
-    if (!this.primed || this.stopping || !this.o.isLeader() || !this.synced) return
+  private pass(req: PassRequest): void {
     const t0 = performance.now()
-    if (this.configDirty) this.loadConfig()
+    const configChanged = this.configDirty && this.loadConfig()
     if (!this.config) return this.report()
     const prev = this.alloc
-    const full = this.full || !prev
-    const alloc = full ? new Allocator(this.config) : prev
-    const keys = full ? [...this.services.cache.keys()] : [...this.dirty]
-    this.alloc = alloc
-    this.full = false
-    this.dirty.clear()
+    const full = req.full || configChanged || !prev
+    const keys = full ? this.services.cache.keys() : req.keys
     const work: Item[] = []
     for (const key of keys) {
       const svc = this.services.cache.get(key)
       if (!svc) {
-        alloc.release(key)
+        if (!full) prev!.release(key)
         this.decisions.delete(key)
         this.pending.delete(key)
         continue
       }
       const served = servedBy(svc, this.o.lbClass)
       if (served !== true) {
-        alloc.release(key)
+        if (!full) prev!.release(key)
         this.pending.delete(key)
         this.decide(svc, {kind: 'released', why: served}, [])
         continue
@@ -209,9 +190,11 @@ export class Controller {
       const held: IP[] = (full ? prev?.assignment(key)?.ips : undefined) ?? heldIPs(svc)
       work.push(this.item(svc, held))
     }
-    const ordered = passOrder(work)
-    for (const it of ordered) if (it.held.length > 0) alloc.restore(it.req, it.held)
-    for (const it of ordered) this.decide(it.svc, decisionOf(alloc.ensure(it.req, it.held)), it.req.deprecated)
+    let outcomes
+    if (full) ({allocator: this.alloc, ordered: outcomes} = planAll(this.config, work))
+    else outcomes = applyPass(prev!, work)
+    const alloc: Allocator = this.alloc!
+    for (const {item, outcome} of outcomes) this.decide(item.svc, decisionOf(outcome), item.req.deprecated)
     // An address came free: pending services get another chance, oldest first (API-COMPAT.md: "When an IP is freed,
     // pending services are retried").
     for (let round = 0; this.pending.size > 0 && alloc.freedCount !== this.lastFreed && round < 10; round++) {
@@ -250,8 +233,10 @@ export class Controller {
     if (want && (statusDiffers(svc, want) || annotationDiffers(svc, want))) this.writer.enqueue(key)
   }
 
-  private loadConfig(): void {
+  /** Read the pools again; true when the configuration in effect changed (the next pass is then full). */
+  private loadConfig(): boolean {
     this.configDirty = false
+    let changed = false
     const compiled = compilePools([...this.pools.cache.values()])
     this.problems = compiled.problems
     const m = this.o.metrics
@@ -263,7 +248,7 @@ export class Controller {
           this.reporter.dropPool(p.name)
         }
         this.config = compiled.pools
-        this.full = true
+        changed = true
         this.o.log.info({pools: compiled.pools.map((p) => p.name)}, 'configuration loaded')
       }
       m.configLoaded.set(1)
@@ -271,6 +256,7 @@ export class Controller {
       // Keep serving with the last valid configuration (none yet: change nothing at all). report() sets the stale gauge.
       this.o.log.warn({problems: compiled.problems.map((p) => p.message), usingLastValid: this.config !== undefined}, 'configuration invalid')
     }
+    return changed
   }
 
   private report(): void {

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {LbctlCommand} from '../../lib/cli/base.js'
 import {parseDuration} from '../../lib/duration.js'
-import {type ProbeResult, runProbe} from '../../lib/bgp/probe.js'
+import type {ProbeResult} from '../../lib/bgp/probe.js'
 import {readSecretFile} from '../../lib/cli/secrets.js'
 
 export default class BgpProbe extends LbctlCommand<typeof BgpProbe> {
@@ -50,6 +50,7 @@ export default class BgpProbe extends LbctlCommand<typeof BgpProbe> {
     const password = readPassword(f.password, f['password-file'], (w) => this.warn(w))
     const duration = parseDuration(f.duration, {name: '--duration', bare: 's', maxMs: 24 * 3_600_000}) / 1000
     const timeout = parseDuration(f.timeout, {name: '--timeout', bare: 's', minMs: 1000, maxMs: 3_600_000}) / 1000
+    const {runProbe} = await import('../../lib/bgp/probe.js') // the BGP engine: loaded only by this command
     const abort = new AbortController()
     const onSignal = () => abort.abort()
     process.once('SIGINT', onSignal)

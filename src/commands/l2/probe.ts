@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {LbctlCommand} from '../../lib/cli/base.js'
 import {conflict, problems} from '../../lib/cli/errors.js'
 import {parseDuration} from '../../lib/duration.js'
-import {type ProbeAddressResult, probeL2, type ProbeResult} from '../../lib/l2/probe.js'
+import type {ProbeAddressResult, ProbeResult} from '../../lib/l2/probe.js'
 
 export default class L2Probe extends LbctlCommand<typeof L2Probe> {
   static override description = 'Send ARP (IPv4) or neighbor solicitations (IPv6) for addresses on a segment and list every MAC that answers.\n' +
@@ -24,6 +24,7 @@ export default class L2Probe extends LbctlCommand<typeof L2Probe> {
   public async run(): Promise<ProbeResult> {
     const {argv} = await this.parse(L2Probe)
     const timeoutMs = parseDuration(this.flags.timeout, {name: '--timeout', bare: 'ms', minMs: 1, maxMs: 60_000})
+    const {probeL2} = await import('../../lib/l2/probe.js') // the L2 engine and the native addon: only this command
     const result = await probeL2({interface: this.flags.interface, addresses: argv as string[], timeoutMs})
     this.report(result, {rows: result.results, columns: [
       {header: 'address', get: (r: ProbeAddressResult) => r.address},

@@ -8,14 +8,14 @@ import {renderChange} from '../../lib/pool/render.js'
 export const poolWriteFlags = {
   'auto-assign': Flags.boolean({allowNo: true, description: 'Hand out addresses from this pool to services that do not ask for a pool (default: true for a new pool).'}),
   'avoid-buggy-ips': Flags.boolean({allowNo: true, description: 'Skip addresses ending in .0 and .255.'}),
-  advertise: Flags.option({options: ['l2', 'bgp', 'none'] as const, default: 'l2', description: 'When no L2Advertisement or BGPAdvertisement selects the pool, create one of this kind.'})(),
+  advertise: Flags.option({options: ['l2', 'bgp', 'none'] as const, description: 'When no L2Advertisement or BGPAdvertisement selects the pool, create one of this kind (default: the mode `lbctl install` recorded, else the kind of the advertisements that exist, else l2).'})(),
   force: Flags.boolean({description: 'Take addresses away even when services hold them.'}),
   'dry-run': Flags.boolean({description: 'Show what would change; change nothing.'}),
 }
 
 export default class PoolSet extends ClusterCommand<typeof PoolSet> {
   static override summary = 'Set the addresses of a pool, creating it if needed.'
-  static override description = `Replaces the pool's addresses with ADDRESSES (CIDRs, a-b ranges or single addresses, IPv4 or IPv6; separate them with spaces or commas). The input is checked before anything is written: malformed addresses, overlaps within the input and with other pools are refused. Taking away addresses that services hold is refused unless --force. When nothing advertises the pool, an L2Advertisement is created (--advertise).`
+  static override description = `Replaces the pool's addresses with ADDRESSES (CIDRs, a-b ranges or single addresses, IPv4 or IPv6; separate them with spaces or commas). The input is checked before anything is written: malformed addresses, overlaps within the input and with other pools are refused. Taking away addresses that services hold is refused unless --force. When nothing advertises the pool, an advertisement is created: of the kind --advertise names, else the one the installed mode calls for (ConfigMap lbctl-install), else of the kind that exists.`
   static override strict = false
   static override args = {addresses: Args.string({required: true, description: 'Addresses, e.g. 192.168.1.88-192.168.1.89 or "192.168.1.240/28, 10.0.0.0/28".'})}
   static override flags = {

@@ -50,4 +50,5 @@ export const Kinds = {
   Namespace: {apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces'},
   ConfigMap: {apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps'},
 } as const
-export type KindRef = {apiVersion: string; kind: string; plural: string}
+/** A kind of src/lib/kube/api.ts with its plural always given. */
+export type KindRef = Required<import('../kube/api.js').KindRef>

@@ -32,6 +32,16 @@ export const anySelectorMatches = (sels: LabelSelector[] | undefined, labels: Re
   (sels ?? []).some((s) => selectorMatches(s, labels))
 
 /** DNS-1123 subdomain, the rule for object names. */
+/** Why `name` is not a valid namespace name (a DNS-1123 label, as kube-apiserver checks it), or undefined. */
+export function validNamespaceName(name: string): string | undefined {
+  if (name.length === 0) return 'is empty'
+  if (name.length > 63) return 'is longer than 63 characters'
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) {
+    return 'must consist of lower case letters, digits and "-", and start and end with a letter or digit'
+  }
+  return undefined
+}
+
 export function validObjectName(name: string): string | undefined {
   if (name.length === 0) return 'is empty'
   if (name.length > 253) return 'is longer than 253 characters'

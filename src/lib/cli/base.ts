@@ -1,5 +1,7 @@
 import {Command, Errors, Flags, Interfaces} from '@oclif/core'
-import {isLbctlError, type LbctlError} from '../errors.js'
+import chalk from 'chalk'
+import {validNamespaceName} from '../api/selectors.js'
+import {badInput, isLbctlError, type LbctlError} from '../errors.js'
 import {errorJson, exitCodeOf, toLbctlError} from './errors.js'
 import {configureColor, type Column, OUTPUT_FORMATS, type OutputFormat, plain, render} from './output.js'
 
@@ -41,6 +43,15 @@ export abstract class LbctlCommand<T extends typeof Command> extends Command {
   protected override toErrorJson(err: unknown): unknown {
     const own = (err as {lbctl?: unknown} | null)?.lbctl
     return {error: plain(errorJson(isLbctlError(own) ? own : toLbctlError(err, this.id)))}
+  }
+
+  /**
+   * oclif colours JSON with a tokenizer that costs ~1 s for a 3 MB document (doctor -A on 1,000 services); without
+   * colour (not a TTY, NO_COLOR) the same text comes from JSON.stringify.
+   */
+  override logJson(json: unknown): void {
+    if (chalk.level === 0) process.stdout.write(JSON.stringify(json, null, 2) + '\n')
+    else super.logJson(json)
   }
 
   protected override toSuccessJson(result: unknown): unknown {
@@ -105,6 +116,12 @@ export abstract class ClusterCommand<T extends typeof Command> extends LbctlComm
 
   protected get target(): ClusterTarget {
     const f = this.flags as unknown as ClusterTarget
+    // Checked before anything is read or written: an empty one would fall back to the kubeconfig's namespace, a bad one
+    // would list nothing and say so with exit 0, and an upper-case one would be read as another.
+    const why = validNamespaceName(f.namespace)
+    if (why) {
+      throw badInput('BAD_NAMESPACE', `namespace ${JSON.stringify(f.namespace)} ${why}`, 'Namespace names are lower-case letters, digits and "-", at most 63 characters; the load balancer\'s is usually metallb-system (-n metallb-system).')
+    }
     return {kubeconfig: f.kubeconfig, context: f.context, namespace: f.namespace}
   }
 }

@@ -71,9 +71,34 @@ export function errorJson(err: CoreLbctlError): Record<string, unknown> {
   return {code: err.code, exitCode: exitCodeOf(err), message: err.message, hint: err.hint, details: err.details}
 }
 
+/**
+ * What the command layer adds to library errors: the lbctl flags that fix them (library messages name no CLI flags,
+ * since daemons and other callers share them). Keyed by error code; replaces the library's hint.
+ */
+const CLI_HINTS: Readonly<Record<string, (e: CoreLbctlError) => string>> = {
+  KUBECONFIG_NOT_FOUND: () => 'Pass the path of an existing kubeconfig to --kubeconfig.',
+  KUBECONFIG_INVALID: () => 'Fix the file, or pass another with --kubeconfig.',
+  NO_KUBECONFIG: () => 'Set KUBECONFIG or pass --kubeconfig PATH (try it without a cluster: `npm run harness -- --kubeconfig /tmp/kc --crds`).',
+  NO_CURRENT_CONTEXT: () => 'Pass --context NAME, or run `kubectl config use-context NAME`.',
+  SERVICE_ACCOUNT_UNREADABLE: () => 'Run in a pod whose service account token is mounted (automountServiceAccountToken: true), or pass --kubeconfig.',
+  UNREACHABLE: (e) => `${e.hint ? e.hint.replace(/, or choose another cluster\.$/, '') : 'Check that the cluster is up'}, or choose another with --kubeconfig/--context.`,
+  CONFIRMATION_REQUIRED: () => 'Pass --yes to apply it without asking, or --dry-run to only see the change.',
+  DECLINED: () => 'Run again and answer yes, or pass --yes.',
+  ADDRESSES_IN_USE: () => 'Move or delete those services first, or pass --force to do it anyway (they lose their addresses).',
+  NAMESPACE_MISSING: () => 'Install the load balancer first (`lbctl install`, or MetalLB), or pass -n/--namespace with the namespace it runs in.',
+  JUJU_FAILED: (e) => `${(e.hint ?? '').replace(/\(`juju status`\)\.$/, '')}(\`juju status\`, \`--juju-model\`).`,
+}
+
+/** The error as the CLI reports it: its hint names the flags that fix it. */
+export function forCli(e: CoreLbctlError): CoreLbctlError {
+  const hint = CLI_HINTS[e.code]
+  if (!hint) return e
+  return new CoreLbctlError(e.message, {code: e.code, category: e.category, hint: hint(e), details: e.details, cause: e.cause})
+}
+
 /** Map anything thrown to an LbctlError: oclif's own parse errors are bad input, unknown errors are bugs. */
 export function toLbctlError(err: unknown, commandId?: string): CoreLbctlError {
-  if (isLbctlError(err)) return err
+  if (isLbctlError(err)) return forCli(err)
   const e = err as {message?: string; oclif?: {exit?: number}}
   if (e && typeof e === 'object' && e.oclif && typeof e.oclif.exit === 'number' && e.oclif.exit === ExitCode.BAD_INPUT) {
     return badInput('USAGE', e.message ?? String(err), commandId ? `See \`lbctl ${commandId.replaceAll(':', ' ')} --help\`.` : 'See `lbctl --help`.')

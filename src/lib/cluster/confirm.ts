@@ -15,14 +15,14 @@ export async function planAndConfirm(result: PrepareResult, opts: PrepareOptions
   if (opts.yes) return true
   if (!io.confirm) {
     throw badInput('CONFIRMATION_REQUIRED', `lbctl prepare would ${ask.change}, and there is no terminal to ask for confirmation`,
-      'Pass --yes to apply it without asking, or --dry-run to only see the change.', ask.details)
+      'Confirm it without a terminal, or only look at the change.', ask.details)
   }
   if (!(await io.confirm(ask.question))) throw declined()
   return true
 }
 
 export function declined(): LbctlError {
-  return new LbctlError('nothing was changed: the change was not confirmed', {code: 'DECLINED', category: 'problems', hint: 'Run again and answer yes, or pass --yes.'})
+  return new LbctlError('nothing was changed: the change was not confirmed', {code: 'DECLINED', category: 'problems', hint: 'Run again and answer yes.'})
 }
 
 /**

@@ -97,7 +97,7 @@ export function jujuRunner(opts: {env?: NodeJS.ProcessEnv; timeoutMs?: number} =
         throw new LbctlError(`\`${jujuCommandLine(args)}\` ${why}${stderr ? `: ${stderr}` : ''}`, {
           code: 'JUJU_FAILED',
           category: 'unreachable',
-          hint: 'Check that juju can reach the controller and that the model and application names are right (`juju status`, `--juju-model`).',
+          hint: 'Check that juju can reach the controller and that the model and application names are right (`juju status`).',
           details: {args, exitCode: r.exitCode, stderr},
         })
       }

@@ -6,7 +6,7 @@ import {readDaemonSetFlags, withIpvsFlags} from './daemonset-flags.js'
 import {unifiedDiff} from './diff.js'
 import {modeChangeWarnings} from './instructions.js'
 import type {PrepareIO, PrepareOptions, Want} from './prepare.js'
-import {arpHazard, readiness} from './prepare.js'
+import {arpHazard, readiness} from './readiness.js'
 import {effectiveMode} from './proxy-config.js'
 import type {DaemonSetLike, Detection, FieldChange, PrepareResult} from './types.js'
 

@@ -6,7 +6,7 @@ import {unifiedDiff} from './diff.js'
 import {modeChangeWarnings} from './instructions.js'
 import {readKubeProxyConfigMap} from './observe.js'
 import type {PrepareIO, PrepareOptions, Want} from './prepare.js'
-import {arpHazard, readiness} from './prepare.js'
+import {arpHazard, readiness} from './readiness.js'
 import {editProxyConfig, ProxyConfigError, readProxyConfig} from './proxy-config.js'
 import type {ConfigMapLike, Detection, PrepareResult} from './types.js'
 

@@ -7,7 +7,10 @@ import {observeCluster} from './observe.js'
 import {prepareCharmed} from './prepare-charmed.js'
 import {prepareDaemonSet} from './prepare-daemonset.js'
 import {prepareDaemonSetFlags} from './prepare-daemonset-flags.js'
-import type {Detection, PrepareResult, ProxyState} from './types.js'
+import {arpHazard, readiness} from './readiness.js'
+import type {Detection, PrepareResult} from './types.js'
+
+export {arpHazard, readiness}
 
 export interface PrepareOptions {
   /** Turn strict ARP on (default); false leaves it as it is (--no-strict-arp). */
@@ -123,22 +126,6 @@ function baseResult(det: Detection, want: Want, opts: PrepareOptions, warnings: 
     warnings: [...warnings, ...det.warnings],
   }
   return r
-}
-
-/** As wanted: IPVS, and strict ARP unless the user chose to leave it. */
-export function readiness(state: ProxyState | undefined, want: Want): boolean | 'unknown' {
-  if (!state || state.effectiveMode === undefined) {
-    if (state?.perNode?.length) return state.perNode.every((p) => p.mode === 'ipvs' && (!want.strictARP || p.strictARP))
-    return 'unknown'
-  }
-  return state.effectiveMode === 'ipvs' && (!want.strictARP || state.strictARP === true)
-}
-
-/** IPVS puts every service address on kube-ipvs0 on every node; without strict ARP they all answer ARP for it. */
-export function arpHazard(state: ProxyState | undefined): boolean {
-  if (!state) return false
-  if (state.perNode) return state.perNode.some((p) => p.mode === 'ipvs' && !p.strictARP)
-  return state.effectiveMode === 'ipvs' && state.strictARP !== true
 }
 
 function checked(result: PrepareResult): PrepareResult {

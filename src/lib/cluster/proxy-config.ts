@@ -1,5 +1,5 @@
 import {isDeepStrictEqual} from 'node:util'
-import {type Document, isMap, isScalar, type Node, parseAllDocuments, parseDocument, type Scalar, type YAMLMap} from 'yaml'
+import {type Document, isMap, isScalar, type Node, parseAllDocuments, parseDocument, type Scalar, visit, type YAMLMap} from 'yaml'
 
 /** The two settings lbctl cares about, as kube-proxy would read them. */
 export interface ProxySettings {
@@ -29,6 +29,8 @@ export class ProxyConfigError extends Error {
 
 export const effectiveMode = (mode: string): string => (mode === '' ? 'iptables' : mode)
 
+const PLAIN_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`))
+
 /** Parse a KubeProxyConfiguration (YAML or JSON). Throws ProxyConfigError when it is not one. */
 export function readProxyConfig(text: string): {doc: Document.Parsed; settings: ProxySettings} {
   const docs = parseAllDocuments(text)
@@ -37,12 +39,30 @@ export function readProxyConfig(text: string): {doc: Document.Parsed; settings: 
   const doc = docs[0]
   if (doc.errors.length) throw new ProxyConfigError('CONFIG_UNPARSABLE', `it is not valid YAML: ${doc.errors[0].message.split('\n')[0]}`)
   if (!isMap(doc.contents)) throw new ProxyConfigError('NOT_KUBE_PROXY_CONFIGURATION', 'it is not a YAML mapping')
+  // Tags beyond JSON's types (!!binary, !!set, custom ones) would be read one way here and another by kube-proxy.
+  let odd: string | undefined
+  visit(doc, (_key, node) => {
+    const tag = (node as {tag?: string} | null)?.tag
+    if (tag && !PLAIN_TAGS.has(tag)) {
+      odd = tag
+      return visit.BREAK
+    }
+    return undefined
+  })
+  if (odd) throw new ProxyConfigError('CONFIG_UNPARSABLE', `it uses the YAML tag ${odd.replace('tag:yaml.org,2002:', '!!')}, which a KubeProxyConfiguration never needs; write the plain value instead`)
+  let plain: Record<string, unknown>
+  try {
+    // Aliases are allowed (Go's YAML reads them) but not the exponential expansions of an alias bomb.
+    plain = doc.toJS({maxAliasCount: 1000}) as Record<string, unknown>
+  } catch (err) {
+    throw new ProxyConfigError('CONFIG_UNPARSABLE', `its YAML aliases expand without bound (${(err as Error).message})`)
+  }
   const kind = doc.get('kind')
   const apiVersion = doc.get('apiVersion')
   if (kind !== KUBE_PROXY_KIND || typeof apiVersion !== 'string' || !apiVersion.startsWith('kubeproxy.config.k8s.io/')) {
     throw new ProxyConfigError('NOT_KUBE_PROXY_CONFIGURATION', `it is ${kind ? `a ${String(kind)}` : 'an object without kind'}${apiVersion ? ` (${String(apiVersion)})` : ''}, not a ${KUBE_PROXY_KIND} (${KUBE_PROXY_API_VERSION})`)
   }
-  return {doc, settings: settingsOf(doc.toJS() as Record<string, unknown>)}
+  return {doc, settings: settingsOf(plain)}
 }
 
 export function settingsOf(obj: Record<string, unknown>): ProxySettings {

@@ -24,12 +24,20 @@ export function passOrder<T extends PlanItem>(items: T[]): T[] {
   })
 }
 
-/** Run one pass on a fresh allocator. The result depends only on the set of items, never on their order. */
-export function planAll(pools: PoolDef[], items: PlanItem[]): {allocator: Allocator; outcomes: Map<string, Outcome>} {
-  const allocator = new Allocator(pools)
-  const outcomes = new Map<string, Outcome>()
+/**
+ * Apply a pass to an allocator: what the items hold is restored first, then each is ensured, in pass order. Returns
+ * the items in that order with their outcomes. On a fresh allocator this is planAll; a daemon's incremental pass
+ * applies the changed items to the allocator of its last full pass.
+ */
+export function applyPass<T extends PlanItem>(allocator: Allocator, items: T[]): Array<{item: T; outcome: Outcome}> {
   const ordered = passOrder(items)
   for (const it of ordered) if (it.held.length > 0) allocator.restore(it.req, it.held)
-  for (const it of ordered) outcomes.set(it.req.key, allocator.ensure(it.req, it.held))
-  return {allocator, outcomes}
+  return ordered.map((item) => ({item, outcome: allocator.ensure(item.req, item.held)}))
+}
+
+/** Run one pass on a fresh allocator. The result depends only on the set of items, never on their order. */
+export function planAll<T extends PlanItem>(pools: PoolDef[], items: T[]): {allocator: Allocator; outcomes: Map<string, Outcome>; ordered: Array<{item: T; outcome: Outcome}>} {
+  const allocator = new Allocator(pools)
+  const ordered = applyPass(allocator, items)
+  return {allocator, outcomes: new Map(ordered.map((o) => [o.item.req.key, o.outcome])), ordered}
 }

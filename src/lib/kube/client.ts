@@ -1,259 +1,113 @@
-import {PatchStrategy, Watch} from '@kubernetes/client-node'
-import {reuseConnections} from './agent.js'
+// The CLI's handle on the API seam: `Kube.connect(target)` reads the kubeconfig on the first call (so a command
+// validates its input before any kubeconfig error), then every call goes through the one transport (rest.ts).
 import {FIELD_MANAGER} from '../api/constants.js'
-import {type KubeTarget, type LoadedConfig, loadKubeConfig} from './config.js'
-import {isNotFound, isRetryable, type RequestContext, toKubeError} from './errors.js'
-import {ObjectApi} from './object-api.js'
-import {type RetryOptions, withRetry} from './retry.js'
+import type {CallOptions, KindRef, KubeApi, KubernetesObject, ListOptions, ListResult, WatchEventType, WatchOptions} from './api.js'
+import type {LoadedConfig} from './config.js'
+import {type KubeTarget, resolveTarget, targetFromKubeConfig, type Transport} from './connect.js'
+import {RestKube} from './rest.js'
 
-/** Any object with the usual header; lbctl's own types (src/lib/api/types.ts) fit. */
-export interface KubernetesObject {
-  apiVersion?: string
-  kind?: string
-  metadata?: {name?: string; namespace?: string; resourceVersion?: string}
-}
+export type {KindRef, KubeApi, KubernetesObject, ListResult, WatchEventType}
+export type {KubeTarget}
 
-export interface KindRef {
-  apiVersion: string
-  kind: string
-  /** Plural resource name, for messages (discovery is used for paths). */
-  plural?: string
-}
-
-export interface KubeOptions {
+export interface KubeOptions extends CallOptions {
   fieldManager?: string
-  /** Attempts per request on 429/5xx/dropped connections (default 4). */
-  attempts?: number
-  /** Per-attempt timeout (default 30 s). */
-  timeoutMs?: number
-  retry?: Partial<Pick<RetryOptions, 'baseMs' | 'maxMs' | 'sleep' | 'random' | 'onRetry'>>
 }
 
-export interface ListResult<T> {
-  items: T[]
-  resourceVersion: string
-}
+export class Kube implements KubeApi {
+  private connecting?: Promise<RestKube>
+  private rest?: RestKube
+  private how?: Transport
 
-export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR'
-
-class KubeTimeout extends Error {
-  override name = 'KubeTimeout'
-}
-
-/**
- * The one seam to the API server (ARCHITECTURE.md rule 3). Every call retries transient failures with backoff, has a
- * timeout, and fails with an LbctlError that names the verb, the resource and the cluster.
- */
-export class Kube {
-  private loaded?: {config: LoadedConfig; api: ObjectApi}
-  private readonly opts: Required<Pick<KubeOptions, 'fieldManager' | 'attempts' | 'timeoutMs'>> & KubeOptions
-
-  /** The kubeconfig is read on first use, so commands validate their input before any kubeconfig error. */
-  constructor(private readonly source: LoadedConfig | KubeTarget, opts: KubeOptions = {}) {
-    this.opts = {fieldManager: FIELD_MANAGER, attempts: 4, timeoutMs: 30_000, ...opts}
-  }
+  /** A target is read on first use; a configuration client-node already loaded is used as it is. */
+  constructor(private readonly target: KubeTarget | LoadedConfig, private readonly opts: KubeOptions = {}) {}
 
   static connect(target: KubeTarget, opts?: KubeOptions): Kube {
     return new Kube(target, opts)
   }
 
-  /** The same cluster with other retry/timeout settings (a lease renewal wants one short attempt). */
-  withOptions(opts: KubeOptions): Kube {
-    return new Kube(this.source, {...this.opts, ...opts})
+  /** The connection, read from the kubeconfig on first use. */
+  connection(): Promise<RestKube> {
+    const t = this.target
+    this.connecting ??= ('kc' in t ? Promise.resolve({target: targetFromKubeConfig(t), transport: 'client-node' as const}) : resolveTarget(t)).then(({target, transport}) => {
+      this.how = transport
+      this.rest = new RestKube(target, {attempts: this.opts.attempts ?? 4, timeoutMs: this.opts.timeoutMs ?? 30_000, fieldManager: this.opts.fieldManager ?? FIELD_MANAGER})
+      return this.rest
+    })
+    return this.connecting
   }
 
-  private get state(): {config: LoadedConfig; api: ObjectApi} {
-    if (!this.loaded) {
-      const config = 'kc' in this.source ? (this.source as LoadedConfig) : loadKubeConfig(this.source as KubeTarget)
-      reuseConnections(config.kc)
-      this.loaded = {config, api: config.kc.makeApiClient(ObjectApi)}
-    }
-    return this.loaded
-  }
-
-  get config(): LoadedConfig {
-    return this.state.config
-  }
-
-  get api(): ObjectApi {
-    return this.state.api
-  }
-
+  /** Known after the first call (messages are built after one). */
   get server(): string {
-    return this.config.server
+    return this.rest?.server ?? ''
   }
 
   get context(): string {
-    return this.config.context
+    return this.rest?.context ?? ''
   }
 
-  private async call<T>(ctx: Omit<RequestContext, 'server' | 'context'>, fn: () => Promise<T>): Promise<T> {
-    const full: RequestContext = {...ctx, server: this.server, context: this.context}
-    try {
-      return await withRetry(() => this.withTimeout(fn()), {
-        attempts: this.opts.attempts,
-        baseMs: this.opts.retry?.baseMs ?? 200,
-        maxMs: this.opts.retry?.maxMs ?? 5_000,
-        sleep: this.opts.retry?.sleep,
-        random: this.opts.retry?.random,
-        onRetry: this.opts.retry?.onRetry,
-        retryable: isRetryable,
-      })
-    } catch (err) {
-      throw toKubeError(err, full)
-    }
+  /** How requests are authenticated: lbctl's own kubeconfig reader, or client-node's (exec plugins and the like). */
+  get transport(): Transport | undefined {
+    return this.how
   }
 
-  private withTimeout<T>(p: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined
-    const t = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new KubeTimeout(`no answer within ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs)
-      timer.unref?.()
-    })
-    return Promise.race([p, t]).finally(() => clearTimeout(timer))
+  /** The namespace of the kubeconfig's current context, as kubectl reads it ('default' when unset). */
+  async contextNamespace(): Promise<string> {
+    return (await this.connection()).target.namespace || 'default'
   }
 
-  private static resourceName(ref: KindRef): string {
-    const group = ref.apiVersion.includes('/') ? ref.apiVersion.split('/')[0] : ''
-    const plural = ref.plural ?? `${ref.kind.toLowerCase()}s`
-    return group ? `${plural}.${group}` : plural
+  async podLog(namespace: string, name: string, opts?: {container?: string; tailLines?: number; limitBytes?: number}): Promise<string> {
+    return (await this.connection()).podLog(namespace, name, opts)
   }
 
-  /** Get one object; undefined when it does not exist. */
+  async bearerToken(): Promise<string | undefined> {
+    return (await this.connection()).bearerToken()
+  }
+
+  withOptions(opts: CallOptions): Kube {
+    return new Kube(this.target, {...this.opts, ...opts})
+  }
+
   async get<T extends KubernetesObject>(ref: KindRef, name: string, namespace?: string): Promise<T | undefined> {
-    try {
-      return await this.call({verb: 'get', resource: Kube.resourceName(ref), namespace, name}, () =>
-        this.api.read({apiVersion: ref.apiVersion, kind: ref.kind, metadata: {name, namespace}}) as unknown as Promise<T>,
-      )
-    } catch (err) {
-      if ((err as {code?: string}).code === 'NOT_FOUND') return undefined
-      throw err
-    }
+    return (await this.connection()).get<T>(ref, name, namespace)
   }
 
-  /** List objects (all namespaces when namespace is undefined). */
-  async list<T extends KubernetesObject>(ref: KindRef, opts: {namespace?: string; labelSelector?: string; fieldSelector?: string} = {}): Promise<ListResult<T>> {
-    const res = await this.call({verb: 'list', resource: Kube.resourceName(ref), namespace: opts.namespace}, async () => {
-      const path = await this.api.pathFor(ref.apiVersion, ref.kind, opts.namespace)
-      return this.api.request<{items?: T[]; metadata?: {resourceVersion?: string}}>('GET', path, {
-        query: {labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector},
-      })
-    })
-    const items = (res.items ?? []).map((i) => ({apiVersion: ref.apiVersion, kind: ref.kind, ...i}))
-    return {items, resourceVersion: res.metadata?.resourceVersion ?? ''}
-  }
-
-  /**
-   * Server-side apply with field manager `lbctl`. When `metadata.resourceVersion` is set it acts as a precondition:
-   * a concurrent change fails with CONFLICT instead of being overwritten.
-   */
-  async apply<T extends KubernetesObject>(obj: T, opts: {force?: boolean} = {}): Promise<T> {
-    const m = obj.metadata ?? {}
-    return this.call({verb: 'apply', resource: Kube.resourceName(obj as KindRef), namespace: m.namespace, name: m.name}, async () => {
-      const path = await this.api.pathFor(obj.apiVersion!, obj.kind!, m.namespace, m.name)
-      // JSON is YAML: the body goes as written (client-node's models would drop x-kubernetes-* schema keys of CRDs).
-      return this.api.request<T>('PATCH', path, {body: obj, contentType: PatchStrategy.ServerSideApply, query: {fieldManager: this.opts.fieldManager, force: opts.force ?? true}})
-    })
+  async list<T extends KubernetesObject>(ref: KindRef, opts?: ListOptions): Promise<ListResult<T>> {
+    return (await this.connection()).list<T>(ref, opts)
   }
 
   async create<T extends KubernetesObject>(obj: T): Promise<T> {
-    const m = obj.metadata ?? {}
-    return this.call({verb: 'create', resource: Kube.resourceName(obj as KindRef), namespace: m.namespace, name: m.name}, async () => {
-      const path = await this.api.pathFor(obj.apiVersion!, obj.kind!, m.namespace)
-      return this.api.request<T>('POST', path, {body: obj, query: {fieldManager: this.opts.fieldManager}})
-    })
+    return (await this.connection()).create(obj)
   }
 
-  /** PUT (optimistic concurrency: the object's resourceVersion must be current, else CONFLICT). */
   async replace<T extends KubernetesObject>(obj: T): Promise<T> {
-    const m = obj.metadata ?? {}
-    return this.call({verb: 'update', resource: Kube.resourceName(obj as KindRef), namespace: m.namespace, name: m.name}, async () => {
-      const path = await this.api.pathFor(obj.apiVersion!, obj.kind!, m.namespace, m.name)
-      return this.api.request<T>('PUT', path, {body: obj, query: {fieldManager: this.opts.fieldManager}})
-    })
+    return (await this.connection()).replace(obj)
   }
 
-  /** JSON merge patch of an object, or of its status subresource. */
-  async mergePatch<T extends KubernetesObject>(ref: KindRef, name: string, namespace: string | undefined, patch: unknown, opts: {subresource?: 'status'} = {}): Promise<T> {
-    return this.call({verb: 'patch', resource: Kube.resourceName(ref) + (opts.subresource ? `/${opts.subresource}` : ''), namespace, name}, async () => {
-      const path = (await this.api.pathFor(ref.apiVersion, ref.kind, namespace, name)) + (opts.subresource ? `/${opts.subresource}` : '')
-      return this.api.request<T>('PATCH', path, {body: patch, contentType: PatchStrategy.MergePatch, query: {fieldManager: this.opts.fieldManager}})
-    })
-  }
-
-  /** Replace the status subresource (PUT …/status) with optimistic concurrency. */
   async replaceStatus<T extends KubernetesObject>(obj: T): Promise<T> {
-    const m = obj.metadata ?? {}
-    return this.call({verb: 'update', resource: Kube.resourceName(obj as KindRef) + '/status', namespace: m.namespace, name: m.name}, async () => {
-      const path = (await this.api.pathFor(obj.apiVersion!, obj.kind!, m.namespace, m.name)) + '/status'
-      return this.api.request<T>('PUT', path, {body: obj, query: {fieldManager: this.opts.fieldManager}})
-    })
+    return (await this.connection()).replaceStatus(obj)
   }
 
-  /** Delete; returns false when it was already gone (404 is done). */
+  async mergePatch<T extends KubernetesObject>(ref: KindRef, name: string, namespace: string | undefined, patch: unknown, opts?: {subresource?: 'status'}): Promise<T> {
+    return (await this.connection()).mergePatch<T>(ref, name, namespace, patch, opts)
+  }
+
+  async jsonPatch<T extends KubernetesObject>(ref: KindRef, name: string, namespace: string | undefined, ops: unknown[], opts?: {subresource?: 'status'}): Promise<T> {
+    return (await this.connection()).jsonPatch<T>(ref, name, namespace, ops, opts)
+  }
+
+  async apply<T extends KubernetesObject>(obj: T, opts?: {force?: boolean; subresource?: 'status'}): Promise<T> {
+    return (await this.connection()).apply(obj, opts)
+  }
+
   async delete(ref: KindRef, name: string, namespace?: string): Promise<boolean> {
-    try {
-      await this.call({verb: 'delete', resource: Kube.resourceName(ref), namespace, name}, () =>
-        this.api.delete({apiVersion: ref.apiVersion, kind: ref.kind, metadata: {name, namespace}}),
-      )
-      return true
-    } catch (err) {
-      if ((err as {code?: string}).code === 'NOT_FOUND' || isNotFound((err as {cause?: unknown}).cause)) return false
-      throw err
-    }
+    return (await this.connection()).delete(ref, name, namespace)
   }
 
-  /** Whether the API server serves a kind (e.g. are the metallb.io CRDs installed). */
   async serves(ref: KindRef): Promise<boolean> {
-    try {
-      const r = await this.call({verb: 'get', resource: Kube.resourceName(ref)}, () => this.api.resourceFor(ref.apiVersion, ref.kind))
-      return r !== undefined
-    } catch (err) {
-      if ((err as {code?: string}).code === 'CRDS_MISSING' || (err as {code?: string}).code === 'NOT_FOUND') return false
-      throw err
-    }
+    return (await this.connection()).serves(ref)
   }
 
-  /**
-   * Watch a kind from a resourceVersion. Events arrive in order; `done` is called once when the stream ends (with the
-   * error, if any — a 410 Gone means: list again). Returns a function that stops the watch.
-   */
-  async watch<T extends KubernetesObject>(
-    ref: KindRef,
-    opts: {namespace?: string; resourceVersion?: string; labelSelector?: string; timeoutSeconds?: number; bookmarks?: boolean},
-    onEvent: (type: WatchEventType, obj: T) => void,
-    done: (err?: unknown) => void,
-  ): Promise<() => void> {
-    const path = await this.call({verb: 'watch', resource: Kube.resourceName(ref), namespace: opts.namespace}, () =>
-      this.api.pathFor(ref.apiVersion, ref.kind, opts.namespace),
-    )
-    const w = new Watch(this.config.kc)
-    let finished = false
-    const finish = (err?: unknown): void => {
-      if (finished) return
-      finished = true
-      done(err)
-    }
-    const ctl = await w.watch(
-      path,
-      {
-        resourceVersion: opts.resourceVersion,
-        labelSelector: opts.labelSelector,
-        timeoutSeconds: opts.timeoutSeconds,
-        allowWatchBookmarks: opts.bookmarks ?? true,
-      },
-      (type, obj) => {
-        if (type === 'ERROR') {
-          finish(Object.assign(new Error(obj?.message ?? 'watch error'), {code: obj?.code, body: obj}))
-          return
-        }
-        onEvent(type as WatchEventType, obj as T)
-      },
-      (err) => finish(err ?? undefined),
-    )
-    return () => {
-      finished = true
-      ctl.abort()
-    }
+  async watch<T extends KubernetesObject>(ref: KindRef, opts: WatchOptions, onEvent: (type: WatchEventType, obj: T) => void, done: (err?: unknown) => void): Promise<() => void> {
+    return (await this.connection()).watch<T>(ref, opts, onEvent, done)
   }
 }

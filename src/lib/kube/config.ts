@@ -5,12 +5,9 @@ import {KubeConfig} from '@kubernetes/client-node'
 import {badInput, unreachable} from '../errors.js'
 import {inClusterServer, SERVICE_ACCOUNT_DIR} from './rest.js'
 
-export interface KubeTarget {
-  kubeconfig?: string
-  context?: string
-  /** Use the pod's service account when no kubeconfig is given (daemons). */
-  inCluster?: boolean
-}
+import type {KubeTarget} from './connect.js'
+
+export type {KubeTarget}
 
 export interface LoadedConfig {
   kc: KubeConfig
@@ -67,7 +64,7 @@ export function loadKubeConfig(target: KubeTarget, env = process.env, root = '')
   let source: string
   if (target.kubeconfig) {
     if (!existsSync(target.kubeconfig)) {
-      throw badInput('KUBECONFIG_NOT_FOUND', `kubeconfig ${target.kubeconfig} does not exist`, 'Pass the path of an existing kubeconfig to --kubeconfig.')
+      throw badInput('KUBECONFIG_NOT_FOUND', `kubeconfig ${target.kubeconfig} does not exist`, 'Give the path of an existing kubeconfig.')
     }
     kc.loadFromFile(target.kubeconfig)
     source = target.kubeconfig
@@ -83,13 +80,13 @@ export function loadKubeConfig(target: KubeTarget, env = process.env, root = '')
       throw unreachable(
         'NO_KUBECONFIG',
         `no cluster is configured: none of ${kubeconfigPaths(target, env).join(', ')} exists`,
-        'Set KUBECONFIG or pass --kubeconfig PATH (try it without a cluster: `npm run harness -- --kubeconfig /tmp/kc --crds`).',
+        'Set KUBECONFIG to a kubeconfig (try it without a cluster: `npm run harness -- --kubeconfig /tmp/kc --crds`).',
       )
     }
     try {
-      kc.loadFromDefault({}, false)
+      loadMerged(kc, paths)
     } catch (err) {
-      throw badInput('KUBECONFIG_INVALID', `cannot read kubeconfig ${paths.join(', ')}: ${(err as Error).message}`, 'Fix the file, or pass another with --kubeconfig.')
+      throw badInput('KUBECONFIG_INVALID', `cannot read kubeconfig: ${(err as Error).message}`, 'Fix the file, or use another kubeconfig.')
     }
     source = paths.join(delimiter)
   }
@@ -102,7 +99,32 @@ export function loadKubeConfig(target: KubeTarget, env = process.env, root = '')
   }
   const cluster = kc.getCurrentCluster()
   if (!cluster) {
-    throw badInput('NO_CURRENT_CONTEXT', `${source} has no current context with a cluster`, 'Pass --context NAME, or run `kubectl config use-context NAME`.')
+    throw badInput('NO_CURRENT_CONTEXT', `${source} has no current context with a cluster`, 'Choose a context: `kubectl config use-context NAME`.')
   }
   return {kc, context: kc.getCurrentContext(), server: cluster.server, source}
+}
+
+/**
+ * Merge kubeconfig files as kubectl does (clientcmd): files that do not exist are skipped; for clusters, users and
+ * contexts the first file that names one wins, as does the first current-context set. (client-node's loadFromDefault
+ * fails on a missing file, naming the wrong one, and on names that occur in two files.)
+ */
+function loadMerged(kc: KubeConfig, paths: string[]): void {
+  const clusters = new Map<string, KubeConfig['clusters'][number]>()
+  const users = new Map<string, KubeConfig['users'][number]>()
+  const contexts = new Map<string, KubeConfig['contexts'][number]>()
+  let currentContext = ''
+  for (const p of paths) {
+    const one = new KubeConfig()
+    try {
+      one.loadFromFile(p)
+    } catch (err) {
+      throw new Error(`${p}: ${(err as Error).message}`)
+    }
+    for (const c of one.getClusters()) if (!clusters.has(c.name)) clusters.set(c.name, c)
+    for (const u of one.getUsers()) if (!users.has(u.name)) users.set(u.name, u)
+    for (const c of one.getContexts()) if (!contexts.has(c.name)) contexts.set(c.name, c)
+    if (!currentContext && one.getCurrentContext()) currentContext = one.getCurrentContext()
+  }
+  kc.loadFromOptions({clusters: [...clusters.values()], users: [...users.values()], contexts: [...contexts.values()], currentContext})
 }

@@ -8,6 +8,8 @@ export interface RequestContext {
   name?: string
   server: string
   context: string
+  /** The command of the context's exec credential plugin, when it has one (its failures are not lbctl's bugs). */
+  execCommand?: string
 }
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT'])
@@ -49,7 +51,7 @@ export function tlsFailure(err: unknown): {code: string; message: string} | unde
 }
 
 /** The Status object the API server sent, parsed when it came as a string. */
-export function statusBody(err: unknown): {message?: string; reason?: string; details?: {causes?: Array<{field?: string; message?: string}>}} | undefined {
+export function statusBody(err: unknown): {message?: string; reason?: string; details?: {name?: string; kind?: string; causes?: Array<{field?: string; message?: string}>}} | undefined {
   const body = (err as {body?: unknown})?.body
   if (!body) return undefined
   if (typeof body === 'object') return body as ReturnType<typeof statusBody>
@@ -90,6 +92,14 @@ const hostPortOf = (server: string): string => {
 export const isNotFound = (err: unknown): boolean => statusCode(err) === 404
 export const isConflict = (err: unknown): boolean => statusCode(err) === 409
 
+/** The namespace lbctl was told to work in does not exist: a missing prerequisite, not a missing object. */
+export function namespaceMissing(namespace: string, cause?: unknown): LbctlError {
+  return new LbctlError(`namespace "${namespace}" does not exist`, {
+    code: 'NAMESPACE_MISSING', category: 'missing', cause, details: {namespace},
+    hint: 'Install the load balancer first (`lbctl install`, or MetalLB), or use the namespace it runs in.',
+  })
+}
+
 /** Turn a failed API call into an error a person can act on. */
 export function toKubeError(err: unknown, ctx: RequestContext): LbctlError {
   if (err instanceof LbctlError) return err
@@ -118,8 +128,12 @@ export function toKubeError(err: unknown, ctx: RequestContext): LbctlError {
         code: 'FORBIDDEN', category: 'unreachable', cause: err,
         hint: `Check with \`kubectl auth can-i ${ctx.verb === 'apply' ? 'patch' : ctx.verb} ${ctx.resource}${ctx.namespace ? ` -n ${ctx.namespace}` : ''}\` and ask for that RBAC permission.`,
       })
-    case 404:
+    case 404: {
+      // A write into a namespace that does not exist: the server names the namespace, not the object.
+      const ns = status?.details?.kind === 'namespaces' ? status.details.name : /^namespaces "([^"]+)" not found$/.exec(status?.message ?? '')?.[1]
+      if (ns && !ctx.resource.startsWith('namespaces')) return namespaceMissing(ns, err)
       return new LbctlError(`${where} not found`, {code: 'NOT_FOUND', category: 'bad-input', cause: err, hint: `List what exists with \`kubectl get ${ctx.resource}${ctx.namespace ? ` -n ${ctx.namespace}` : ' -A'}\`.`})
+    }
     case 409:
       return new LbctlError(`${where} was changed by someone else while lbctl worked on it${serverMsg}`, {code: 'CONFLICT', category: 'conflict', cause: err, hint: 'Run the command again: it re-reads the current state first.'})
     case 422:
@@ -139,11 +153,46 @@ export function toKubeError(err: unknown, ctx: RequestContext): LbctlError {
   if (conn || (code !== undefined && code >= 500) || code === 429) {
     return new LbctlError(`cannot reach the API server at ${ctx.server} (context ${ctxName}): ${conn ?? `HTTP ${code}${serverMsg}`}`, {
       code: 'UNREACHABLE', category: 'unreachable', cause: err,
-      hint: `Check that the cluster is up (\`kubectl --context ${ctxName} cluster-info\`), or choose another with --kubeconfig/--context.`,
+      hint: `Check that the cluster is up (\`kubectl --context ${ctxName} cluster-info\`), or choose another cluster.`,
     })
   }
   if ((err as {name?: string})?.name === 'KubeTimeout') {
     return new LbctlError(`the API server at ${ctx.server} did not answer ${ctx.verb} ${where} in time`, {code: 'TIMEOUT', category: 'unreachable', cause: err, hint: `Check the cluster's health (\`kubectl --context ${ctxName} get --raw /readyz\`) and run the command again.`})
   }
+  const odd = notKubernetes(err, msg, status)
+  if (odd) {
+    return new LbctlError(`the server at ${ctx.server} (context ${ctxName}) does not answer like a Kubernetes API server: ${odd}`, {
+      code: 'NOT_KUBERNETES', category: 'unreachable', cause: err,
+      hint: `Check the server address of context ${ctxName} (\`kubectl config view --minify\`); \`kubectl --context ${ctxName} get --raw /version\` shows what answers there.`,
+    })
+  }
+  if (/HTTP protocol is not allowed when skipTLSVerify/.test(msg)) {
+    return new LbctlError(`context ${ctxName} points at ${ctx.server}, a plain http:// address, without insecure-skip-tls-verify`, {
+      code: 'KUBECONFIG_PLAIN_HTTP', category: 'bad-input', cause: err,
+      hint: 'Use the https:// address of the API server; for a local test server only, set insecure-skip-tls-verify: true on that cluster.',
+    })
+  }
+  if (ctx.execCommand && code === undefined) {
+    return new LbctlError(`the credential plugin of context ${ctxName} (${ctx.execCommand}) failed: ${msg.replace(/^Failed to fetch resource metadata for [^:]+: /, '').trim()}`, {
+      code: 'AUTH_PLUGIN_FAILED', category: 'unreachable', cause: err,
+      hint: `Run the plugin by hand to see why (its command and args are under users[].user.exec in \`kubectl config view --minify\`), e.g. log in again.`,
+    })
+  }
   return new LbctlError(`${ctx.verb} ${where} failed${code ? ` (HTTP ${code})` : ''}: ${status?.message ?? msg}`, {code: 'API_ERROR', category: 'bug', cause: err, hint: 'Run again with LBCTL_DEBUG=1 to see the full error and where it came from.'})
+}
+
+/**
+ * Why an answer cannot have come from a Kubernetes API server, in words, or undefined: it did not speak HTTP, sent a
+ * body that is not JSON (an HTML page), JSON that is not an API object, or an HTTP error without a Status object
+ * (every kube-apiserver error is one).
+ */
+function notKubernetes(err: unknown, msg: string, status: ReturnType<typeof statusBody>): string | undefined {
+  if (/Parse Error|HPE_/.test(msg)) return 'it does not speak HTTP'
+  if (/is not valid JSON|Unexpected token|JSON at position/.test(msg) || (err as {name?: string})?.name === 'SyntaxError') return 'its answer is not JSON (an HTML page, or another service)'
+  if (/Cannot read properties of (undefined|null)/.test(msg) && /resource metadata/.test(msg)) return 'its discovery answer is JSON but not an API resource list'
+  const code = statusCode(err)
+  const body = (err as {body?: unknown})?.body
+  const isStatus = !!body && typeof body === 'object' && (body as {kind?: string}).kind === 'Status'
+  if (code !== undefined && code >= 400 && !isStatus && !status?.reason) return `HTTP ${code} without a Kubernetes Status object`
+  return undefined
 }

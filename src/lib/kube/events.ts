@@ -23,7 +23,7 @@ interface Seen {
 }
 
 type Write =
-  | {op: 'create'; body: Record<string, unknown>}
+  | {op: 'create'; body: Record<string, unknown>; key: string}
   | {op: 'count'; name: string; namespace: string; patch: Record<string, unknown>}
 
 const EVENT = {apiVersion: 'v1', kind: 'Event', plural: 'events'}
@@ -119,7 +119,7 @@ export class EventRecorder {
     const namespace = obj.metadata.namespace ?? 'default'
     this.seen.set(key, {at: t, name, namespace, count: 1, countedAt: t})
     const ts = timestamp(t)
-    this.enqueue({op: 'create', body: {
+    this.enqueue({op: 'create', key, body: {
       apiVersion: 'v1', kind: 'Event',
       metadata: {name, namespace},
       involvedObject: {apiVersion: obj.apiVersion ?? 'v1', kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion},
@@ -133,17 +133,20 @@ export class EventRecorder {
 
   private enqueue(w: Write): void {
     this.queue.push(w)
-    if (this.queue.length > (this.opts.maxQueue ?? 1000)) {
-      this.queue.shift()
-      this.stats.dropped++
-    }
+    if (this.queue.length > (this.opts.maxQueue ?? 1000)) this.unsent(this.queue.shift()!)
     this.pump()
   }
 
   /** Drop what is queued (on losing leadership). */
   clear(): void {
-    this.stats.dropped += this.queue.length
+    for (const w of this.queue) this.unsent(w)
     this.queue.length = 0
+  }
+
+  /** A write that will not happen: an event never created is not a repeat, so recording it again must create it. */
+  private unsent(w: Write): void {
+    this.stats.dropped++
+    if (w.op === 'create') this.seen.delete(w.key)
   }
 
   private sweep(t: number): void {
@@ -156,7 +159,7 @@ export class EventRecorder {
     while (this.active < (this.opts.concurrency ?? 2) && this.queue.length > 0) {
       const w = this.queue.shift()!
       if (this.opts.canWrite && !this.opts.canWrite()) {
-        this.stats.dropped++
+        this.unsent(w)
         continue
       }
       this.active++

@@ -1,8 +1,8 @@
-// A lean transport for daemons: the same calls, retries and typed errors as `Kube` (client.ts), over node:http(s)
-// with keep-alive, without loading @kubernetes/client-node, whose generated models alone take ~110 MB of RSS. It
-// reads kubeconfigs with a token or client certificates and the in-cluster service account; anything else (exec
-// plugins, auth providers, proxies, merged KUBECONFIG lists) returns undefined from loadRestTarget, and the caller
-// uses `Kube` instead.
+// The one transport to the API server (KubeApi of api.ts), over node:http(s) with keep-alive. It reads kubeconfigs with
+// a token or client certificates and the in-cluster service account itself, without loading @kubernetes/client-node
+// (whose generated models alone take ~110 MB of RSS, and ~0.2 s to load); anything else (exec plugins, auth
+// providers, proxies, merged KUBECONFIG lists) returns undefined from loadRestTarget, and connect.ts builds the target
+// from client-node's kubeconfig handling instead (its `prepare` adds the credentials and the agent per request).
 import {existsSync, readFileSync, statSync} from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
@@ -10,14 +10,11 @@ import {homedir} from 'node:os'
 import {delimiter, dirname, isAbsolute, join} from 'node:path'
 import {parse} from 'yaml'
 import {badInput} from '../errors.js'
-import type {KindRef, Kube, KubernetesObject, ListResult, WatchEventType} from './client.js'
+import {type KindRef, type KubeApi, type KubernetesObject, type ListOptions, type ListResult, resourceName, resourcePath, type WatchEventType, type WatchOptions} from './api.js'
 import {isNotFound, isRetryable, toKubeError, type RequestContext} from './errors.js'
 import {withRetry} from './retry.js'
 
-/** What daemons need from the seam; both `Kube` (client-node) and `RestKube` provide it. */
-export type KubeApi = Pick<Kube, 'get' | 'list' | 'create' | 'replace' | 'mergePatch' | 'delete' | 'watch' | 'server' | 'context'> & {
-  withOptions(o: {attempts?: number; timeoutMs?: number}): KubeApi
-}
+export {type KubeApi, resourcePath}
 
 export interface RestTarget {
   server: string
@@ -28,6 +25,12 @@ export interface RestTarget {
   auth: () => string | undefined
   /** After a 401: read the credentials again; true when they changed, so one more attempt is worth making. */
   refresh?: () => boolean
+  /** Per request, before it is sent: add credentials and the agent (kubeconfigs only client-node can read). */
+  prepare?: (opts: https.RequestOptions) => Promise<void>
+  /** The namespace of the kubeconfig context (what kubectl uses when none is given). */
+  namespace?: string
+  /** The command of the context's exec credential plugin, when it has one (its failures are named as such). */
+  execCommand?: string
 }
 
 function readServiceAccountFile(path: string): Buffer {
@@ -35,7 +38,7 @@ function readServiceAccountFile(path: string): Buffer {
     return readFileSync(path)
   } catch (err) {
     throw badInput('SERVICE_ACCOUNT_UNREADABLE', `in-cluster configuration: cannot read ${path}: ${(err as Error).message}`,
-      'Run in a pod whose service account token is mounted (automountServiceAccountToken: true), or pass --kubeconfig.')
+      'Run in a pod whose service account token is mounted (automountServiceAccountToken: true), or give a kubeconfig.')
   }
 }
 
@@ -99,7 +102,7 @@ export function loadRestTarget(t: {kubeconfig?: string; context?: string; inClus
   try {
     doc = parse(readFileSync(file, 'utf8'))
   } catch (err) {
-    throw badInput('KUBECONFIG_INVALID', `cannot read kubeconfig ${file}: ${(err as Error).message}`, 'Fix the file, or pass another with --kubeconfig.')
+    throw badInput('KUBECONFIG_INVALID', `cannot read kubeconfig ${file}: ${(err as Error).message}`, 'Fix the file, or use another kubeconfig.')
   }
   const named = (list: unknown, name: unknown): any => (Array.isArray(list) ? list.find((x) => x?.name === name) : undefined)
   const ctxName = t.context ?? doc?.['current-context']
@@ -113,7 +116,7 @@ export function loadRestTarget(t: {kubeconfig?: string; context?: string; inClus
   const token = user.token ?? (user.tokenFile ? readFileSync(rel(user.tokenFile), 'utf8').trim() : undefined)
   const basic = user.username ? `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}` : undefined
   return {
-    server: String(cluster.server).replace(/\/+$/, ''), context: String(ctxName), source: file,
+    server: String(cluster.server).replace(/\/+$/, ''), context: String(ctxName), source: file, namespace: typeof ctx.namespace === 'string' ? ctx.namespace : undefined,
     tls: {
       ca: data(cluster['certificate-authority-data'], cluster['certificate-authority']),
       cert: data(user['client-certificate-data'], user['client-certificate']),
@@ -122,15 +125,6 @@ export function loadRestTarget(t: {kubeconfig?: string; context?: string; inClus
     },
     auth: () => (token ? `Bearer ${token}` : basic),
   }
-}
-
-/** The URL path of a collection or object, from the kind's plural (no discovery round trip). */
-export function resourcePath(ref: KindRef, namespace?: string, name?: string, sub?: string): string {
-  const i = ref.apiVersion.indexOf('/')
-  const base = i < 0 ? `/api/${ref.apiVersion}` : `/apis/${ref.apiVersion}`
-  const plural = ref.plural ?? `${ref.kind.toLowerCase()}s`
-  const e = encodeURIComponent
-  return `${base}${namespace ? `/namespaces/${e(namespace)}` : ''}/${plural}${name ? `/${e(name)}` : ''}${sub ? `/${sub}` : ''}`
 }
 
 class HttpError extends Error {
@@ -147,7 +141,7 @@ export interface RestOptions {
 
 type Query = Record<string, string | number | boolean | undefined>
 
-export class RestKube {
+export class RestKube implements KubeApi {
   private readonly agent: http.Agent
   private readonly url: URL
   private readonly opts: Required<RestOptions>
@@ -181,7 +175,7 @@ export class RestKube {
     }
   }
 
-  async list<T extends KubernetesObject>(ref: KindRef, o: {namespace?: string; labelSelector?: string; fieldSelector?: string} = {}): Promise<ListResult<T>> {
+  async list<T extends KubernetesObject>(ref: KindRef, o: ListOptions = {}): Promise<ListResult<T>> {
     const res = await this.call<{items?: T[]; metadata?: {resourceVersion?: string}}>({verb: 'list', ref, namespace: o.namespace}, 'GET',
       resourcePath(ref, o.namespace), {query: {labelSelector: o.labelSelector, fieldSelector: o.fieldSelector}})
     return {items: (res.items ?? []).map((i) => ({apiVersion: ref.apiVersion, kind: ref.kind, ...i})), resourceVersion: res.metadata?.resourceVersion ?? ''}
@@ -197,9 +191,39 @@ export class RestKube {
     return this.call<T>({verb: 'update', ref: obj as KindRef, namespace: m.namespace, name: m.name}, 'PUT', resourcePath(obj as KindRef, m.namespace, m.name), {body: obj})
   }
 
+  replaceStatus<T extends KubernetesObject>(obj: T): Promise<T> {
+    const m = obj.metadata ?? {}
+    return this.call<T>({verb: 'update', ref: obj as KindRef, namespace: m.namespace, name: m.name, sub: 'status'}, 'PUT', resourcePath(obj as KindRef, m.namespace, m.name, 'status'), {body: obj})
+  }
+
   mergePatch<T extends KubernetesObject>(ref: KindRef, name: string, namespace: string | undefined, patch: unknown, o: {subresource?: 'status'} = {}): Promise<T> {
     return this.call<T>({verb: 'patch', ref, namespace, name, sub: o.subresource}, 'PATCH', resourcePath(ref, namespace, name, o.subresource),
       {body: patch, contentType: 'application/merge-patch+json'})
+  }
+
+  jsonPatch<T extends KubernetesObject>(ref: KindRef, name: string, namespace: string | undefined, ops: unknown[], o: {subresource?: 'status'} = {}): Promise<T> {
+    return this.call<T>({verb: 'patch', ref, namespace, name, sub: o.subresource}, 'PATCH', resourcePath(ref, namespace, name, o.subresource),
+      {body: ops, contentType: 'application/json-patch+json'})
+  }
+
+  apply<T extends KubernetesObject>(obj: T, o: {force?: boolean; subresource?: 'status'} = {}): Promise<T> {
+    const m = obj.metadata ?? {}
+    // JSON is YAML: the body goes as written.
+    return this.call<T>({verb: 'apply', ref: obj as KindRef, namespace: m.namespace, name: m.name, sub: o.subresource}, 'PATCH', resourcePath(obj as KindRef, m.namespace, m.name, o.subresource),
+      {body: obj, contentType: 'application/apply-patch+yaml', query: {force: o.force ?? true}})
+  }
+
+  /** Discovery of one group version: is the kind's plural among its resources. */
+  async serves(ref: KindRef): Promise<boolean> {
+    const path = ref.apiVersion.includes('/') ? `/apis/${ref.apiVersion}` : `/api/${ref.apiVersion}`
+    try {
+      const res = await this.call<{resources?: Array<{name?: string; kind?: string}>}>({verb: 'get', ref}, 'GET', path)
+      const plural = resourceName({...ref, apiVersion: 'v1'})
+      return (res.resources ?? []).some((r) => r.name === plural || (!ref.plural && r.kind === ref.kind))
+    } catch (err) {
+      if ((err as {code?: string}).code === 'NOT_FOUND') return false
+      throw err
+    }
   }
 
   async delete(ref: KindRef, name: string, namespace?: string): Promise<boolean> {
@@ -213,7 +237,7 @@ export class RestKube {
   }
 
   /** As Kube.watch: events in order, `done` once when the stream ends (a 410 Gone arrives as an error with code 410). */
-  async watch<T extends KubernetesObject>(ref: KindRef, o: {namespace?: string; resourceVersion?: string; labelSelector?: string; timeoutSeconds?: number; bookmarks?: boolean},
+  async watch<T extends KubernetesObject>(ref: KindRef, o: WatchOptions,
     onEvent: (type: WatchEventType, obj: T) => void, done: (err?: unknown) => void): Promise<() => void> {
     let finished = false
     const finish = (err?: unknown): void => {
@@ -222,7 +246,7 @@ export class RestKube {
       done(err)
     }
     const query: Query = {watch: true, resourceVersion: o.resourceVersion, labelSelector: o.labelSelector, timeoutSeconds: o.timeoutSeconds, allowWatchBookmarks: o.bookmarks ?? true}
-    const req = this.send('GET', resourcePath(ref, o.namespace), {query}, (res) => {
+    const req = await this.send('GET', resourcePath(ref, o.namespace), {query}, (res) => {
       if (res.statusCode !== 200) {
         // The informer watches again after this; let that attempt carry a rotated token.
         if (res.statusCode === 401) this.target.refresh?.()
@@ -254,10 +278,24 @@ export class RestKube {
     }
   }
 
-  private async call<T>(c: {verb: RequestContext['verb']; ref: KindRef; namespace?: string; name?: string; sub?: string}, method: string, path: string, o: {query?: Query; body?: unknown; contentType?: string} = {}): Promise<T> {
-    const group = c.ref.apiVersion.includes('/') ? c.ref.apiVersion.split('/')[0] : ''
-    const plural = c.ref.plural ?? `${c.ref.kind.toLowerCase()}s`
-    const ctx: RequestContext = {verb: c.verb, resource: `${group ? `${plural}.${group}` : plural}${c.sub ? `/${c.sub}` : ''}`, namespace: c.namespace, name: c.name, server: this.server, context: this.context}
+  /** A pod's log (text), as `kubectl logs` reads it. */
+  async podLog(namespace: string, name: string, opts: {container?: string; tailLines?: number; limitBytes?: number} = {}): Promise<string> {
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/log`
+    const ref = {apiVersion: 'v1', kind: 'Pod', plural: 'pods'}
+    return this.call<string>({verb: 'get', ref, namespace, name, sub: 'log'}, 'GET', path, {query: {container: opts.container, tailLines: opts.tailLines, limitBytes: opts.limitBytes}, text: true})
+  }
+
+  /** The bearer token requests carry (a static token, a token file, what an exec plugin returns); undefined otherwise. */
+  async bearerToken(): Promise<string | undefined> {
+    const opts: https.RequestOptions = {headers: {}}
+    if (this.target.prepare) await this.target.prepare(opts)
+    const h = (opts.headers as Record<string, string | undefined>)?.Authorization ?? (opts.headers as Record<string, string | undefined>)?.authorization ?? this.target.auth()
+    const m = typeof h === 'string' ? /^Bearer\s+(.+)$/i.exec(h) : null
+    return m ? m[1] : undefined
+  }
+
+  private async call<T>(c: {verb: RequestContext['verb']; ref: KindRef; namespace?: string; name?: string; sub?: string}, method: string, path: string, o: {query?: Query; body?: unknown; contentType?: string; text?: boolean} = {}): Promise<T> {
+    const ctx: RequestContext = {verb: c.verb, resource: `${resourceName(c.ref)}${c.sub ? `/${c.sub}` : ''}`, namespace: c.namespace, name: c.name, server: this.server, context: this.context, execCommand: this.target.execCommand}
     if (method !== 'GET' && method !== 'DELETE') o = {...o, query: {...o.query, fieldManager: this.opts.fieldManager}}
     try {
       return await withRetry(() => this.once<T>(method, path, o), {attempts: this.opts.attempts, baseMs: 200, maxMs: 5_000, retryable: isRetryable})
@@ -266,22 +304,30 @@ export class RestKube {
     }
   }
 
-  /** One request; after a 401, once more if the credentials changed on disk meanwhile (a rotated token). */
-  private async once<T>(method: string, path: string, o: {query?: Query; body?: unknown; contentType?: string}): Promise<T> {
+  /**
+   * One request; after a 401, once more if the credentials are no longer the ones it carried (a rotated token). The
+   * comparison is with what this request sent, not with the last read: a concurrent request may already have picked
+   * up the new token, and then refresh() finds nothing new although this request went out with the old one.
+   */
+  private async once<T>(method: string, path: string, o: {query?: Query; body?: unknown; contentType?: string; text?: boolean}): Promise<T> {
+    const sent = this.target.auth()
     try {
       return await this.request<T>(method, path, o)
     } catch (err) {
-      if (!(err instanceof HttpError && err.statusCode === 401 && this.target.refresh?.())) throw err
+      if (!(err instanceof HttpError && err.statusCode === 401)) throw err
+      const changed = this.target.refresh?.() ?? false
+      if (!changed && this.target.auth() === sent) throw err
       return this.request<T>(method, path, o)
     }
   }
 
-  private request<T>(method: string, path: string, o: {query?: Query; body?: unknown; contentType?: string}): Promise<T> {
+  private async request<T>(method: string, path: string, o: {query?: Query; body?: unknown; contentType?: string; text?: boolean}): Promise<T> {
+    const req = await this.send(method, path, o)
     return new Promise<T>((resolve, reject) => {
-      const req = this.send(method, path, o, (res) => {
+      req.on('response', (res) => {
         collect(res).then((text) => {
           const code = res.statusCode ?? 0
-          if (code >= 200 && code < 300) resolve((text ? JSON.parse(text) : {}) as T)
+          if (code >= 200 && code < 300) resolve((o.text ? text : text ? JSON.parse(text) : {}) as T)
           else reject(new HttpError(code, parseJson(text) ?? text, res.headers as Record<string, string>))
         }, reject)
       })
@@ -291,17 +337,21 @@ export class RestKube {
     })
   }
 
-  private send(method: string, path: string, o: {query?: Query; body?: unknown; contentType?: string}, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
+  private async send(method: string, path: string, o: {query?: Query; body?: unknown; contentType?: string}, onResponse?: (res: http.IncomingMessage) => void): Promise<http.ClientRequest> {
     const qs = Object.entries(o.query ?? {}).filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join('&')
     const headers: Record<string, string> = {accept: 'application/json'}
     const auth = this.target.auth()
     if (auth) headers.authorization = auth
     if (o.body !== undefined) headers['content-type'] = o.contentType ?? 'application/json'
-    const lib = this.url.protocol === 'https:' ? https : http
-    return lib.request({
-      host: this.url.hostname.replace(/^\[|\]$/g, ''), port: this.url.port || (this.url.protocol === 'https:' ? 443 : 80),
+    const secure = this.url.protocol === 'https:'
+    const opts: https.RequestOptions = {
+      host: this.url.hostname.replace(/^\[|\]$/g, ''), port: this.url.port || (secure ? 443 : 80),
       path: `${this.url.pathname.replace(/\/$/, '')}${path}${qs ? `?${qs}` : ''}`, method, headers, agent: this.agent,
-    }, onResponse)
+    }
+    if (this.target.prepare) await this.target.prepare(opts)
+    const req = (secure ? https : http).request(opts)
+    if (onResponse) req.on('response', onResponse)
+    return req
   }
 }
 

@@ -2,7 +2,7 @@ import {Kinds, Labels} from '../api/constants.js'
 import type {BGPAdvertisement, IPAddressPool, L2Advertisement, NodeObject, Service} from '../api/types.js'
 import {badInput, conflict, missing} from '../errors.js'
 import type {Kube} from '../kube/client.js'
-import {isConflict} from '../kube/errors.js'
+import {isConflict, namespaceMissing} from '../kube/errors.js'
 import {validObjectName} from '../api/selectors.js'
 import {formatRange, subtractRanges, type IPRange} from '../net/index.js'
 import {checkOverlapWithPools, checkPoolName, nodeAddressWarnings, parseAddresses, planPool, type PoolPlan, refuseDataLoss, refuseUnreadableLoss, specForm} from './plan.js'
@@ -71,7 +71,19 @@ async function readState(kube: Kube, namespace: string, opts: {nodes?: boolean} 
     kube.list<Service>(Kinds.Service),
     opts.nodes ? kube.list<NodeObject>(Kinds.Node).catch(() => ({items: [] as NodeObject[], resourceVersion: ''})) : Promise.resolve({items: [] as NodeObject[], resourceVersion: ''}),
   ])
+  // Listing a namespace that does not exist answers with an empty list: say so before anything reads "no pools".
+  if (pools.items.length === 0 && l2.items.length === 0 && bgp.items.length === 0) await requireNamespace(kube, namespace)
   return {pools: pools.items, l2: l2.items, bgp: bgp.items, services: services.items, nodes: nodes.items}
+}
+
+async function requireNamespace(kube: Kube, namespace: string): Promise<void> {
+  let exists = true
+  try {
+    exists = (await kube.get(Kinds.Namespace, namespace)) !== undefined
+  } catch {
+    // Not allowed to read namespaces (RBAC): a write will still say it with the server's answer.
+  }
+  if (!exists) throw namespaceMissing(namespace)
 }
 
 function summarize(pool: IPAddressPool, state: ClusterState, usage: ReturnType<typeof computeUsage>): PoolSummary {
@@ -121,7 +133,8 @@ export interface SetPoolInput {
   addresses: string[]
   autoAssign?: boolean
   avoidBuggyIPs?: boolean
-  advertise: AdvertiseMode
+  /** Undefined: the installed mode (ConfigMap lbctl-install), else the kind of the advertisements that exist. */
+  advertise?: AdvertiseMode
   force: boolean
   dryRun: boolean
   /** 'set' replaces the pool's addresses; 'add' adds to them. */
@@ -168,7 +181,8 @@ async function changePoolOnce(kube: Kube, namespace: string, input: SetPoolInput
     services: state.services, pools: state.pools, force: input.force,
   })
   const warnings = nodeAddressWarnings(parsed, state.nodes)
-  const advertisement = planAdvertisement(plan, state, input.advertise, namespace)
+  const advertise = input.advertise ?? (await defaultAdvertise(kube, namespace, state, warnings))
+  const advertisement = planAdvertisement(plan, state, advertise, namespace)
   const result: PoolChangeResult = {
     pool: input.name, namespace, action: plan.action === 'create' ? 'created' : plan.action === 'update' ? 'updated' : 'unchanged',
     dryRun: input.dryRun === true, added: plan.added, removed: plan.removed, changed: plan.changed, affectedServices: plan.affected, warnings,
@@ -194,6 +208,19 @@ async function changePoolOnce(kube: Kube, namespace: string, input: SetPoolInput
     }
   }
   return result
+}
+
+/**
+ * The advertisement kind a new pool gets when --advertise is not given: the mode `lbctl install` recorded; on a
+ * cluster without that record (upstream MetalLB), the kind of the advertisements that exist (l2 when none or both).
+ */
+async function defaultAdvertise(kube: Kube, namespace: string, state: ClusterState, warnings: string[]): Promise<AdvertiseMode> {
+  const record = await kube.get<{metadata?: {name?: string}; data?: {mode?: string}}>(Kinds.ConfigMap, 'lbctl-install', namespace)
+  const mode = record?.data?.mode
+  if (mode === 'l2' || mode === 'bgp') return mode
+  if (state.bgp.length > 0 && state.l2.length === 0) return 'bgp'
+  if (state.bgp.length > 0 && state.l2.length > 0) warnings.push('both L2Advertisements and BGPAdvertisements exist and no install mode is recorded: a new pool is advertised over layer 2 (choose with --advertise)')
+  return 'l2'
 }
 
 /**

@@ -215,7 +215,7 @@ export function refuseDataLoss(pool: string, removed: string[], affected: Holder
   return dataLoss(
     'ADDRESSES_IN_USE',
     `refusing to take ${removed.join(', ')} away from pool "${pool}": ${affected.length} service${affected.length === 1 ? ' holds' : 's hold'} addresses there:\n${list.join('\n')}`,
-    'Move or delete those services first, or pass --force to do it anyway (they lose their addresses).',
+    'Move or delete those services first, or force it (they lose their addresses).',
     {removed, services: affected},
   )
 }

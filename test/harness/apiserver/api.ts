@@ -17,8 +17,10 @@ import {
 import {deepEqual, isObject, jsonPatch, mergePatch, strategicMerge} from './patch.js'
 import {convert} from './convert.js'
 import {crdStatus, grKey, groupVersion, type Registry, type ResourceType} from './registry.js'
+import {queryInt} from './params.js'
 import {normalize, validate} from './schema.js'
 import {selectorMatcher} from './selectors.js'
+import {decodeBuiltin} from './shapes.js'
 import {serverSideApply, trackUpdate} from './ssa.js'
 import {clone, type Store} from './store.js'
 
@@ -90,7 +92,7 @@ export class Api {
       }
       items = items.filter((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}` > start)
     }
-    const limit = Number(q.get('limit') ?? 0)
+    const limit = queryInt(q, 'limit') ?? 0
     if (limit > 0 && items.length > limit) {
       const last = items[limit - 1]
       metadata.continue = Buffer.from(JSON.stringify({start: `${last.metadata.namespace ?? ''}/${last.metadata.name}`})).toString('base64')
@@ -118,7 +120,7 @@ export class Api {
     obj.kind = rt.kind
     if (obj.metadata !== undefined && !isObject(obj.metadata)) throw badRequest('metadata must be an object')
     obj.metadata ??= {}
-    return obj
+    return rt.crd || rt.virtual ? obj : decodeBuiltin(rt, obj)
   }
 
   private checkNamespace(rt: ResourceType, ns: string | undefined, md: any): void {
@@ -165,10 +167,6 @@ export class Api {
   }
 
   create(rt: ResourceType, ns: string | undefined, body: unknown, opts: WriteOptions, applied = false): Outcome {
-    if (rt.virtual) {
-      const spec = isObject(body) ? (body as any).spec : undefined
-      return {obj: {apiVersion: groupVersion(rt), kind: rt.kind, metadata: {}, spec, status: {allowed: true, reason: 'lbctl API harness allows everything'}}, code: 201, warnings: []}
-    }
     const obj = this.body(rt, body)
     const md = obj.metadata
     this.checkNamespace(rt, ns, md)
@@ -178,7 +176,8 @@ export class Api {
     if (md.resourceVersion && !applied) throw new ApiError(500, 'InternalError', 'resourceVersion should not be set on objects to be created')
     for (const k of [...SERVER_META, 'resourceVersion']) delete md[k]
     if (!applied) delete md.managedFields
-    if (rt.subresources.includes('status')) delete obj.status
+    // nodeStrategy.PrepareForCreate: "Nodes allow *all* fields, including status, to be set on create"
+    if (rt.subresources.includes('status') && !(rt.group === '' && rt.kind === 'Node')) delete obj.status
     const warnings = this.admit(rt, obj, undefined, opts)
     if (rt.namespaced) {
       const nsObj = this.store.get('namespaces', undefined, ns!)

@@ -2,6 +2,7 @@
 import type {Cause} from './errors.js'
 import {deepEqual, isObject} from './patch.js'
 import type {ResourceType} from './registry.js'
+import {validateKind} from './validation.js'
 
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 const LABEL_1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
@@ -214,5 +215,6 @@ export const validateBuiltin = (rt: ResourceType, obj: any, old?: any): Cause[] 
   }
   if (key === 'discovery.k8s.io/EndpointSlice' && !['IPv4', 'IPv6', 'FQDN'].includes(obj.addressType))
     c('addressType', `Unsupported value: ${JSON.stringify(obj.addressType)}: supported values: "IPv4", "IPv6", "FQDN"`, 'FieldValueNotSupported')
+  causes.push(...validateKind(key, obj))
   return causes
 }

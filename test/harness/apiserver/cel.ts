@@ -140,7 +140,11 @@ const fieldSchema = (schema: any, name: string): any => {
 /** Selections from `self` of fields the schema does not declare: the apiserver's "undefined field" compile error. */
 const undefinedFields = (schema: any, ast: any): string[] => {
   const out: string[] = []
+  // The parse result is cached per expression and cel-js annotates it when it evaluates (cycles): visit each node once.
+  const seen = new Set<unknown>()
   const visit = (node: any): void => {
+    if (seen.has(node)) return
+    if (typeof node === 'object' && node !== null) seen.add(node)
     if (Array.isArray(node)) return node.forEach(visit)
     if (!isObject(node)) return
     if ((node.op === '.' || node.op === '.?') && typeof node.args?.[1] === 'string') {

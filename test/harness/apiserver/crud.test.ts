@@ -214,9 +214,9 @@ describe('create, read, update', () => {
     expect(h.server.store.get('v1', 'Service', 'default', 'raw')).toBeUndefined()
   })
 
-  it('logs every request with method, path and status', async () => {
+  it('logs every request with method, path, status and who sent it', async () => {
     const n = h.server.requests.length
     await h.core.readNamespace({name: 'default'})
-    expect(h.server.requests.slice(n)).toEqual([{method: 'GET', path: '/api/v1/namespaces/default', query: '', status: 200}])
+    expect(h.server.requests.slice(n)).toEqual([{method: 'GET', path: '/api/v1/namespaces/default', query: '', status: 200, user: 'kubernetes-admin'}])
   })
 })

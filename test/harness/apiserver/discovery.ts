@@ -6,6 +6,8 @@ const SUB_VERBS: Record<string, string[]> = {
   status: ['get', 'patch', 'update'],
   scale: ['get', 'patch', 'update'],
   proxy: ['create', 'delete', 'get', 'patch', 'update'],
+  token: ['create'],
+  log: ['get'],
 }
 
 export const AGGREGATED_CONTENT_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList'
@@ -24,6 +26,14 @@ export const versionInfo = (): Record<string, string> => ({
   compiler: 'gc',
   platform: 'linux/amd64',
 })
+
+/** The kind a subresource answers with (discovery's responseKind). */
+const subresourceKind = (t: ResourceType, s: string): {group: string; version: string; kind: string} => {
+  if (s === 'scale') return {group: 'autoscaling', version: 'v1', kind: 'Scale'}
+  if (s === 'token') return {group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest'}
+  if (s === 'proxy') return {group: t.group, version: t.version, kind: `${t.kind}ProxyOptions`}
+  return {group: t.group, version: t.version, kind: t.kind}
+}
 
 const verbsOf = (rt: ResourceType): string[] => (rt.virtual ? ['create'] : VERBS)
 
@@ -65,8 +75,9 @@ export const resourceList = (reg: Registry, group: string, version: string): any
       ...(t.categories.length ? {categories: t.categories} : {}),
     })
     for (const s of t.subresources) {
-      const kind = s === 'scale' ? {group: 'autoscaling', version: 'v1', kind: 'Scale'} : {}
-      resources.push({name: `${t.plural}/${s}`, singularName: '', namespaced: t.namespaced, ...kind, kind: s === 'scale' ? 'Scale' : s === 'proxy' ? `${t.kind}ProxyOptions` : t.kind, verbs: SUB_VERBS[s]})
+      const k = subresourceKind(t, s)
+      const gv = k.group === t.group && k.version === t.version ? {} : {group: k.group, version: k.version}
+      resources.push({name: `${t.plural}/${s}`, singularName: '', namespaced: t.namespaced, ...gv, kind: k.kind, verbs: SUB_VERBS[s]})
     }
   }
   return {kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources}
@@ -96,7 +107,7 @@ export const aggregated = (reg: Registry, legacy: boolean): any => {
               ? {
                   subresources: t.subresources.map((s) => ({
                     subresource: s,
-                    responseKind: s === 'scale' ? {group: 'autoscaling', version: 'v1', kind: 'Scale'} : {group, version, kind: t.kind},
+                    responseKind: subresourceKind(t, s),
                     verbs: SUB_VERBS[s],
                   })),
                 }

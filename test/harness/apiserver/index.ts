@@ -12,12 +12,15 @@ import {FaultInjector, type Faults} from './faults.js'
 import {grKey, Registry} from './registry.js'
 import {createServer, type Authentication, type RequestRecord} from './server.js'
 import {clone, Store} from './store.js'
+import {PodLogs} from './logs.js'
+import {TokenAuthority, type IssuedToken} from './tokens.js'
 import {Watches} from './watch.js'
 import {Workloads, type PodRegistration} from './workloads.js'
 
 export type {Faults, FaultMatch} from './faults.js'
 export type {RequestRecord} from './server.js'
 export type {PodRegistration} from './workloads.js'
+export type {IssuedToken, UserInfo} from './tokens.js'
 
 export interface ApiServerOptions {
   host?: string
@@ -37,6 +40,11 @@ export interface ApiServerOptions {
    * --anonymous-auth=false). The kubeconfig carries the first. Replaces `token`.
    */
   tokens?: string[]
+  /**
+   * Hold service-account tokens (those the harness issues) to the RBAC rules in the store (default true); false lets
+   * them do everything. The kubeconfig's admin tokens are never restricted (system:masters).
+   */
+  rbac?: boolean
   /** Serve HTTPS with this key and certificate (PEM); `ca` (default: `cert`) goes into the kubeconfig. */
   tls?: {key: string | Buffer; cert: string | Buffer; ca?: string | Buffer}
 }
@@ -67,10 +75,25 @@ export interface ApiServer {
   requests: RequestRecord[]
   /** Create or update a Running pod with an IP, for pods/proxy. */
   registerPod(namespace: string, name: string, reg: PodRegistration): any
+  /** Append lines to the log `pods/log` serves for a pod's container (a string may hold several lines). */
+  appendPodLog(namespace: string, pod: string, container: string, lines: string | string[]): void
+  /** The container restarted: its log so far is what `previous=true` serves; a new one begins. */
+  restartContainer(namespace: string, pod: string, container: string): void
   /** Number of watch streams open now. */
   readonly openWatches: number
   /** The tokens accepted from now on (connections stay open; the next request is checked against these). */
   acceptTokens(tokens: string[]): void
+  /**
+   * A token for a ServiceAccount that exists, as the TokenRequest API issues it (default lifetime 3600 s, at least
+   * 600 s). It authenticates as `system:serviceaccount:NS:NAME` until it expires or the ServiceAccount is deleted.
+   */
+  issueToken(namespace: string, serviceAccount: string, opts?: {expirationSeconds?: number; audiences?: string[]}): IssuedToken
+  /** Move the harness's clock on for token lifetimes (tokens expire, projected tokens rotate) without waiting. */
+  advanceClock(ms: number): void
+  /** The harness's clock for token lifetimes (wall clock plus every advanceClock). */
+  now(): number
+  /** Turn RBAC enforcement for service-account tokens on or off from now on. */
+  enforceRbac(on: boolean): void
   /** PEM of the CA clients must trust (undefined over plain HTTP). */
   readonly ca?: string
   stop(): Promise<void>
@@ -99,6 +122,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const faults = new FaultInjector((abrupt) => watches.closeAll(abrupt))
   const workloads = new Workloads(api, opts.workloadReadyDelayMs ?? 100)
   const requests: RequestRecord[] = []
+  const tokens = new TokenAuthority((ns, name) => store.get('serviceaccounts', ns, name)?.metadata?.uid)
+  const rbac = {enforce: opts.rbac ?? true}
+  const logs = new PodLogs(api)
   const system = {manager: 'kube-apiserver'}
   for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
     api.create(registry.byPath('', 'v1', 'namespaces')!, undefined, {metadata: {name}}, system)
@@ -110,7 +136,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   let server: Server | undefined
   let sockets = new Set<Socket>()
   const start = async () => {
-    const s = createServer({api, registry, watches, faults, workloads, requests, auth, tls, hostPort})
+    const s = createServer({api, registry, watches, faults, workloads, requests, auth, tokens, logs, rbac, tls, hostPort})
     sockets = new Set()
     s.on('connection', (sock) => {
       sockets.add(sock)
@@ -181,12 +207,20 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       },
     },
     registerPod: (ns, name, reg) => workloads.registerPod(ns, name, reg),
+    appendPodLog: (ns, pod, container, lines) => logs.append(ns, pod, container, lines),
+    restartContainer: (ns, pod, container) => logs.restart(ns, pod, container),
     get openWatches() {
       return watches.count
     },
-    acceptTokens(tokens) {
-      if (tokens.length === 0) throw new Error('acceptTokens: name at least one token')
-      auth.tokens = [...tokens]
+    acceptTokens(list) {
+      if (list.length === 0) throw new Error('acceptTokens: name at least one token')
+      auth.tokens = [...list]
+    },
+    issueToken: (ns, sa, o) => tokens.issue(ns, sa, o),
+    advanceClock: (ms) => tokens.advance(ms),
+    now: () => tokens.now(),
+    enforceRbac(on) {
+      rbac.enforce = on
     },
     ca,
     async stop() {
@@ -199,3 +233,5 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     },
   }
 }
+
+export {projectServiceAccountToken, type ProjectedToken, type ProjectedTokenOptions} from './projected.js'

@@ -121,6 +121,34 @@ describe('kubectl v1.32 against the harness', () => {
     }
   })
 
+  it('creates built-in kinds with kubectl create, which sends them as protobuf', async () => {
+    const runs = [
+      await kubectl('create', 'namespace', 'made-by-kubectl'),
+      await kubectl('create', 'configmap', 'pb-cm', '--from-literal=a=b', '--from-literal=empty='),
+      await kubectl('create', 'secret', 'generic', 'pb-secret', '--from-literal=password=s3cret'),
+      await kubectl('create', 'service', 'loadbalancer', 'pb-web', '--tcp=80', '--tcp=443:8443'),
+    ]
+    for (const r of runs) expect(r.stderr).toBe('')
+    expect(runs.map((r) => r.stdout.trim())).toEqual([
+      'namespace/made-by-kubectl created',
+      'configmap/pb-cm created',
+      'secret/pb-secret created',
+      'service/pb-web created',
+    ])
+    const posts = h.server.requests.filter((r) => r.method === 'POST' && r.status === 201)
+    expect(posts.length).toBeGreaterThanOrEqual(4)
+    expect(h.server.store.get('v1', 'Namespace', undefined, 'made-by-kubectl').status.phase).toBe('Active')
+    expect(h.server.store.get('v1', 'ConfigMap', 'default', 'pb-cm').data).toEqual({a: 'b', empty: ''})
+    const secret = h.server.store.get('v1', 'Secret', 'default', 'pb-secret')
+    expect(secret.type).toBe('Opaque')
+    expect(Buffer.from(secret.data.password, 'base64').toString()).toBe('s3cret')
+    const svc = h.server.store.get('v1', 'Service', 'default', 'pb-web')
+    expect(svc.spec.type).toBe('LoadBalancer')
+    expect(svc.spec.selector).toEqual({app: 'pb-web'})
+    expect(svc.spec.ports.map((p: any) => [p.name, p.port, p.targetPort])).toEqual([['80', 80, 80], ['443-8443', 443, 8443]])
+    expect(svc.metadata.managedFields.map((m: any) => m.manager)).toEqual(['kubectl-create'])
+  })
+
   it('deletes what a file describes, and custom resources by kind', async () => {
     const r = await kubectl('delete', '-f', join(h.dir, 'app3.yaml'))
     expect(r.stdout).toBe('service "web" deleted\nconfigmap "cfg" deleted\n')

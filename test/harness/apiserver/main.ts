@@ -91,13 +91,16 @@ async function main(): Promise<number> {
     await writeFile(join(saDir, 'ca.crt'), tls.ca)
     await writeFile(join(saDir, 'namespace'), 'metallb-system')
   }
-  const pidFile = values['pid-file']
-  if (pidFile) await writeFile(pidFile, `${process.pid}\n`)
-  console.log(server.url)
-  await new Promise<void>((resolve) => {
+  // Handlers first, then the pid file and the URL: whoever waits for either may signal at once, and a signal that
+  // arrives before Node listens for it kills the process (exit by signal, not 0).
+  const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
   })
+  const pidFile = values['pid-file']
+  if (pidFile) await writeFile(pidFile, `${process.pid}\n`)
+  console.log(server.url)
+  await stopped
   await server.stop()
   if (pidFile) await rm(pidFile, {force: true})
   return 0

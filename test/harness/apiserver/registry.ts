@@ -56,12 +56,12 @@ export const splitApiVersion = (apiVersion: string): {group: string; version: st
 type Builtin = [gv: string, kind: string, plural: string, flags: string, shortNames?: string[], fieldLabels?: string[]]
 
 // flags: c = cluster-scoped, s = status subresource, g = generation, r = DELETE returns the object,
-// p = proxy subresource, x = scale subresource, v = virtual (create only)
+// p = proxy subresource, x = scale subresource, v = virtual (create only), t = token subresource, l = log subresource
 const BUILTINS: Builtin[] = [
   ['v1', 'Namespace', 'namespaces', 'csr', ['ns'], ['status.phase']],
   ['v1', 'Service', 'services', 'sp', ['svc'], ['spec.clusterIP', 'spec.type']],
   ['v1', 'Endpoints', 'endpoints', '', ['ep']],
-  ['v1', 'Pod', 'pods', 'srp', ['po'], ['spec.nodeName', 'status.phase', 'status.podIP', 'spec.serviceAccountName']],
+  ['v1', 'Pod', 'pods', 'srpl', ['po'], ['spec.nodeName', 'status.phase', 'status.podIP', 'spec.serviceAccountName']],
   ['v1', 'Node', 'nodes', 'csp', ['no'], ['spec.unschedulable']],
   ['v1', 'ConfigMap', 'configmaps', '', ['cm']],
   ['v1', 'Secret', 'secrets', '', [], ['type']],
@@ -85,7 +85,7 @@ const BUILTINS: Builtin[] = [
       'type',
     ],
   ],
-  ['v1', 'ServiceAccount', 'serviceaccounts', '', ['sa']],
+  ['v1', 'ServiceAccount', 'serviceaccounts', 't', ['sa']],
   ['discovery.k8s.io/v1', 'EndpointSlice', 'endpointslices', ''],
   ['apps/v1', 'Deployment', 'deployments', 'sgx', ['deploy']],
   ['apps/v1', 'DaemonSet', 'daemonsets', 'sg', ['ds']],
@@ -99,6 +99,11 @@ const BUILTINS: Builtin[] = [
   ['rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings', ''],
   ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'clusterrolebindings', 'c'],
   ['authorization.k8s.io/v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', 'cv'],
+  ['authorization.k8s.io/v1', 'SubjectAccessReview', 'subjectaccessreviews', 'cv'],
+  ['authentication.k8s.io/v1', 'TokenReview', 'tokenreviews', 'cv'],
+  ['authentication.k8s.io/v1', 'SelfSubjectReview', 'selfsubjectreviews', 'cv'],
+  ['admissionregistration.k8s.io/v1', 'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', 'cg'],
+  ['admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', 'cg'],
 ]
 
 const builtin = ([gv, kind, plural, flags, shortNames = [], fieldLabels = []]: Builtin): ResourceType => {
@@ -107,6 +112,8 @@ const builtin = ([gv, kind, plural, flags, shortNames = [], fieldLabels = []]: B
   if (flags.includes('s')) subresources.push('status')
   if (flags.includes('x')) subresources.push('scale')
   if (flags.includes('p')) subresources.push('proxy')
+  if (flags.includes('t')) subresources.push('token')
+  if (flags.includes('l')) subresources.push('log')
   return {
     group,
     version,

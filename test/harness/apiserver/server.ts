@@ -21,6 +21,13 @@ import type {Registry, ResourceType} from './registry.js'
 import {acceptsTable, toTable} from './table.js'
 import type {Watches} from './watch.js'
 import type {Workloads} from './workloads.js'
+import type {PodLogs} from './logs.js'
+import {queryBool} from './params.js'
+import {authorize, forbiddenError, requestAttributes, type Attributes} from './rbac.js'
+import {review, tokenRequest, type ReviewContext} from './reviews.js'
+import {ADMIN, serviceAccountUser, type TokenAuthority, type UserInfo} from './tokens.js'
+import type {Store} from './store.js'
+import {decodeRequest, PROTOBUF, ProtobufError} from './protobuf/decode.js'
 
 export interface RequestRecord {
   method: string
@@ -28,6 +35,10 @@ export interface RequestRecord {
   /** The query string, with its leading `?` (empty when there is none). */
   query: string
   status: number
+  /** Who sent it, once authenticated (`system:serviceaccount:NS:NAME`, `kubernetes-admin`, …). */
+  user?: string
+  /** Which issued token it carried (`JTI=…`), for service-account tokens. */
+  credential?: string
 }
 
 export interface ServerDeps {
@@ -38,6 +49,10 @@ export interface ServerDeps {
   workloads: Workloads
   requests: RequestRecord[]
   auth: Authentication
+  tokens: TokenAuthority
+  logs: PodLogs
+  /** Whether service-account tokens are held to RBAC (the admin tokens never are). */
+  rbac: {enforce: boolean}
   /** Serve HTTPS with this key and certificate (PEM); plain HTTP without. */
   tls?: {key: string | Buffer; cert: string | Buffer}
   hostPort: () => string
@@ -57,11 +72,11 @@ export interface Authentication {
 const NOT_FOUND = new ApiError(404, 'NotFound', 'the server could not find the requested resource', {})
 const ANONYMOUS = new Set(['/version', '/healthz', '/livez', '/readyz'])
 
-const readBody = (req: IncomingMessage): Promise<string> =>
+const readBody = (req: IncomingMessage): Promise<Buffer> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('end', () => resolve(Buffer.concat(chunks)))
     req.on('error', reject)
   })
 
@@ -104,6 +119,15 @@ const resolve = (reg: Registry, segs: string[]): Target | undefined => {
   return {rt, name: rest[1], sub: rest[2], rest: rest.slice(3), watch}
 }
 
+const protobufBody = (body: Buffer): unknown => {
+  try {
+    return decodeRequest(body)
+  } catch (e) {
+    if (e instanceof ProtobufError) throw badRequest(`unable to decode the protobuf body: ${e.message}`)
+    throw e
+  }
+}
+
 const managerFromAgent = (ua: string | undefined): string => (ua ?? '').split('/')[0] || 'unknown'
 
 export const createServer = (deps: ServerDeps): http.Server => {
@@ -134,7 +158,17 @@ export const createServer = (deps: ServerDeps): http.Server => {
     return true
   }
 
-  const resource = async (req: IncomingMessage, res: ServerResponse, t: Target, q: URLSearchParams, raw: string): Promise<void> => {
+  const reviews: ReviewContext = {
+    store: api.store,
+    tokens: deps.tokens,
+    adminTokens: () => deps.auth.tokens,
+    get enforce() {
+      return deps.rbac.enforce
+    },
+  }
+
+  const resource = async (req: IncomingMessage, res: ServerResponse, t: Target, q: URLSearchParams, body: Buffer, user: UserInfo): Promise<void> => {
+    const raw = body.toString('utf8')
     const {rt, ns, name, sub} = t
     const method = req.method ?? 'GET'
     const manager = q.get('fieldManager') ?? managerFromAgent(req.headers['user-agent'])
@@ -143,14 +177,16 @@ export const createServer = (deps: ServerDeps): http.Server => {
       manager,
       explicitManager: q.has('fieldManager'),
       fieldValidation: q.get('fieldValidation') ?? undefined,
-      force: q.get('force') === 'true',
+      force: queryBool(q, 'force'),
     }
     const json = (): unknown => {
-      if (raw.trim() === '') return undefined
+      if (body.length === 0) return undefined
       const ct = (req.headers['content-type'] ?? 'application/json').split(';')[0].trim()
       if (ct === 'application/yaml') return parseYaml(raw)
+      // built-in kinds have a protobuf encoding (kubectl's typed clients send it); custom resources do not
+      if (ct === PROTOBUF && !rt.crd) return protobufBody(body)
       if (ct !== 'application/json' && ct !== '*/*')
-        throw unsupportedMediaType(ct, ['application/json', 'application/yaml'])
+        throw unsupportedMediaType(ct, rt.crd ? ['application/json', 'application/yaml'] : ['application/json', 'application/yaml', PROTOBUF])
       try {
         return JSON.parse(raw)
       } catch (e) {
@@ -163,11 +199,19 @@ export const createServer = (deps: ServerDeps): http.Server => {
       if (o.warnings.length) headers.Warning = o.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ')
       send(res, o.code, o.obj, headers)
     }
-    const isWatch = t.watch || q.get('watch') === 'true' || q.get('watch') === '1'
+    const isWatch = t.watch || queryBool(q, 'watch')
 
     if (sub !== undefined) {
       if (!name || !rt.subresources.includes(sub)) throw NOT_FOUND
       if (sub === 'proxy') return deps.workloads.proxy(req, res, rt, ns, name, t.rest, raw)
+      if (sub === 'log') {
+        if (method !== 'GET') throw methodNotAllowed()
+        return deps.logs.serve(req, res, ns!, name, q)
+      }
+      if (sub === 'token') {
+        if (method !== 'POST') throw methodNotAllowed()
+        return reply(tokenRequest(reviews, ns!, name, json()))
+      }
       if (sub === 'scale') return reply(deps.workloads.scale(method, rt, ns, name, method === 'PUT' ? json() : undefined, req.headers['content-type'] ?? '', raw, opts))
       opts.subresource = sub
       if (method === 'GET') return send(res, 200, api.get(rt, ns, name))
@@ -177,7 +221,7 @@ export const createServer = (deps: ServerDeps): http.Server => {
     }
     if (rt.virtual) {
       if (method !== 'POST' || name) throw methodNotAllowed()
-      return reply(api.create(rt, ns, json(), opts))
+      return reply(review(reviews, rt, json(), user))
     }
     if (!name) {
       if (method === 'GET' && isWatch) return deps.watches.serve(req, res, rt, ns, q, table ? (r, _type, obj) => toTable(r, [obj], q, String(api.store.rv)) : undefined)
@@ -220,16 +264,21 @@ export const createServer = (deps: ServerDeps): http.Server => {
       return r
     }) as typeof res.writeHead
     try {
-      const raw = await readBody(req)
+      const body = await readBody(req)
       if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs))
       const fault = faults.check(rec.method, url.pathname + url.search)
       if (fault) throw fault
-      if (!authenticated(deps.auth, req.headers.authorization, url.pathname)) throw unauthorized()
+      const user = impersonate(api.store, identify(deps, req.headers.authorization, url.pathname), req.headers)
+      rec.user = user.username
+      rec.credential = user.extra?.['authentication.kubernetes.io/credential-id']?.[0]
+      const attrs = requestAttributes(user, rec.method, url.pathname, url.searchParams)
+      const serviceAccount = user.username.startsWith('system:serviceaccount:')
+      if ((deps.rbac.enforce || !serviceAccount) && !authorize(api.store, attrs).allowed) throw forbiddenError(attrs)
       const segs = url.pathname.split('/').filter(Boolean)
       if (discovery(req, res, segs)) return
       const t = (segs[0] === 'api' && segs.length > 2) || (segs[0] === 'apis' && segs.length > 3) ? resolve(registry, segs) : undefined
       if (!t) throw NOT_FOUND
-      await resource(req, res, t, url.searchParams, raw)
+      await resource(req, res, t, url.searchParams, body, user)
     } catch (e) {
       sendError(res, e instanceof ApiError ? e : internalError(e))
     }
@@ -239,9 +288,43 @@ export const createServer = (deps: ServerDeps): http.Server => {
   return deps.tls ? https.createServer({key: deps.tls.key, cert: deps.tls.cert}, listener) : http.createServer(listener)
 }
 
-const authenticated = (a: Authentication, header: string | undefined, path: string): boolean => {
-  const m = header === undefined ? undefined : /^Bearer (.+)$/i.exec(header)
-  const ok = m !== undefined && m !== null && a.tokens.includes(m[1])
-  if (a.required) return ok
-  return ok || header === undefined || ANONYMOUS.has(path)
+/**
+ * Who sends a request: an admin token (system:masters), a service-account token the harness issued, or — when tokens
+ * are not required — nobody, as on the old insecure port (system:unsecured, no authorization). Anything else is 401.
+ */
+const identify = (deps: ServerDeps, header: string | undefined, path: string): UserInfo => {
+  const m = header === undefined ? null : /^Bearer (.+)$/i.exec(header)
+  if (m && deps.auth.tokens.includes(m[1])) return ADMIN
+  if (m) {
+    const r = deps.tokens.authenticate(m[1])
+    if ('user' in r) return r.user
+  }
+  if (!deps.auth.required && (header === undefined || ANONYMOUS.has(path))) return UNSECURED
+  throw unauthorized()
 }
+
+/**
+ * Impersonate-User / -Group / -Uid headers (kubectl --as, --as-group): the requester needs the `impersonate` verb on
+ * users, groups or serviceaccounts, as kube-apiserver's impersonation filter checks; the result is authenticated.
+ */
+const impersonate = (store: Store, user: UserInfo, headers: IncomingMessage['headers']): UserInfo => {
+  const as = headers['impersonate-user']
+  const groupHeader = headers['impersonate-group']
+  const groups = groupHeader === undefined ? [] : Array.isArray(groupHeader) ? groupHeader : [groupHeader]
+  if (as === undefined && groups.length === 0) return user
+  if (typeof as !== 'string' || as === '') throw badRequest('requested impersonation of groups without impersonating a user')
+  const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(as)
+  const check = (resource: string, name: string, namespace?: string) => {
+    const a: Attributes = {user, verb: 'impersonate', resourceRequest: true, group: '', resource, name, namespace}
+    if (!authorize(store, a).allowed) throw forbiddenError(a)
+  }
+  if (sa) check('serviceaccounts', sa[2], sa[1])
+  else check('users', as)
+  for (const g of groups) check('groups', g)
+  const base = sa ? serviceAccountUser(sa[1], sa[2]).groups : []
+  const all = [...new Set([...(groups.length ? groups : base), ...(as === 'system:anonymous' ? [] : ['system:authenticated'])])]
+  const uid = headers['impersonate-uid']
+  return {username: as, groups: all, ...(typeof uid === 'string' ? {uid} : {})}
+}
+
+const UNSECURED: UserInfo = {username: 'system:unsecured', groups: ['system:masters', 'system:authenticated']}

@@ -4,6 +4,7 @@ import https from 'node:https'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi} from '@kubernetes/client-node'
+import {poll} from '../poll.js'
 import {startApiServer, type ApiServer, type ApiServerOptions} from './index.js'
 
 export interface Harness {
@@ -93,14 +94,7 @@ export function tlsRequest(url: string, o: {ca?: string; token?: string; method?
 
 /** Poll until `fn` returns a truthy value (returned) or the deadline passes (throws with the last value seen). */
 export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 5000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: T | undefined
-  while (Date.now() < deadline) {
-    last = await fn()
-    if (last) return last
-    await new Promise((r) => setTimeout(r, 10))
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)}`)
+  return poll(fn, {timeoutMs, what, intervalMs: 10, retryErrors: false})
 }
 
 /** A watch stream read line by line with plain fetch. */

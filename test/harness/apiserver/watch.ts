@@ -3,6 +3,7 @@ import type {IncomingMessage, ServerResponse} from 'node:http'
 import type {Api} from './api.js'
 import {badRequest, expired} from './errors.js'
 import {grKey, groupVersion, type ResourceType} from './registry.js'
+import {queryBool, queryInt} from './params.js'
 import {selectorMatcher} from './selectors.js'
 import type {StoreEvent} from './store.js'
 
@@ -44,8 +45,10 @@ export class Watches {
     const rvParam = q.get('resourceVersion') ?? ''
     if (rvParam !== '' && !/^\d+$/.test(rvParam)) throw badRequest(`resourceVersion: Invalid value: "${rvParam}": strconv.ParseUint: parsing "${rvParam}": invalid syntax`)
     const fromRv = rvParam === '' ? 0 : Number(rvParam)
-    const sendInitial = q.get('sendInitialEvents') === 'true' || fromRv === 0
-    const bookmarks = q.get('allowWatchBookmarks') === 'true' || q.get('allowWatchBookmarks') === '1'
+    const explicitInitial = queryBool(q, 'sendInitialEvents')
+    const sendInitial = explicitInitial || fromRv === 0
+    const bookmarks = queryBool(q, 'allowWatchBookmarks')
+    const timeout = queryInt(q, 'timeoutSeconds') ?? 0
     const replay = fromRv === 0 ? [] : store.since(gr, fromRv)
 
     res.writeHead(200, {'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked'})
@@ -86,14 +89,13 @@ export class Watches {
         const obj = api.output(rt, stored)
         if (visible(obj)) send('ADDED', toWire(rt, 'ADDED', obj))
       }
-      if (bookmarks && q.get('sendInitialEvents') === 'true') bookmark({'k8s.io/initial-events-end': 'true'})
+      if (bookmarks && explicitInitial) bookmark({'k8s.io/initial-events-end': 'true'})
     }
     for (const ev of replay) deliver(ev)
     const unsubscribe = store.subscribe(deliver)
 
     const timers: NodeJS.Timeout[] = []
     if (bookmarks) timers.push(setInterval(() => bookmark(), this.opts.bookmarkIntervalMs))
-    const timeout = Number(q.get('timeoutSeconds') ?? 0)
     if (timeout > 0) timers.push(setTimeout(() => w.close(false), timeout * 1000))
 
     const cleanup = () => {

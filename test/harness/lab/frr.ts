@@ -5,6 +5,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import type {LabNode} from './netns.js'
+import {poll} from '../poll.js'
 
 const run = promisify(execFile)
 const FRR_UID = () => Number(readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('frr:'))!.split(':')[2])
@@ -37,11 +38,9 @@ export class Frr {
       if (opts.zebra) args.push('-z', join(dir, 'zserv.api'))
       else if (d === 'bgpd') args.unshift('-Z')
       await node.exec(`/usr/lib/frr/${d}`, args, {check: true})
-      const deadline = Date.now() + 10_000
-      while (!existsSync(join(dir, `${d}.pid`)) || !existsSync(join(dir, `${d}.vty`))) {
-        if (Date.now() > deadline) throw new Error(`${d} did not start: ${readFileSync(join(dir, `${d}.log`), 'utf8')}`)
-        await new Promise((r) => setTimeout(r, 50))
-      }
+      await poll(() => existsSync(join(dir, `${d}.pid`)) && existsSync(join(dir, `${d}.vty`)), {timeoutMs: 10_000, what: `${d} to start`}).catch(() => {
+        throw new Error(`${d} did not start: ${readFileSync(join(dir, `${d}.log`), 'utf8')}`)
+      })
       pids.set(d, Number(readFileSync(join(dir, `${d}.pid`), 'utf8').trim()))
     }
     return frr
@@ -84,8 +83,7 @@ export class Frr {
       } catch {
         continue
       }
-      const deadline = Date.now() + 5000
-      while (existsSync(`/proc/${pid}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      await poll(() => !existsSync(`/proc/${pid}`), {timeoutMs: 5000, intervalMs: 20, what: `pid ${pid} to exit`}).catch(() => undefined)
       try { process.kill(pid, 'SIGKILL') } catch { /* gone */ }
     }
     rmSync(this.dir, {recursive: true, force: true})
@@ -94,16 +92,5 @@ export class Frr {
 
 /** Poll `fn` until it returns a truthy value or the deadline passes. */
 export async function until<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn()
-      if (v) return v
-    } catch (e) {
-      last = e
-    }
-    await new Promise((r) => setTimeout(r, everyMs))
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`)
+  return (await poll(fn, {what, timeoutMs, intervalMs: everyMs})) as T
 }

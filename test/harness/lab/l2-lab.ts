@@ -1,5 +1,6 @@
 // The layer-2 lab shared by the l2 lab tests and bench/l2.bench.ts: a LAN bridge, two speaker nodes and a client.
 import {Lab, type LabNode} from './index.js'
+import {poll} from '../poll.js'
 import {L2Responder, type L2ResponderOptions} from './l2-responder.js'
 
 export const VIP4 = '203.0.113.10'
@@ -64,14 +65,7 @@ export async function neighbor(client: LabNode, address: string): Promise<string
 
 /** Poll until `fn` returns a value that `ok` accepts, or fail after `ms`. */
 export async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms
-  let last: T
-  do {
-    last = await fn()
-    if (ok(last)) return last
-    await new Promise((r) => setTimeout(r, 20))
-  } while (Date.now() < deadline)
-  throw new Error(`timed out after ${ms} ms waiting for ${what}; last: ${JSON.stringify(last)}`)
+  return poll(fn, {ok, timeoutMs: ms, what, intervalMs: 20, retryErrors: false})
 }
 
 /** Make the client's kernel resolve `address` (one UDP datagram to the discard port), so it has a neighbour entry. */

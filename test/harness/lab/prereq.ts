@@ -1,5 +1,8 @@
 // Whether this machine can run the network lab (TESTING.md §2): root, iproute2, and the tools a suite names.
 import {execFileSync} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+import {loadNative, nativeAvailable} from '../../../src/lib/native/index.js'
 
 export interface LabPrerequisites {
   ok: boolean
@@ -45,12 +48,38 @@ export function labPrerequisites(tools: string[] = []): LabPrerequisites {
 }
 
 /**
- * For `describe.runIf(requireLab([...]))`. Under CI=true a missing prerequisite throws, so the run fails instead of
+ * For `describe.runIf(requireLab([...], [...missingFrr(), ...]))`: the lab, the named tools, and whatever else the
+ * suite needs (the `missing…` checks below). Under CI=true a missing prerequisite throws, so the run fails instead of
  * silently skipping; elsewhere it warns loudly on stderr and returns false.
  */
-export function requireLab(tools: string[] = []): boolean {
-  return requirePrerequisites('lab tests', 'network lab', labPrerequisites(tools).missing)
+export function requireLab(tools: string[] = [], also: string[] = []): boolean {
+  return requirePrerequisites('lab tests', 'network lab', [...labPrerequisites(tools).missing, ...also])
 }
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url))
+
+/** FRR's bgpd and vtysh (the BGP peer of the lab). */
+export const missingFrr = (): string[] =>
+  existsSync(`${FRR_DAEMONS}/bgpd`) && existsSync('/usr/bin/vtysh') ? [] : ['FRR bgpd and vtysh (apt-get install frr)']
+
+/** GoBGP's daemon. */
+export const missingGobgp = (): string[] =>
+  ['/usr/bin/gobgpd', '/usr/local/bin/gobgpd', '/usr/sbin/gobgpd'].some((p) => existsSync(p)) ? [] : ['gobgpd (apt-get install gobgpd)']
+
+/** The native addon (raw sockets, TCP MD5, XDP). */
+export const missingNative = (): string[] =>
+  nativeAvailable() ? [] : ['the native addon (install g++ make python3, then npm rebuild)']
+
+/** The addon built with XDP support (libbpf headers at build time). */
+export const missingXdp = (): string[] => {
+  const native = missingNative()
+  if (native.length) return native
+  return typeof loadNative().XdpArp === 'function' ? [] : ['XDP support in the native addon (built on Linux: npm rebuild)']
+}
+
+/** The bundled CLI that bin/run.js loads (tests that run the binary). */
+export const missingBuild = (): string[] =>
+  existsSync(`${REPO}dist/bundle/commands.js`) ? [] : ['the built CLI (npm run build)']
 
 /**
  * The same policy for any suite with prerequisites: true when nothing is missing; under CI=true a missing one

@@ -3,6 +3,7 @@ import {spawn, type ChildProcess} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import type {IPAddressPool, Service} from '../../../src/lib/api/types.js'
+import {poll} from '../../harness/poll.js'
 import {ROOT, startCluster, type Cluster} from '../helpers.js'
 
 export {startCluster, type Cluster}
@@ -78,20 +79,7 @@ export async function startController(kubeconfig: string, args: string[] = [], e
 
 /** Poll until `fn` returns something truthy, or fail after `timeout` ms saying what was awaited. */
 export async function waitFor<T>(fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, o: {timeout?: number; interval?: number; what?: string; also?: () => string | undefined} = {}): Promise<T> {
-  const deadline = Date.now() + (o.timeout ?? 20_000)
-  let last: unknown
-  for (;;) {
-    try {
-      const v = await fn()
-      if (v) return v as T
-    } catch (e) {
-      last = e
-    }
-    const fatal = o.also?.()
-    if (fatal) throw new Error(`while waiting for ${o.what ?? 'a condition'}: ${fatal}`)
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${o.what ?? 'a condition'}${last ? `: ${(last as Error).message}` : ''}`)
-    await new Promise((r) => setTimeout(r, o.interval ?? 50))
-  }
+  return (await poll(fn, {timeoutMs: o.timeout ?? 20_000, intervalMs: o.interval, what: o.what, also: o.also})) as T
 }
 
 export const poolObj = (name: string, addresses: string[], extra: Partial<NonNullable<IPAddressPool['spec']>> = {}): IPAddressPool => ({

@@ -5,11 +5,13 @@
 // mount point is made in memory, not on the host's disk) and a temporary directory of this test is bind-mounted onto
 // the service account path. Nothing outside the namespace changes; the test checks that too. Needs root.
 import {execFileSync, spawn} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {randomUUID} from 'node:crypto'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import {missingTools, requirePrerequisites} from '../../harness/lab/prereq.js'
+import {projectServiceAccountToken, type ProjectedToken} from '../../harness/apiserver/projected.js'
 import {makeCertificates, type TestCertificates} from '../../harness/apiserver/tls.js'
 import {BIN, type CliResult} from '../helpers.js'
 import {type Cluster, type Daemon, ingressOf, poolObj, startCluster, startController, svcObj, waitFor} from './helpers.js'
@@ -65,11 +67,7 @@ describe.runIf(requirePrerequisites('in-cluster tests', 'a pod-like mount namesp
     writeFileSync(join(dir, 'token'), token)
     return dir
   }
-  /** As the kubelet rotates a projected token: a new file swapped in atomically. */
-  const rotate = (dir: string, token: string) => {
-    writeFileSync(join(dir, '.token.new'), token)
-    renameSync(join(dir, '.token.new'), join(dir, 'token'))
-  }
+
   const pod = async (dir: string, cluster: Cluster, args: string[] = []): Promise<Daemon> => {
     const d = await startController('', ['--lease-duration', '2s', ...args], podEnv(cluster), inPod(dir))
     running.push(d)
@@ -105,11 +103,22 @@ describe.runIf(requirePrerequisites('in-cluster tests', 'a pod-like mount namesp
     certs = makeCertificates({hosts: ['127.0.0.1']})
     c = await startCluster({tls: certs, tokens: ['token-1']})
     c.server.store.put(poolObj('web', ['203.0.113.0/28']))
+    // The controller's identity in the pod; this file tests tokens, not permissions, so it may do everything.
+    c.server.store.put({apiVersion: 'v1', kind: 'ServiceAccount', metadata: {name: 'lbctl-controller', namespace: 'metallb-system'}})
+    c.server.store.put({apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: {name: 'everything'}, rules: [{apiGroups: ['*'], resources: ['*'], verbs: ['*']}]})
+    c.server.store.put({
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: {name: 'lbctl-controller-everything'},
+      subjects: [{kind: 'ServiceAccount', name: 'lbctl-controller', namespace: 'metallb-system'}],
+      roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'everything'},
+    })
     tmp = mkdtempSync(join(tmpdir(), 'lbctl-pod-'))
     sa = serviceAccount('sa', certs.ca, 'token-1')
   })
+  const writers: ProjectedToken[] = []
+  const track = (p: ProjectedToken): ProjectedToken => (writers.push(p), p)
   afterEach(async () => {
     for (const d of running.splice(0)) await d.stop()
+    for (const w of writers.splice(0)) w.stop()
   })
   afterAll(async () => {
     await c?.close()
@@ -123,41 +132,72 @@ describe.runIf(requirePrerequisites('in-cluster tests', 'a pod-like mount namesp
     expect(hostServiceAccount()).toBe(hostBefore)
   })
 
-  it('assigns addresses, and keeps working when the token rotates', async () => {
-    const ctl = await pod(sa, c)
+  it('assigns addresses, and keeps working when the kubelet rotates the token', async () => {
+    // The kubelet's projected token: a new one at 80% of its lifetime, the old one valid until it expires. The harness's
+    // clock moves on instead of the test waiting an hour.
+    const projected = track(projectServiceAccountToken(c.server, join(tmp, 'projected'), {namespace: 'metallb-system', serviceAccount: 'lbctl-controller', ca: certs.ca}))
+    // A lease long enough that a loaded machine does not lose it on its own: this test is about the token.
+    const ctl = await pod(projected.dir, c, ['--lease-duration', '6s'])
     const starting = ctl.logs.find((l) => l.msg === 'starting')
     expect(starting).toMatchObject({server: c.server.url, context: 'in-cluster', transport: 'rest'})
     c.server.store.put(svcObj('in-pod'))
     await waitFor(() => ingressOf(c, 'in-pod').length === 1, {what: 'an address for in-pod'})
     expect(ingressOf(c, 'in-pod')[0]).toMatch(/^203\.0\.113\.([0-9]|1[0-5])$/)
     await waitFor(() => lease()?.holderIdentity === ctl.identity, {what: 'the controller to hold the lease'})
+    const first = projected.credentialId
+    expect(c.server.requests.filter((r) => r.user === 'system:serviceaccount:metallb-system:lbctl-controller').length).toBeGreaterThan(0)
 
-    // The old token stops working the moment the new one is on disk. Watches are dropped, so they must
-    // re-authenticate too.
     const n = c.server.requests.length
-    c.server.acceptTokens(['token-2'])
-    rotate(sa, 'token-2')
-    c.server.faults.dropWatches({abrupt: true})
+    c.server.advanceClock(0.8 * 3607 * 1000)
+    await waitFor(() => projected.writes === 2, {what: 'the kubelet stand-in to write a new token'})
+    const second = projected.credentialId
     const renewed = lease()!.renewTime
     c.server.store.put(svcObj('after-rotation'))
     await waitFor(() => ingressOf(c, 'after-rotation').length === 1, {what: 'an address for after-rotation'})
-    await waitFor(() => lease()?.renewTime !== renewed, {what: 'a lease renewal with the new token'})
-    await waitFor(() => c.server.requests.slice(n).some((r) => r.method === 'GET' && /watch=/.test(r.query) && r.status === 200), {what: 'a new watch with the new token'})
+    await waitFor(() => lease()?.renewTime !== renewed, {what: 'a lease renewal'})
+    await waitFor(() => c.server.requests.slice(n).some((r) => r.credential === second && r.method !== 'GET'), {what: 'a write with the new token'})
+    // The old token expires: nothing the controller sends is refused, because it moved to the new one at once.
+    c.server.advanceClock(0.2 * 3607 * 1000 + 1000)
+    c.server.faults.dropWatches({abrupt: true})
+    const m = c.server.requests.length
+    c.server.store.put(svcObj('after-expiry'))
+    await waitFor(() => ingressOf(c, 'after-expiry').length === 1, {what: 'an address for after-expiry'})
+    await waitFor(() => c.server.requests.slice(m).some((r) => r.method === 'GET' && /watch=/.test(r.query) && r.status === 200), {what: 'a new watch with the new token'})
     const after = c.server.requests.slice(n)
     expect(after.filter((r) => r.status === 401)).toEqual([])
-    expect(after.filter((r) => r.method !== 'GET' && r.status >= 200 && r.status < 300).length).toBeGreaterThan(0)
+    expect(c.server.requests.slice(m).filter((r) => r.credential === first)).toEqual([])
     expect(ctl.logs.filter((l) => l.msg === 'not leader (lost or released the lease); stopped writing')).toEqual([])
 
     // `lbctl` in the same pod: client-node, the same service account, no kubeconfig.
     const list = await cli(sa, c, ['pool', 'list', '--json'])
     expect(list.code, list.stderr).toBe(0)
-    expect(list.json.pools).toEqual([expect.objectContaining({name: 'web', size: 16, inUse: 2})])
+    expect(list.json.pools).toEqual([expect.objectContaining({name: 'web', size: 16, inUse: 3})])
     const show = await cli(sa, c, ['pool', 'show', 'web', '--json'])
     expect(show.code, show.stderr).toBe(0)
-    expect(show.json.services.map((s: {name: string}) => s.name).sort()).toEqual(['after-rotation', 'in-pod'])
+    expect(show.json.services.map((s: {name: string}) => s.name).sort()).toEqual(['after-expiry', 'after-rotation', 'in-pod'])
     const add = await cli(sa, c, ['pool', 'add', 'web', '203.0.113.16/28', '--json'])
     expect(add.code, add.stderr).toBe(0)
     expect(c.server.store.get('metallb.io/v1beta1', 'IPAddressPool', 'metallb-system', 'web').spec.addresses).toEqual(['203.0.113.0/28', '203.0.113.16/28'])
+    expect(await ctl.stop()).toBe(0)
+  })
+
+  it('survives a token that is refused, and carries on with the next one the kubelet writes', async () => {
+    const projected = track(projectServiceAccountToken(c.server, join(tmp, 'refused'), {namespace: 'metallb-system', serviceAccount: 'lbctl-controller', ca: certs.ca}))
+    const ctl = await pod(projected.dir, c)
+    c.server.store.put(svcObj('before-refusal'))
+    await waitFor(() => ingressOf(c, 'before-refusal').length === 1, {what: 'an address for before-refusal'})
+    // The ServiceAccount is deleted and made again (a new uid): every token issued for the old one is refused.
+    const account = c.server.store.get('v1', 'ServiceAccount', 'metallb-system', 'lbctl-controller')
+    c.server.store.delete('v1', 'ServiceAccount', 'metallb-system', 'lbctl-controller')
+    c.server.store.put({...account, metadata: {...account.metadata, uid: randomUUID()}})
+    const n = c.server.requests.length
+    c.server.store.put(svcObj('while-refused'))
+    await waitFor(() => c.server.requests.slice(n).some((r) => r.status === 401), {what: 'the controller to be refused'})
+    expect(ingressOf(c, 'while-refused')).toEqual([])
+    // The kubelet's next rotation brings a token for the new account.
+    projected.rotate()
+    await waitFor(() => ingressOf(c, 'while-refused').length === 1, {timeout: 30_000, what: 'an address for while-refused with the new token'})
+    expect(ctl.proc.exitCode).toBeNull()
     expect(await ctl.stop()).toBe(0)
   })
 

@@ -77,6 +77,27 @@ describe.runIf(requirePrerequisites('TLS tests', 'openssl', missingTools(['opens
       expect(since(n)).toEqual(['GET /api/v1/namespaces/default/services 401', 'GET /api/v1/namespaces/default/services 200'])
     })
 
+    it('retries a request refused for the old token even when a concurrent one already read the new token', async () => {
+      // Two requests go out with t3a; the token is rotated while both wait in the server; both come back 401. The first
+      // re-read finds t3b; the second finds nothing new on disk, yet it was sent with t3a, so it must retry too.
+      rotate('t3a')
+      c.server.acceptTokens(['t3a'])
+      await kube.list(Kinds.Service, {namespace: 'default'})
+      c.server.faults.delay(300)
+      const n = c.server.requests.length
+      try {
+        const both = Promise.allSettled([kube.list(Kinds.Service, {namespace: 'default'}), kube.list(Kinds.Service, {namespace: 'default'})])
+        await waitFor(() => c.server.requests.length >= n + 2, {what: 'both requests to reach the server'})
+        c.server.acceptTokens(['t3b'])
+        rotate('t3b')
+        const results = await both
+        expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled'])
+      } finally {
+        c.server.faults.clear()
+      }
+      expect(since(n).sort()).toEqual([...Array(2).fill('GET /api/v1/namespaces/default/services 401'), ...Array(2).fill('GET /api/v1/namespaces/default/services 200')].sort())
+    })
+
     it('fails with UNAUTHORIZED after one request when the token on disk is the one refused', async () => {
       c.server.acceptTokens(['t4'])
       const n = c.server.requests.length

@@ -86,7 +86,10 @@ describe('prepareIpvs on a flags DaemonSet: a concurrent change during the promp
           return true
         },
       })
-      expect(questions).toHaveLength(2)
+      // At least once more: the harness's workload stand-in also updates the DaemonSet's status after that change (a
+      // new resourceVersion, as a real DaemonSet controller would), which may cost one more round under load.
+      expect(questions.length).toBeGreaterThanOrEqual(2)
+      expect(new Set(questions.slice(1)).size).toBe(1)
       expect(res.action).toBe('changed')
       expect(command(c)).toEqual([KP, '--v=2', '--metrics-bind-address=0.0.0.0:10249', '--proxy-mode=ipvs', '--ipvs-strict-arp=true'])
     } finally {

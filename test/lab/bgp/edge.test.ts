@@ -1,14 +1,13 @@
 // eBGP multihop across a routed hop (TTL on the wire checked with tshark), and malformed input from a raw TCP peer:
 // each RFC 7606 action is taken, framing errors get their NOTIFICATION, and the engine never crashes.
-import {existsSync} from 'node:fs'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {encode} from '../../../src/lib/bgp/codec.js'
 import {frame} from '../../../src/lib/bgp/header.js'
 import {buildOpen} from '../../../src/lib/bgp/open.js'
-import {Frr, frrAvailable, until} from '../../harness/lab/frr.js'
-import {cleanupStale, Lab, type LabNode, requireLab} from '../../harness/lab/index.js'
+import {Frr, until} from '../../harness/lab/frr.js'
+import {cleanupStale, Lab, type LabNode, missingBuild, missingFrr, requireLab} from '../../harness/lab/index.js'
 import {hex} from '../../unit/bgp/hex.js'
-import {BIN, engine, probe} from './helpers.js'
+import {engine, probe} from './helpers.js'
 
 const PREFIX = 'bge'
 
@@ -21,7 +20,7 @@ net.createServer((c) => {
   setTimeout(next, 200)
 }).listen(179, '198.18.0.17', () => console.log('listening'))`
 
-describe.runIf(requireLab(['tshark']) && frrAvailable() && existsSync(BIN))('BGP engine: multihop and malformed input', () => {
+describe.runIf(requireLab(['tshark'], [...missingFrr(), ...missingBuild()]))('BGP engine: multihop and malformed input', () => {
   let lab: Lab
   let s: LabNode
   let m: LabNode

@@ -4,10 +4,10 @@ import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {Frr, frrAvailable, until} from '../../harness/lab/frr.js'
-import {GoBgp, gobgpAvailable, gobgpConf} from '../../harness/lab/gobgp.js'
-import {cleanupStale, Lab, type LabNode, requireLab} from '../../harness/lab/index.js'
-import {BIN, probe, using} from './helpers.js'
+import {Frr, until} from '../../harness/lab/frr.js'
+import {GoBgp, gobgpConf} from '../../harness/lab/gobgp.js'
+import {cleanupStale, Lab, type LabNode, missingBuild, missingFrr, missingGobgp, requireLab, requirePrerequisites} from '../../harness/lab/index.js'
+import {probe, using} from './helpers.js'
 
 const PREFIX = 'bgx'
 // eth0: IPv6 only. eth1: IPv4 only.
@@ -52,7 +52,7 @@ async function capture(node: LabNode, ifname: string) {
 const v4Args = ['--peer-address', R4, '--peer-asn', '64513', '--my-asn', '64512']
 const v6Args = ['--peer-address', R6, '--peer-asn', '64513', '--my-asn', '64512', '--router-id', S4]
 
-describe.runIf(requireLab(['tshark']) && existsSync(BIN) && (frrAvailable() || gobgpAvailable()))('BGP engine: extended next hop, TTL security, extended messages', () => {
+describe.runIf(requireLab(['tshark'], missingBuild()))('BGP engine: extended next hop, TTL security, extended messages', () => {
   let lab: Lab
   let r: LabNode
   let s: LabNode
@@ -69,7 +69,7 @@ describe.runIf(requireLab(['tshark']) && existsSync(BIN) && (frrAvailable() || g
   })
   const withFrr = (conf: string, fn: (f: Frr) => Promise<void>) => using(Frr.start(r, conf), fn)
 
-  describe.runIf(frrAvailable())('FRR', () => {
+  describe.runIf(requirePrerequisites('BGP lab tests (FRR)', 'FRR', missingFrr()))('FRR', () => {
     it('extended next hop over an IPv6-only session: FRR receives the IPv4 route with our IPv6 address as next hop; tshark decodes it cleanly', async () => {
       await withFrr(frrConf(S6, ['capability extended-nexthop']), async (f) => {
         const cap = await capture(s, 'eth0')
@@ -220,7 +220,7 @@ describe.runIf(requireLab(['tshark']) && existsSync(BIN) && (frrAvailable() || g
 
   // GoBGP (3.x) offers the capability for ipv4-unicast with IPv6 next hops on every neighbor with that afi-safi
   // (pkg/server/fsm.go capabilitiesFromConfig); its config has no knob for it (docs: unnumbered-bgp.md shows it negotiated).
-  describe.runIf(gobgpAvailable())('GoBGP', () => {
+  describe.runIf(requirePrerequisites('BGP lab tests (GoBGP)', 'GoBGP', missingGobgp()))('GoBGP', () => {
     it('extended next hop over an IPv6-only session: GoBGP receives the IPv4 route with our IPv6 address as next hop', async () => {
       const g = await GoBgp.start(r, gobgpConf({asn: 64513, routerId: R4, neighbors: [{address: S6, peerAs: 64512}]}))
       try {

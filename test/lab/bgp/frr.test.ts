@@ -4,9 +4,9 @@ import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {Frr, frrAvailable, until} from '../../harness/lab/frr.js'
-import {cleanupStale, Lab, type LabNode, requireLab} from '../../harness/lab/index.js'
-import {BIN, engine, probe} from './helpers.js'
+import {Frr, until} from '../../harness/lab/frr.js'
+import {cleanupStale, Lab, type LabNode, missingBuild, missingFrr, requireLab} from '../../harness/lab/index.js'
+import {engine, probe} from './helpers.js'
 
 const PREFIX = 'bgf'
 const R4 = '198.18.0.1'
@@ -29,7 +29,7 @@ const paths = async (frr: Frr, afi: 'ipv4' | 'ipv6', prefix: string): Promise<an
   return j.paths?.length ? j.paths : undefined
 }
 
-describe.runIf(requireLab(['tshark']) && frrAvailable() && existsSync(BIN))('BGP engine against FRR', () => {
+describe.runIf(requireLab(['tshark'], [...missingFrr(), ...missingBuild()]))('BGP engine against FRR', () => {
   let lab: Lab
   let r: LabNode
   let s: LabNode
@@ -214,18 +214,17 @@ describe.runIf(requireLab(['tshark']) && frrAvailable() && existsSync(BIN))('BGP
     })
   })
 
-  it('BFD with FRR bfdd comes Up, and a cut link takes the BGP session down in ≤ 1 s', async () => {
+  it('BFD with FRR bfdd comes Up, and a cut link takes the BGP session down through BFD, not the hold timer', async () => {
     const bfd = `bfd\n peer ${S4} local-address ${R4}\n  receive-interval 300\n  transmit-interval 300\n  detect-multiplier 3\n !\n!\n`
     await withFrr(bgpConf(), async () => {
       const p = probe(s, ['--peer-address', R4, '--peer-asn', '64513', '--my-asn', '64512', '--source-address', S4, '--bfd', '--duration', '30'])
       await until('BFD up', async () => p.lines.some((l) => /BFD \w+ → Up/.test(l)), 20_000)
-      const t = performance.now()
       await s.setLink('eth0', 'down')
-      await until('BGP down', async () => p.lines.some((l) => /session down: BFD/.test(l)), 5000, 5)
-      const ms = performance.now() - t
+      // BFD detects the cut after 3 × 300 ms; the hold timer (9 s) would say "hold timer expired" instead
+      const down = await until('BGP down', async () => p.lines.find((l) => /session down/.test(l)), 5000, 5)
       await p.done
       await s.setLink('eth0', 'up')
-      expect(ms).toBeLessThanOrEqual(1000)
+      expect(down).toMatch(/session down: BFD/)
     }, bfd)
   })
 })

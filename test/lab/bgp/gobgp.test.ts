@@ -1,12 +1,9 @@
 // The BGP engine against GoBGP: routes and attributes in gobgp's RIB, iBGP over IPv6 with a 4-octet ASN, MD5,
 // withdraw on change and exit. (gobgp's softresetin re-reads its own Adj-RIB-In and sends no ROUTE-REFRESH; FRR's test covers refresh.) GoBGP also dials us, so connection collisions happen for real.
-import {existsSync} from 'node:fs'
-import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {REPO_ROOT} from '../../harness/lab/bundle.js'
 import {until} from '../../harness/lab/frr.js'
-import {GoBgp, gobgpAvailable, gobgpConf} from '../../harness/lab/gobgp.js'
-import {cleanupStale, Lab, type LabNode, requireLab} from '../../harness/lab/index.js'
+import {GoBgp, gobgpConf} from '../../harness/lab/gobgp.js'
+import {cleanupStale, Lab, type LabNode, missingBuild, missingGobgp, requireLab} from '../../harness/lab/index.js'
 import {engine, probe, using} from './helpers.js'
 
 const PREFIX = 'bgg'
@@ -14,11 +11,10 @@ const R4 = '198.18.0.5'
 const S4 = '198.18.0.6'
 const R6 = '2001:db8:1::1'
 const S6 = '2001:db8:1::2'
-const BIN = join(REPO_ROOT, 'bin', 'run.js')
 
 const attr = (path: any, type: number) => (path.attrs as any[]).find((a) => a.type === type)
 
-describe.runIf(requireLab() && gobgpAvailable() && existsSync(BIN))('BGP engine against GoBGP', () => {
+describe.runIf(requireLab([], [...missingGobgp(), ...missingBuild()]))('BGP engine against GoBGP', () => {
   let lab: Lab
   let r: LabNode
   let s: LabNode

@@ -4,13 +4,12 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {cleanupStale, requireLab} from '../../harness/lab/index.js'
-import {nativeAvailable} from '../../../src/lib/native/index.js'
+import {cleanupStale, missingNative, requireLab} from '../../harness/lab/index.js'
 import {l2Lab, type L2Lab, neighbor, neighborAge, touch, until, VIP4, VIP6} from '../../harness/lab/l2-lab.js'
 
 const PREFIX = 'l2m'
 
-describe.runIf(requireLab(['tcpdump', 'tshark']) && nativeAvailable())('L2 announcements in the lab', () => {
+describe.runIf(requireLab(['tcpdump', 'tshark'], missingNative()))('L2 announcements in the lab', () => {
   let l: L2Lab
   let dir: string
   beforeAll(async () => {

@@ -2,14 +2,13 @@
 // are ignored and counted under the right reason; the kernel filter keeps replies from ever reaching JavaScript.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {bundleEntry} from '../../harness/lab/bundle.js'
-import {cleanupStale, type LabNode, requireLab} from '../../harness/lab/index.js'
+import {cleanupStale, type LabNode, missingNative, requireLab} from '../../harness/lab/index.js'
 import {arpRequestFrame, garpReplyFrame} from '../../../src/lib/l2/arp.js'
 import type {L2EngineStats} from '../../../src/lib/l2/engine.js'
 import {parseMac} from '../../../src/lib/l2/mac.js'
 import {icmpv6Checksum, nsFrame, unsolicitedNaFrame} from '../../../src/lib/l2/ndp.js'
 import {type DropReason, ipBytes} from '../../../src/lib/l2/responder.js'
 import {parseIP} from '../../../src/lib/net/ip.js'
-import {nativeAvailable} from '../../../src/lib/native/index.js'
 import {arping, l2Lab, type L2Lab, until, VIP4, VIP6} from '../../harness/lab/l2-lab.js'
 import {L2Responder} from '../../harness/lab/l2-responder.js'
 
@@ -20,7 +19,7 @@ const withChecksum = (f: Buffer): Buffer => {
   return f
 }
 
-describe.runIf(requireLab([]) && nativeAvailable())('ignored frames are counted in the lab', () => {
+describe.runIf(requireLab([], missingNative()))('ignored frames are counted in the lab', () => {
   let l: L2Lab
   let injector: string
   beforeAll(async () => {

@@ -1,14 +1,13 @@
 // Interface discovery and watch inside a node: the engine follows interfaces coming, going up/down and away, skips
 // what MetalLB skips, and keeps following them when its `ip monitor` dies.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {cleanupStale, Lab, type LabNode, requireLab} from '../../harness/lab/index.js'
+import {cleanupStale, Lab, type LabNode, missingNative, requireLab} from '../../harness/lab/index.js'
 import {L2Responder} from '../../harness/lab/l2-responder.js'
-import {nativeAvailable} from '../../../src/lib/native/index.js'
 import {until} from '../../harness/lab/l2-lab.js'
 
 const PREFIX = 'l2i'
 
-describe.runIf(requireLab([]) && nativeAvailable())('L2 interface watch in the lab', () => {
+describe.runIf(requireLab([], missingNative()))('L2 interface watch in the lab', () => {
   let lab: Lab
   let n: LabNode
   let r: L2Responder

@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {bundleEntry} from '../../harness/lab/bundle.js'
-import {cleanupStale, type LabNode, requireLab} from '../../harness/lab/index.js'
+import {cleanupStale, type LabNode, missingXdp, requireLab} from '../../harness/lab/index.js'
 import {arpRequestFrame, garpReplyFrame, garpRequestFrame} from '../../../src/lib/l2/arp.js'
 import type {L2EngineStats} from '../../../src/lib/l2/engine.js'
 import {ipv6MulticastMac, parseMac, solicitedNodeAddress} from '../../../src/lib/l2/mac.js'
@@ -14,16 +14,14 @@ import {nsFrame} from '../../../src/lib/l2/ndp.js'
 import type {ProbeResult} from '../../../src/lib/l2/probe.js'
 import {type DropReason, ipBytes} from '../../../src/lib/l2/responder.js'
 import {parseIP} from '../../../src/lib/net/ip.js'
-import {loadNative, nativeAvailable} from '../../../src/lib/native/index.js'
 import {arping, l2Lab, type L2Lab, ndisc, neighbor, touch, UNOWNED4, UNOWNED6, until, VIP4, VIP6} from '../../harness/lab/l2-lab.js'
 import {L2Responder} from '../../harness/lab/l2-responder.js'
 
 const PREFIX = 'l2x'
 const VIP_B = '203.0.113.40'
 const b = (s: string): Buffer => ipBytes(parseIP(s))
-const xdpBuilt = (): boolean => nativeAvailable() && typeof loadNative().XdpArp === 'function'
 
-describe.runIf(requireLab(['arping', 'ndisc6', 'tcpdump', 'tshark']) && xdpBuilt())('ARP/NDP offload (XDP) in the lab', () => {
+describe.runIf(requireLab(['arping', 'ndisc6', 'tcpdump', 'tshark'], missingXdp()))('ARP/NDP offload (XDP) in the lab', () => {
   let l: L2Lab
   let cli: string
   let injector: string

@@ -2,17 +2,16 @@
 // unowned one, and two MACs when another namespace's kernel also answers (strict ARP off) — with the exit codes.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {bundleEntry} from '../../harness/lab/bundle.js'
-import {cleanupStale, requireLab} from '../../harness/lab/index.js'
+import {cleanupStale, missingNative, requireLab} from '../../harness/lab/index.js'
 import {ExitCode} from '../../../src/lib/cli/errors.js'
 import type {ProbeResult} from '../../../src/lib/l2/probe.js'
-import {nativeAvailable} from '../../../src/lib/native/index.js'
 import {l2Lab, type L2Lab, UNOWNED4, UNOWNED6, VIP4, VIP6} from '../../harness/lab/l2-lab.js'
 
 const PREFIX = 'l2p'
 const DUP4 = '203.0.113.30'
 const DUP6 = '2001:db8:ffff::30'
 
-describe.runIf(requireLab([]) && nativeAvailable())('lbctl l2 probe in the lab', () => {
+describe.runIf(requireLab([], missingNative()))('lbctl l2 probe in the lab', () => {
   let l: L2Lab
   let cli: string
   beforeAll(async () => {

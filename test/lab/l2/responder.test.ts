@@ -1,12 +1,11 @@
 // Issue 5 "Done when": arping and ndisc6 get the owner's MAC for owned addresses and no answer for others.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {cleanupStale, requireLab} from '../../harness/lab/index.js'
-import {nativeAvailable} from '../../../src/lib/native/index.js'
+import {cleanupStale, missingNative, requireLab} from '../../harness/lab/index.js'
 import {arping, l2Lab, type L2Lab, ndisc, UNOWNED4, UNOWNED6, VIP4, VIP6} from '../../harness/lab/l2-lab.js'
 
 const PREFIX = 'l2r'
 
-describe.runIf(requireLab(['arping', 'ndisc6']) && nativeAvailable())('L2 responder in the lab', () => {
+describe.runIf(requireLab(['arping', 'ndisc6'], missingNative()))('L2 responder in the lab', () => {
   let l: L2Lab
   beforeAll(async () => {
     cleanupStale(PREFIX)

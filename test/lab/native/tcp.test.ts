@@ -3,12 +3,12 @@
 import {readFileSync, readlinkSync} from 'node:fs'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {bundleEntry} from '../../harness/lab/bundle.js'
-import {cleanupStale, Lab, type LabNode, requireLab} from '../../harness/lab/index.js'
-import {loadNative, nativeAvailable} from '../../../src/lib/native/index.js'
+import {cleanupStale, Lab, type LabNode, missingNative, requireLab, requirePrerequisites} from '../../harness/lab/index.js'
+import {loadNative} from '../../../src/lib/native/index.js'
 
 const PREFIX = 'nt'
 
-describe.runIf(requireLab([]) && nativeAvailable())('native TCP options between namespaces', () => {
+describe.runIf(requireLab([], missingNative()))('native TCP options between namespaces', () => {
   let lab: Lab
   let a: LabNode
   let b: LabNode
@@ -59,7 +59,7 @@ describe.runIf(requireLab([]) && nativeAvailable())('native TCP options between 
   })
 })
 
-describe.runIf(nativeAvailable())('native UDP with received TTL (loopback)', () => {
+describe.runIf(requirePrerequisites('native tests', 'the native addon', missingNative()))('native UDP with received TTL (loopback)', () => {
   it('reports the TTL a datagram arrived with, for both families', async () => {
     const m = loadNative()
     for (const [family, addr] of [[4, '127.0.0.1'], [6, '::1']] as const) {
@@ -106,7 +106,7 @@ function localPort(fd: number): number {
   throw new Error('socket not found in /proc/net/udp*')
 }
 
-describe.runIf(requireLab(['setpriv']) && nativeAvailable())('packet sockets without CAP_NET_RAW', () => {
+describe.runIf(requireLab(['setpriv'], missingNative()))('packet sockets without CAP_NET_RAW', () => {
   it('lbctl l2 probe says CAP_NET_RAW is needed, exit 5 (MISSING)', async () => {
     const cli = await bundleEntry('test/harness/lab/fixtures/l2-probe-cli-main.ts')
     const lab = await Lab.create(PREFIX)

@@ -2,27 +2,26 @@
 // namespace, but the real verifier and the real program. Needs root (CAP_BPF + CAP_NET_ADMIN).
 import fc from 'fast-check'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {requireLab} from '../../harness/lab/index.js'
+import {missingXdp, requireLab} from '../../harness/lab/index.js'
 import {ARP_REQUEST_FROM_ARPING, hex, MAC_A, MAC_B, NS_FROM_NDISC6} from '../../unit/l2/fixtures.js'
 import {arpRequestFrame, garpReplyFrame, garpRequestFrame} from '../../../src/lib/l2/arp.js'
 import {encodeEthernet, ETHERTYPE_IPV6} from '../../../src/lib/l2/ethernet.js'
 import {encodeNdp, ICMPV6_NS, icmpv6Checksum, nsFrame, unsolicitedNaFrame} from '../../../src/lib/l2/ndp.js'
 import {ipBytes, Responder, type HandleResult} from '../../../src/lib/l2/responder.js'
 import {parseIP} from '../../../src/lib/net/ip.js'
-import {loadNative, nativeAvailable, type XdpArpProgram} from '../../../src/lib/native/index.js'
+import {loadNative, type XdpArpProgram} from '../../../src/lib/native/index.js'
 
 const PASS = 2
 const TX = 3
 const OWNED = Buffer.from([198, 18, 30, 2]) // the target of ARP_REQUEST_FROM_ARPING
 const OWNED6 = ipBytes(parseIP('2001:db8:30::2')) // the target of NS_FROM_NDISC6
-const xdpBuilt = (): boolean => nativeAvailable() && typeof loadNative().XdpArp === 'function'
 const edit = (f: Buffer, at: number, bytes: number[] | Buffer): Buffer => {
   const c = Buffer.from(f)
   c.set(bytes, at)
   return c
 }
 
-describe.runIf(requireLab([]) && xdpBuilt())('XDP ARP program (BPF_PROG_TEST_RUN)', () => {
+describe.runIf(requireLab([], missingXdp()))('XDP ARP program (BPF_PROG_TEST_RUN)', () => {
   let x: XdpArpProgram
   beforeAll(() => {
     x = new (loadNative().XdpArp!)(MAC_B) // we are B, 02:00:00:00:00:0b
@@ -150,7 +149,7 @@ describe.runIf(requireLab([]) && xdpBuilt())('XDP ARP program (BPF_PROG_TEST_RUN
   })
 })
 
-describe.runIf(requireLab([]) && xdpBuilt())('XDP NDP program (BPF_PROG_TEST_RUN)', () => {
+describe.runIf(requireLab([], missingXdp()))('XDP NDP program (BPF_PROG_TEST_RUN)', () => {
   const B6 = ipBytes(parseIP('fe80::ff:fe00:a')) // the source of NS_FROM_NDISC6
   const MAC_C = hex('02000000000c')
   /** The frame with the ICMPv6 checksum recomputed over its payload length (when the frame holds that much). */

@@ -62,3 +62,15 @@ describe('errors', () => {
     expect(new Error('m')).not.toBeInstanceOf(LbctlError)
   })
 })
+
+describe('the CLI adds its flags to library hints', () => {
+  it('library hints name no CLI flag; the CLI\'s do', () => {
+    const lib = new CoreLbctlError('x', {code: 'ADDRESSES_IN_USE', category: 'data-loss', hint: 'Move or delete those services first, or force it (they lose their addresses).'})
+    expect(toLbctlError(lib).hint).toBe('Move or delete those services first, or pass --force to do it anyway (they lose their addresses).')
+    const down = new CoreLbctlError('x', {code: 'UNREACHABLE', category: 'unreachable', hint: 'Check that the cluster is up (`kubectl --context prod cluster-info`), or choose another cluster.'})
+    expect(toLbctlError(down).hint).toBe('Check that the cluster is up (`kubectl --context prod cluster-info`), or choose another with --kubeconfig/--context.')
+    const juju = new CoreLbctlError('x', {code: 'JUJU_FAILED', category: 'unreachable', hint: 'Check that juju can reach the controller (`juju status`).'})
+    expect(toLbctlError(juju).hint).toBe('Check that juju can reach the controller (`juju status`, `--juju-model`).')
+    expect(toLbctlError(coreMissing('OTHER', 'm', 'h')).hint).toBe('h')
+  })
+})

@@ -129,3 +129,17 @@ describe('unifiedDiff', () => {
     expect(unifiedDiff('b\n', 'a\nb\n', {context: 0})).toContain('@@ -0,0 +1 @@\n+a\n')
   })
 })
+
+describe('readProxyConfig: YAML that kube-proxy would read differently, or that explodes', () => {
+  const head = 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\n'
+  it('an alias bomb is CONFIG_UNPARSABLE (bad data in the cluster), not a crash', () => {
+    const bomb = `${head}a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nmode: ipvs\n`
+    expect(() => readProxyConfig(bomb)).toThrow(expect.objectContaining({code: 'CONFIG_UNPARSABLE', message: expect.stringMatching(/aliases/)}))
+  })
+  it('!!binary is refused, naming the tag, rather than read as something else', () => {
+    expect(() => readProxyConfig(`${head}mode: !!binary aXB2cw==\n`)).toThrow(expect.objectContaining({code: 'CONFIG_UNPARSABLE', message: expect.stringMatching(/!!binary/)}))
+  })
+  it('plain aliases still work, as in Go', () => {
+    expect(readProxyConfig(`${head}x: &m ipvs\nmode: *m\n`).settings.mode).toBe('ipvs')
+  })
+})

@@ -1,4 +1,5 @@
 import {describe, expect, it} from 'vitest'
+import {poll} from '../../harness/poll.js'
 import type {Service} from '../../../src/lib/api/types.js'
 import {annotationDiffers, desiredFor, eventsFor, slimService, statusDiffers, type Decision} from '../../../src/controller/decisions.js'
 import {parseFlags} from '../../../src/controller/flags.js'
@@ -88,12 +89,34 @@ describe('event rate limiting', () => {
     const target = {kind: 'Service', metadata: {name: 's', namespace: 'default', uid: 'u'}}
     for (let i = 0; i < 100; i++) rec.record(target, 'Warning', 'AllocationFailed', 'same')
     for (let i = 0; i < 100; i++) rec.record(target, 'Warning', 'AllocationFailed', `different ${i}`)
-    await new Promise((r) => setTimeout(r, 10))
+    // the suppressed ones are counted at once; the three admitted are written in the background
+    expect(rec.stats.suppressed).toBe(197)
+    await poll(() => rec.stats.recorded === 3, {what: 'the three admitted events to be written'})
     expect(created).toHaveLength(3)
     expect(rec.stats.suppressed).toBe(197)
     expect(created[0]).toMatchObject({involvedObject: {kind: 'Service', name: 's', uid: 'u'}, reason: 'AllocationFailed', reportingInstance: 'i', type: 'Warning'})
     clock.t += 61_000
     expect(rec.record(target, 'Warning', 'AllocationFailed', 'same')).toBe(true)
+  })
+
+  it('an event dropped unsent (leadership lost) is created when it is recorded again, not taken for a repeat', async () => {
+    const created: any[] = []
+    const kube = {create: async (e: any) => void created.push(e), mergePatch: async () => undefined} as unknown as Kube
+    let leading = true
+    const rec = new EventRecorder(kube, {component: 'c', instance: 'i', canWrite: () => leading, concurrency: 1})
+    const target = {kind: 'Service', metadata: {name: 's', namespace: 'default', uid: 'u'}}
+    const other = {kind: 'Service', metadata: {name: 't', namespace: 'default', uid: 'v'}}
+    leading = false
+    expect(rec.record(target, 'Warning', 'AllocationFailed', 'pool exhausted')).toBe(true)
+    rec.record(other, 'Normal', 'IPAllocated', 'x')
+    rec.clear()
+    expect(rec.stats.dropped).toBe(2)
+    leading = true
+    expect(rec.record(target, 'Warning', 'AllocationFailed', 'pool exhausted')).toBe(true)
+    expect(rec.record(other, 'Normal', 'IPAllocated', 'x')).toBe(true)
+    await new Promise((r) => setTimeout(r, 10))
+    expect(created.map((e) => e.involvedObject.name)).toEqual(['s', 't'])
+    expect(rec.record(target, 'Warning', 'AllocationFailed', 'pool exhausted')).toBe(false)
   })
 
   it('a repeated event raises its count (patched at most once per countEveryMs) instead of creating another', async () => {
@@ -112,18 +135,20 @@ describe('event rate limiting', () => {
       clock.t += 10_000
       expect(fire()).toBe(false)
     }
-    await new Promise((r) => setTimeout(r, 10))
+    await poll(() => rec.stats.recorded === 1, {what: 'the event to be written'})
     expect(created).toHaveLength(1)
     expect(patched).toEqual([])
+    expect(rec.stats.counted).toBe(0)
     clock.t += 30_000 // 70 s after the event was created: the next repeat writes the count
     fire()
-    await new Promise((r) => setTimeout(r, 10))
+    await poll(() => rec.stats.counted === 1, {what: 'the count to be patched'})
     expect(patched).toHaveLength(1)
     expect(patched[0]).toMatchObject({ref: {kind: 'Event', apiVersion: 'v1'}, name: created[0].metadata.name, namespace: 'ns1', patch: {count: 6}})
     expect(patched[0].patch.lastTimestamp).toBe(new Date(clock.t).toISOString().replace(/\.\d+Z$/, 'Z'))
     clock.t += 1000
     fire()
-    await new Promise((r) => setTimeout(r, 10))
+    // the mock client settles at once: one turn of the event loop runs every write this could have started
+    await new Promise((r) => setImmediate(r))
     expect(patched).toHaveLength(1)
     expect(rec.stats).toMatchObject({recorded: 1, counted: 1, suppressed: 6})
   })

@@ -1,4 +1,5 @@
 import {describe, expect, it} from 'vitest'
+import {poll} from '../../harness/poll.js'
 import {LeaderElector, microTime} from '../../../src/lib/kube/lease.js'
 
 /** A Lease store with compare-and-swap on resourceVersion, as the API server does it. */
@@ -104,9 +105,13 @@ describe('LeaderElector', () => {
     const gate = new Promise<void>((r) => (release = r))
     const get = api.client.get
     let gated = false
+    let held = 0
     api.client.get = async (...args: unknown[]) => {
       const v = await get(...args)
-      if (gated) await gate
+      if (gated) {
+        held++
+        await gate
+      }
       return v
     }
     const a = elector(api, 'a', clock, log)
@@ -116,7 +121,7 @@ describe('LeaderElector', () => {
     await a.tick()
     gated = true
     void run.run()
-    await new Promise((r) => setTimeout(r, 10))
+    await poll(() => held > 0, {what: 'the renewal to be held between its GET and PUT'})
     const stopping = run.stop(true)
     release()
     await stopping

@@ -88,7 +88,9 @@ export abstract class LbctlCommand<T extends typeof Command> extends Command {
 /** How oclif prints an LbctlError and exits: "Error: <message>", the hint as a suggestion, the category's exit code. */
 export function toOclifError(e: LbctlError): Errors.CLIError & {exitCode: number; lbctl: LbctlError} {
   const exit = exitCodeOf(e)
-  const out = new Errors.CLIError(e.message, {exit, code: e.code, suggestions: e.hint ? [e.hint] : undefined}) as Errors.CLIError & {exitCode: number; lbctl: LbctlError}
+  // A hint that only repeats the message (or part of it) says nothing: leave it out.
+  const hint = e.hint && !e.message.toLowerCase().includes(e.hint.trim().replace(/\.$/, '').toLowerCase()) ? e.hint : undefined
+  const out = new Errors.CLIError(e.message, {exit, code: e.code, suggestions: hint ? [hint] : undefined}) as Errors.CLIError & {exitCode: number; lbctl: LbctlError}
   out.name = 'Error'
   out.exitCode = exit
   out.lbctl = e

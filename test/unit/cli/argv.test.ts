@@ -1,6 +1,8 @@
 import {describe, expect, it} from 'vitest'
 import {normalizeArgv} from '../../../src/lib/cli/argv.js'
+import {toOclifError} from '../../../src/lib/cli/base.js'
 import {closestCommands, distance} from '../../../src/lib/cli/not-found.js'
+import {LbctlError} from '../../../src/lib/errors.js'
 
 describe('normalizeArgv', () => {
   it.each([
@@ -27,5 +29,14 @@ describe('the closest command', () => {
     expect(closestCommands('prepar', ids)).toEqual(['prepare'])
     expect(closestCommands('bgp prob', ids)).toEqual(['bgp probe'])
     expect(closestCommands('frobnicate the world', ids)).toEqual([])
+  })
+})
+
+describe('hints', () => {
+  it('a hint that repeats the message is not printed; one that adds something is', () => {
+    const same = toOclifError(new LbctlError('no answer from 198.18.0.1: check the router\'s firewall', {code: 'X', category: 'problems', hint: 'Check the router\'s firewall.'}))
+    expect(same.suggestions).toBeUndefined()
+    const more = toOclifError(new LbctlError('no answer from 198.18.0.1', {code: 'X', category: 'problems', hint: 'Try `nc -vz 198.18.0.1 179`.'}))
+    expect(more.suggestions).toEqual(['Try `nc -vz 198.18.0.1 179`.'])
   })
 })

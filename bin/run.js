@@ -22,6 +22,16 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0]
     process.argv.splice(i, inline === undefined ? 2 : 1)
     i--
   }
+  // Conventions oclif lacks (src/lib/cli/argv.ts): `-h`, cluster flags before the command (as kubectl passes them).
+  const {normalizeArgv} = await import('../dist/src/lib/cli/argv.js')
+  const args = normalizeArgv(process.argv.slice(2))
+  // Errors are hard-wrapped to the terminal's width only on a terminal: piped or logged, a message stays one line.
+  if (!process.stderr.isTTY && !process.env.OCLIF_COLUMNS) {
+    const {createRequire} = await import('node:module')
+    const require = createRequire(import.meta.url)
+    // not in the package's exports: reach it next to its entry point (oclif reads it on every error it prints)
+    require(require.resolve('@oclif/core').replace(/index\.js$/, 'screen.js')).errtermwidth = 1_000_000
+  }
   const {execute} = await import('@oclif/core')
-  await execute({dir: import.meta.url})
+  await execute({dir: import.meta.url, args})
 }

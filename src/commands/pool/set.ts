@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {ClusterCommand} from '../../lib/cli/base.js'
 import {Kube} from '../../lib/kube/client.js'
 import {changePool, type PoolChangeResult} from '../../lib/pool/ops.js'
+import {poolSetTarget} from '../../lib/pool/plan.js'
 import {renderChange} from '../../lib/pool/render.js'
 
 export const poolWriteFlags = {
@@ -18,11 +19,12 @@ export default class PoolSet extends ClusterCommand<typeof PoolSet> {
   static override strict = false
   static override args = {addresses: Args.string({required: true, description: 'Addresses, e.g. 192.168.1.88-192.168.1.89 or "192.168.1.240/28, 10.0.0.0/28".'})}
   static override flags = {
-    name: Flags.string({default: 'default', description: 'Pool name.'}),
+    name: Flags.string({description: 'Pool name (default: "default"); or give it as the first argument, as in `pool add`.'}),
     ...poolWriteFlags,
   }
   static override examples = [
     '<%= config.bin %> pool set 192.168.1.88-192.168.1.89',
+    '<%= config.bin %> pool set public 192.168.1.240/28 10.0.0.0/28',
     '<%= config.bin %> pool set "192.168.1.240/28, 10.0.0.0/28" --name public',
     '<%= config.bin %> pool set 2001:db8:ffff::/64 --name v6 --no-auto-assign',
     '<%= config.bin %> pool set 192.168.1.88-192.168.1.95 --dry-run',
@@ -30,8 +32,9 @@ export default class PoolSet extends ClusterCommand<typeof PoolSet> {
 
   async run(): Promise<PoolChangeResult> {
     const {flags, argv} = await this.parse(PoolSet)
+    const {name, addresses} = poolSetTarget(argv as string[], flags.name)
     const result = await changePool(Kube.connect(this.target), this.target.namespace, {
-      mode: 'set', name: flags.name, addresses: argv as string[], autoAssign: flags['auto-assign'], avoidBuggyIPs: flags['avoid-buggy-ips'],
+      mode: 'set', name, addresses, autoAssign: flags['auto-assign'], avoidBuggyIPs: flags['avoid-buggy-ips'],
       advertise: flags.advertise, force: flags.force, dryRun: flags['dry-run'],
     })
     this.report(result, () => renderChange(result))

@@ -189,7 +189,11 @@ export function explainDown(d: DownEvent, o: ProbeOptions, sawTcp: boolean): Lbc
     else if (n.code === 6 && n.subcode === 5) why = ': the router is not configured for this address (no neighbor statement for us, or a peer limit)'
     return problems('BGP_NOTIFICATION', `peer sent NOTIFICATION ${describeNotification(n)}${why}`, 'Compare the router\'s neighbor configuration with the flags given.', {code: n.code, subcode: n.subcode, data: n.data.toString('hex')})
   }
-  if (d.error) return problems('BGP_PROTOCOL_ERROR', `we sent NOTIFICATION ${notificationName(d.error.code, d.error.subcode)}: ${d.error.message}`, 'Check --peer-asn and the router\'s configuration.')
+  // A BgpProtocolError's message already starts with the NOTIFICATION's name ("2/2 Bad Peer AS: …"): say it once.
+  if (d.error) {
+    const name = notificationName(d.error.code, d.error.subcode)
+    return problems('BGP_PROTOCOL_ERROR', `we sent NOTIFICATION ${d.error.message.startsWith(name) ? d.error.message : `${name}: ${d.error.message}`}`, 'Check --peer-asn and the router\'s configuration.')
+  }
   if (d.reason === 'hold-timer-expired') return problems('BGP_HOLD_EXPIRED', `the peer went silent: ${d.message}`, 'The router is overloaded, stopped, or a firewall drops its packets.')
   if (d.reason === 'connection-closed' && sawTcp && o.password === undefined) {
     return problems('BGP_CLOSED', `${o.peerAddress} accepted TCP and then closed it without a NOTIFICATION`, 'The router may need a password (--password), or does not know this source address.')
@@ -326,7 +330,7 @@ export async function runProbe(o: ProbeOptions, hooks: ProbeHooks): Promise<Prob
       if (o.passive) throw problems('BGP_NO_PEER', `${o.peerAddress} did not connect within ${o.timeout ?? 30} s`, 'Check the router\'s neighbor statement points at this address, and that it is not passive too.')
       const refused = (connectError as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED'
       throw problems('BGP_NO_ANSWER', refused ? `TCP ${port} on ${o.peerAddress} refused the connection: no BGP speaker listens there`
-        : `no answer on TCP ${port} from ${o.peerAddress}: check the router's neighbor statement and firewall`, 'Try `nc -vz <peer> 179` from this host; check routes and ACLs.')
+        : `no answer on TCP ${port} from ${o.peerAddress}: check the router's neighbor statement and firewall`, `Try \`nc -vz ${o.peerAddress} ${port}\` from this host; check routes and ACLs.`)
     }
     const n = session.negotiated!
     Object.assign(result, {established: true, peerAsn: n.peerAsn, peerRouterId: n.peerRouterId, holdTime: n.holdTime, keepaliveTime: n.keepaliveTime, families: n.families})

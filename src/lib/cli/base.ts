@@ -30,7 +30,7 @@ export abstract class LbctlCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
-    const e = toLbctlError(err)
+    const e = toLbctlError(err, this.id)
     // LBCTL_DEBUG=1: where it failed (the stack of the error and of its cause), for a bug report. Never secrets: flags
     // that carry them are taken out of argv before anything runs (bin/run.js).
     if (process.env.LBCTL_DEBUG) {
@@ -42,7 +42,7 @@ export abstract class LbctlCommand<T extends typeof Command> extends Command {
 
   protected override toErrorJson(err: unknown): unknown {
     const own = (err as {lbctl?: unknown} | null)?.lbctl
-    return {error: plain(errorJson(isLbctlError(own) ? own : toLbctlError(err)))}
+    return {error: plain(errorJson(isLbctlError(own) ? own : toLbctlError(err, this.id)))}
   }
 
   /**
@@ -88,7 +88,9 @@ export abstract class LbctlCommand<T extends typeof Command> extends Command {
 /** How oclif prints an LbctlError and exits: "Error: <message>", the hint as a suggestion, the category's exit code. */
 export function toOclifError(e: LbctlError): Errors.CLIError & {exitCode: number; lbctl: LbctlError} {
   const exit = exitCodeOf(e)
-  const out = new Errors.CLIError(e.message, {exit, code: e.code, suggestions: e.hint ? [e.hint] : undefined}) as Errors.CLIError & {exitCode: number; lbctl: LbctlError}
+  // A hint that only repeats the message (or part of it) says nothing: leave it out.
+  const hint = e.hint && !e.message.toLowerCase().includes(e.hint.trim().replace(/\.$/, '').toLowerCase()) ? e.hint : undefined
+  const out = new Errors.CLIError(e.message, {exit, code: e.code, suggestions: hint ? [hint] : undefined}) as Errors.CLIError & {exitCode: number; lbctl: LbctlError}
   out.name = 'Error'
   out.exitCode = exit
   out.lbctl = e

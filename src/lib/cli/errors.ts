@@ -97,11 +97,11 @@ export function forCli(e: CoreLbctlError): CoreLbctlError {
 }
 
 /** Map anything thrown to an LbctlError: oclif's own parse errors are bad input, unknown errors are bugs. */
-export function toLbctlError(err: unknown): CoreLbctlError {
+export function toLbctlError(err: unknown, commandId?: string): CoreLbctlError {
   if (isLbctlError(err)) return forCli(err)
   const e = err as {message?: string; oclif?: {exit?: number}}
   if (e && typeof e === 'object' && e.oclif && typeof e.oclif.exit === 'number' && e.oclif.exit === ExitCode.BAD_INPUT) {
-    return badInput('USAGE', e.message ?? String(err), 'See `lbctl <command> --help`.')
+    return badInput('USAGE', e.message ?? String(err), commandId ? `See \`lbctl ${commandId.replaceAll(':', ' ')} --help\`.` : 'See `lbctl --help`.')
   }
   return coreToLbctlError(err)
 }

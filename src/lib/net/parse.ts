@@ -51,9 +51,9 @@ function parseDashRange(t: string): ParsedRange {
   const parts = t.split('-').map((p) => p.trim())
   if (parts.length > 2) throw new NetParseError(t, `has ${parts.length - 1} "-"; a range is start-end`)
   const [a, b] = parts
-  if (a === '') throw new NetParseError(t, 'range has no start address', `write <start>-${b}`)
+  if (a === '') throw new NetParseError(t, 'range has no start address', `write the first address before the "-", or ${b} alone for one address`)
   if (b === '') {
-    throw new NetParseError(t, 'range has no end address', `write ${a}-<end>, or ${a} alone for one address`)
+    throw new NetParseError(t, 'range has no end address', `write the last address after the "-", or ${a} alone for one address`)
   }
   for (const [p, role] of [[a, 'start'], [b, 'end']] as const) {
     if (p.includes('/')) {

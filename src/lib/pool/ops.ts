@@ -39,6 +39,8 @@ export interface PoolChangeResult {
   dryRun: boolean
   added: string[]
   removed: string[]
+  /** Settings changed, e.g. "avoidBuggyIPs: true → false". */
+  changed: string[]
   /** Services that held addresses taken away (only non-empty with --force). */
   affectedServices: Holder[]
   advertisement?: {kind: 'L2Advertisement' | 'BGPAdvertisement'; name: string; action: 'created' | 'deleted' | 'would-create' | 'would-delete'}
@@ -183,7 +185,7 @@ async function changePoolOnce(kube: Kube, namespace: string, input: SetPoolInput
   const advertisement = planAdvertisement(plan, state, advertise, namespace)
   const result: PoolChangeResult = {
     pool: input.name, namespace, action: plan.action === 'create' ? 'created' : plan.action === 'update' ? 'updated' : 'unchanged',
-    dryRun: input.dryRun, added: plan.added, removed: plan.removed, affectedServices: plan.affected, warnings,
+    dryRun: input.dryRun === true, added: plan.added, removed: plan.removed, changed: plan.changed, affectedServices: plan.affected, warnings,
   }
   if (advertisement) result.advertisement = {kind: advertisement.kind as 'L2Advertisement', name: advertisement.metadata.name, action: input.dryRun ? 'would-create' : 'created'}
   if (input.dryRun) return result
@@ -283,21 +285,23 @@ export async function removePool(kube: Kube, namespace: string, input: RemovePoo
   const parsed = input.addresses.length > 0 ? parseAddresses(input.addresses) : []
   const state = await readState(kube, namespace)
   const existing = state.pools.find((p) => p.metadata.name === input.name)
-  if (!existing) throw notFound(input.name, namespace, state.pools)
-  const base = {pool: input.name, namespace, dryRun: input.dryRun, warnings: [] as string[]}
+  const base = {pool: input.name, namespace, dryRun: input.dryRun === true, warnings: [] as string[]}
+  // Removing what is already gone changes nothing and succeeds, as `set` with the same addresses does.
+  if (!existing) return {...base, action: 'absent', added: [], removed: [], changed: [], affectedServices: []}
   if (parsed.length > 0) {
     const have = poolRanges(existing).ranges
     const left = subtractRanges(have, parsed)
     const notInPool = parsed.filter((r) => subtractRanges([r], have).length > 0)
-    if (notInPool.length > 0) {
-      throw badInput('NOT_IN_POOL', `${notInPool.map((r) => r.token).join(', ')} ${notInPool.length === 1 ? 'is' : 'are'} not (wholly) in pool "${input.name}" (${(existing.spec?.addresses ?? []).join(', ')})`, `See the pool's addresses with \`lbctl pool show ${input.name}\`.`)
+    if (notInPool.length > 0) base.warnings.push(`${notInPool.map((r) => r.token).join(', ')} ${notInPool.length === 1 ? 'was' : 'were'} not (wholly) in the pool (${(existing.spec?.addresses ?? []).join(', ')})`)
+    if (left.length === have.length && left.every((r, i) => formatRange(r) === formatRange(have[i]!))) {
+      return {...base, action: 'unchanged', added: [], removed: [], changed: [], affectedServices: []}
     }
     if (left.length === 0) {
       throw badInput('POOL_WOULD_BE_EMPTY', `removing ${parsed.map((r) => r.token).join(', ')} would leave pool "${input.name}" empty`, `Remove the whole pool with \`lbctl pool remove ${input.name}\`.`)
     }
     const plan = planPool({name: input.name, namespace, existing, addresses: left.map(formatRange), services: state.services, pools: state.pools, force: input.force})
     if (!input.dryRun) await kube.apply(plan.manifest)
-    return {...base, action: 'updated', added: [], removed: plan.removed, affectedServices: plan.affected}
+    return {...base, action: 'updated', added: [], removed: plan.removed, changed: [], affectedServices: plan.affected}
   }
   const usage = computeUsage([existing], state.services).get(input.name)!
   const removed = poolRanges(existing).ranges.map(formatRange)
@@ -307,7 +311,7 @@ export async function removePool(kube: Kube, namespace: string, input: RemovePoo
   const ours = [...state.l2, ...state.bgp].find(
     (a) => a.metadata.labels?.[Labels.managedBy] === 'lbctl' && JSON.stringify(a.spec?.ipAddressPools ?? []) === JSON.stringify([input.name]),
   )
-  const result: PoolChangeResult = {...base, action: 'deleted', added: [], removed, affectedServices: usage.holders}
+  const result: PoolChangeResult = {...base, action: 'deleted', added: [], removed, changed: [], affectedServices: usage.holders}
   if (ours) result.advertisement = {kind: ours.kind as 'L2Advertisement', name: ours.metadata.name, action: input.dryRun ? 'would-delete' : 'deleted'}
   if (input.dryRun) return result
   await kube.delete(Kinds.IPAddressPool, input.name, namespace)

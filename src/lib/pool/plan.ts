@@ -8,6 +8,21 @@ import {
 } from '../net/index.js'
 import {type Holder, addressesOutsidePools, computeUsage, poolRanges} from './usage.js'
 
+/**
+ * `pool set [NAME] ADDRESSES…`: the first argument names the pool when more follow and it reads as a pool name (starts
+ * with a letter, no `:` `/` `,` `-` ranges of addresses), as in `pool add NAME ADDRESSES…`; otherwise every argument is an address and
+ * the pool is --name (default "default"). Naming it both ways differently is refused.
+ */
+export function poolSetTarget(argv: readonly string[], flagName: string | undefined): {name: string; addresses: string[]} {
+  const first = argv[0]
+  const positional = argv.length >= 2 && first !== undefined && /^[a-z][a-z0-9.-]*$/i.test(first) && tryParseIP(first) === undefined
+  if (!positional) return {name: flagName ?? 'default', addresses: [...argv]}
+  if (flagName !== undefined && flagName !== first) {
+    throw badInput('POOL_NAMED_TWICE', `the pool is named twice: "${first}" (first argument) and "${flagName}" (--name)`, `Name it once: \`lbctl pool set ${first} ${argv.slice(1).join(' ')}\`.`)
+  }
+  return {name: first, addresses: argv.slice(1)}
+}
+
 /** How a parsed item is stored in spec.addresses: the form the operator used (a range stays a range), normalised. */
 export function specForm(r: ParsedRange): string {
   return r.kind === 'range' ? `${formatIP({family: r.family, value: r.start})}-${formatIP({family: r.family, value: r.end})}` : r.canonical
@@ -111,6 +126,8 @@ export interface PoolPlan {
   manifest: IPAddressPool
   added: string[]
   removed: string[]
+  /** Settings the change sets to another value, e.g. "avoidBuggyIPs: true → false". */
+  changed: string[]
   /** Services holding addresses the change takes away. */
   affected: Holder[]
 }
@@ -159,7 +176,13 @@ export function planPool(input: PlanInput): PoolPlan {
     JSON.stringify(existing.spec?.addresses ?? []) === JSON.stringify(input.addresses) &&
     (input.autoAssign === undefined || (existing.spec?.autoAssign ?? true) === input.autoAssign) &&
     (input.avoidBuggyIPs === undefined || (existing.spec?.avoidBuggyIPs ?? false) === input.avoidBuggyIPs)
-  const plan: PoolPlan = {action: existing ? (unchanged ? 'unchanged' : 'update') : 'create', manifest, added, removed: removedRanges.map(formatRange), affected}
+  const changed: string[] = []
+  if (existing) {
+    const was = {autoAssign: existing.spec?.autoAssign ?? true, avoidBuggyIPs: existing.spec?.avoidBuggyIPs ?? false}
+    if (input.autoAssign !== undefined && was.autoAssign !== input.autoAssign) changed.push(`autoAssign: ${was.autoAssign} → ${input.autoAssign}`)
+    if (input.avoidBuggyIPs !== undefined && was.avoidBuggyIPs !== input.avoidBuggyIPs) changed.push(`avoidBuggyIPs: ${was.avoidBuggyIPs} → ${input.avoidBuggyIPs}`)
+  }
+  const plan: PoolPlan = {action: existing ? (unchanged ? 'unchanged' : 'update') : 'create', manifest, added, removed: removedRanges.map(formatRange), changed, affected}
   if (affected.length > 0 && !input.force) throw refuseDataLoss(input.name, plan.removed, affected)
   // Entries of the old pool that cannot be read and that the new spec drops: a service may hold an address there.
   const keptInvalid = new Set(parsedNew.problems.map((p) => p.token))

@@ -37,10 +37,13 @@ export function renderChange(r: PoolChangeResult): string {
   const head =
     r.action === 'unchanged'
       ? `pool "${r.pool}" unchanged`
+      : r.action === 'absent'
+        ? `pool "${r.pool}" absent: nothing to remove`
       : `pool "${r.pool}" ${would}${r.action}${r.dryRun ? ' (dry run: nothing was changed)' : ''}`
   const lines = [head]
   for (const a of r.added) lines.push(chalk.green(`  + ${a}`))
   for (const a of r.removed) lines.push(chalk.red(`  - ${a}`))
+  for (const c of r.changed) lines.push(`  ~ ${c}`)
   if (r.affectedServices.length) {
     lines.push(`  services ${r.dryRun ? 'that would lose' : 'that lost'} addresses:`)
     for (const s of r.affectedServices) lines.push(`    ${s.namespace}/${s.name} (${s.ips.join(', ')})`)

@@ -50,9 +50,12 @@ const run = (...args: string[]): Proc => {
 describe('the harness as a process (main.ts)', () => {
   it('serves, writes the kubeconfig, prints the URL, loads the project CRDs with --crds, and exits 0 on SIGTERM', async () => {
     const kubeconfig = join(dir, 'kc/config')
-    const p = run('--kubeconfig', kubeconfig, '--crds')
+    const pidFile = join(dir, 'harness.pid')
+    const p = run('--kubeconfig', kubeconfig, '--crds', '--pid-file', pidFile)
     try {
       const url = (await waitFor(() => /^(http:\/\/127\.0\.0\.1:\d+)\n/.exec(p.out())?.[1], 15_000, `the URL (output: ${p.out()})`))!
+      expect(await readFile(pidFile, 'utf8')).toBe(`${p.child.pid}\n`)
+      expect((await fetch(`${url}/api/v1/namespaces/metallb-system`)).status).toBe(200)
       const kc = parse(await readFile(kubeconfig, 'utf8'))
       expect(kc.clusters[0].cluster.server).toBe(url)
       const crds = (await (await fetch(`${url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`)).json()) as any
@@ -64,6 +67,7 @@ describe('the harness as a process (main.ts)', () => {
       p.child.kill('SIGTERM')
     }
     expect(await p.exit).toBe(0)
+    expect(existsSync(pidFile)).toBe(false)
   })
 
   it('listens on the port it is given and stops on SIGINT', async () => {

@@ -1,7 +1,11 @@
 /**
  * Serve the API harness in the foreground: `node dist/test/harness/apiserver/main.js --kubeconfig PATH
- * [--port N] [--host H] [--crds] [--tls [--token T] [--service-account-dir DIR]]`. Writes the kubeconfig, prints the
- * URL, stops on SIGINT/SIGTERM.
+ * [--port N] [--host H] [--crds] [--pid-file PATH] [--tls [--token T] [--service-account-dir DIR]]`. Writes the
+ * kubeconfig, prints the URL, stops on SIGINT/SIGTERM.
+ *
+ * --crds also creates the metallb-system namespace, where MetalLB's objects live (as installing MetalLB does).
+ * --pid-file writes the process id once the server is serving and the kubeconfig is written (so a script can wait for
+ * the file, then `kill "$(cat PATH)"`), and removes it on exit.
  *
  * --tls serves HTTPS with a throwaway CA and server certificate (SANs: the host, loopback, localhost and the
  * in-cluster names of the kubernetes Service), writes the CA into the kubeconfig as certificate-authority-data, and
@@ -9,13 +13,13 @@
  * volume holds (token, ca.crt, namespace), for running the daemons as in a pod.
  */
 import {randomBytes} from 'node:crypto'
-import {mkdir, writeFile} from 'node:fs/promises'
+import {mkdir, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 import {startApiServer} from './index.js'
 import {makeCertificates} from './tls.js'
 
-const usage = 'usage: main.js --kubeconfig PATH [--port N] [--host H] [--crds] [--workload-ready-delay MS] [--tls [--token T] [--service-account-dir DIR]]'
+const usage = 'usage: main.js --kubeconfig PATH [--port N] [--host H] [--crds] [--pid-file PATH] [--workload-ready-delay MS] [--tls [--token T] [--service-account-dir DIR]]'
 
 /** Names clients dial: the listening address (unless it is a wildcard), loopback, and the kubernetes Service's names. */
 const certificateHosts = (host: string): string[] => {
@@ -40,6 +44,7 @@ async function main(): Promise<number> {
         port: {type: 'string', default: '0'},
         host: {type: 'string', default: '127.0.0.1'},
         crds: {type: 'boolean', default: false},
+        'pid-file': {type: 'string'},
         'workload-ready-delay': {type: 'string'},
         tls: {type: 'boolean', default: false},
         token: {type: 'string'},
@@ -78,6 +83,7 @@ async function main(): Promise<number> {
     host: values.host, port, crds, workloadReadyDelayMs: delay === undefined ? undefined : Number(delay),
     ...(tls ? {tls, tokens: [token]} : {}),
   })
+  if (values.crds) server.store.put({apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'metallb-system'}})
   await server.writeKubeconfig(values.kubeconfig)
   if (tls && saDir) {
     await mkdir(saDir, {recursive: true})
@@ -85,15 +91,18 @@ async function main(): Promise<number> {
     await writeFile(join(saDir, 'ca.crt'), tls.ca)
     await writeFile(join(saDir, 'namespace'), 'metallb-system')
   }
-  // Handlers first, then the URL: whoever waits for the URL may signal at once, and a signal that arrives before
-  // Node listens for it kills the process (exit by signal, not 0).
+  // Handlers first, then the pid file and the URL: whoever waits for either may signal at once, and a signal that
+  // arrives before Node listens for it kills the process (exit by signal, not 0).
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
   })
+  const pidFile = values['pid-file']
+  if (pidFile) await writeFile(pidFile, `${process.pid}\n`)
   console.log(server.url)
   await stopped
   await server.stop()
+  if (pidFile) await rm(pidFile, {force: true})
   return 0
 }
 

@@ -52,7 +52,7 @@ const CASES: Array<[string[], string]> = [
   [['pool', 'remove', 'default', 'garbage'], '"garbage"'],
   [['pool', 'set', '10.0.0.0/24', '203.0.113.0/24', '--name', 'other'], 'pool "default"'],
   [['pool', 'add', 'other', '203.0.113.200'], 'pool "default"'],
-  [['pool', 'remove', 'default', '198.51.100.1'], '198.51.100.1'],
+  [['pool', 'set', 'web', '10.0.0.1', '10.0.0.300'], '"10.0.0.300"'],
   [['pool', 'show', 'NOPE'], 'NOPE'],
 ]
 

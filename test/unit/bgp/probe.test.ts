@@ -1,5 +1,6 @@
 import {createServer, type Socket} from 'node:net'
 import {describe, expect, it} from 'vitest'
+import {BgpProtocolError} from '../../../src/lib/bgp/errors.js'
 import {encodeKeepalive} from '../../../src/lib/bgp/notification.js'
 import {buildOpen, encodeOpen} from '../../../src/lib/bgp/open.js'
 import {frame} from '../../../src/lib/bgp/header.js'
@@ -68,6 +69,11 @@ describe('bgp probe: failures in words', () => {
     const e = explainDown({reason: 'notification-received', message: '', notification: {type: 'notification', code: 2, subcode: 2, data: Buffer.from([0xfc, 0x00])}}, base, true)
     expect(e.message).toBe('peer sent NOTIFICATION 2/2 Bad Peer AS: it does not expect AS 64512 from us; check --my-asn against the router\'s "neighbor … remote-as"')
     expect(e.category).toBe('problems')
+  })
+  it('a NOTIFICATION we sent is named once', () => {
+    const error = new BgpProtocolError(2, 2, 'peer is AS 64512, ours: an external peer was expected')
+    const e = explainDown({reason: 'protocol-error', message: '', error} as never, base, true)
+    expect(e.message).toBe('we sent NOTIFICATION 2/2 Bad Peer AS: peer is AS 64512, ours: an external peer was expected')
   })
   it('a shutdown communication is quoted', () => {
     const data = Buffer.concat([Buffer.from([5]), Buffer.from('maint')])

@@ -80,7 +80,7 @@ describe('parseAddressList: bad items name the token and say what is wrong', () 
     ['::1-1.2.3.4', '::1-1.2.3.4', 'mixes IPv6 start', null],
     ['1.2.3.0-1.2.3.0/24', '1.2.3.0-1.2.3.0/24', 'range end 1.2.3.0/24 is a CIDR', 'not both'],
     ['1.2.3.0/24-1.2.3.9', '1.2.3.0/24-1.2.3.9', 'range start 1.2.3.0/24 is a CIDR', 'not both'],
-    ['1.2.3.4-', '1.2.3.4-', 'range has no end address', 'write 1.2.3.4-<end>'],
+    ['1.2.3.4-', '1.2.3.4-', 'range has no end address', 'write the last address after the "-", or 1.2.3.4 alone'],
     ['1.2.3.4 -', '1.2.3.4 -', 'range has no end address', null],
     ['-1.2.3.4', '-1.2.3.4', 'range has no start address', null],
     ['1.2.3.4-1.2.3.5-1.2.3.6', '1.2.3.4-1.2.3.5-1.2.3.6', 'has 2 "-"', null],

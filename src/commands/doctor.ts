@@ -1,9 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 import {ClusterCommand} from '../lib/cli/base.js'
 import {ExitCode} from '../lib/cli/errors.js'
-import {type BundleResult, checkBundlePath, writeBundle} from '../lib/doctor/bundle.js'
-import {type DoctorReport, runDoctor} from '../lib/doctor/index.js'
-import {renderBundle, renderReport} from '../lib/doctor/render.js'
+import type {BundleResult} from '../lib/doctor/bundle.js'
+import type {DoctorReport} from '../lib/doctor/index.js'
 import {Kube} from '../lib/kube/client.js'
 
 export default class Doctor extends ClusterCommand<typeof Doctor> {
@@ -33,6 +32,10 @@ A bare NAME is in the kubeconfig context's namespace; -n stays the load balancer
 
   async run(): Promise<DoctorReport | BundleResult> {
     const {argv, flags} = await this.parse(Doctor)
+    // The checks are loaded by this command only (start-up of every other command stays small).
+    const [{checkBundlePath, writeBundle}, {runDoctor}, {renderBundle, renderReport}] = await Promise.all([
+      import('../lib/doctor/bundle.js'), import('../lib/doctor/index.js'), import('../lib/doctor/render.js'),
+    ])
     if (flags.bundle !== undefined) {
       checkBundlePath(flags.bundle)
       const bundle = await writeBundle(Kube.connect(this.target), {file: flags.bundle, namespace: this.target.namespace, probe: flags.probe})

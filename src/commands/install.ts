@@ -1,11 +1,8 @@
-import {confirm, password} from '@inquirer/prompts'
 import {Flags} from '@oclif/core'
 import {ClusterCommand} from '../lib/cli/base.js'
 import {parseDuration} from '../lib/duration.js'
-import {install, type InstallResult} from '../lib/install/install.js'
-import {toYamlStream} from '../lib/install/manifests.js'
+import type {InstallResult} from '../lib/install/install.js'
 import {DEFAULT_IMAGE_REGISTRY} from '../lib/install/names.js'
-import {renderInstall} from '../lib/install/render.js'
 import {Kube} from '../lib/kube/client.js'
 import {PASSWORD_ENV, readPassword} from '../lib/peer/password.js'
 
@@ -45,11 +42,13 @@ The mode is recorded in ConfigMap lbctl-install; \`lbctl pool set\` creates the 
   ]
 
   async run(): Promise<InstallResult> {
+    // The library (and what it pulls in: juju/execa, the manifests) loads for this command only: start-up stays small.
+    const [{install}, {toYamlStream}, {renderInstall}] = await Promise.all([import('../lib/install/install.js'), import('../lib/install/manifests.js'), import('../lib/install/render.js')])
     const {flags} = await this.parse(Install)
     const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY
     const pw = await readPassword({
       file: flags['password-file'], prompt: flags['ask-password'],
-      ask: interactive ? () => password({message: 'BGP password:', mask: false}, {output: process.stderr}) : undefined,
+      ask: interactive ? async () => (await import('@inquirer/prompts')).password({message: 'BGP password:', mask: false}, {output: process.stderr}) : undefined,
     })
     const {result, manifests} = await install(Kube.connect(this.target), {
       mode: flags.mode, namespace: this.target.namespace, version: flags.version ?? this.config.version, imageRegistry: flags['image-registry'],
@@ -59,7 +58,7 @@ The mode is recorded in ConfigMap lbctl-install; \`lbctl pool set\` creates the 
       dryRun: flags['dry-run'], yes: flags.yes, wait: flags.wait, timeoutMs: parseDuration(flags.timeout, {name: '--timeout', bare: 's', minMs: 1000, maxMs: 24 * 3_600_000}),
     }, {
       note: (m) => this.note(m),
-      confirm: interactive && !flags.yes ? (message) => confirm({message, default: false}, {output: process.stderr}) : undefined,
+      confirm: interactive && !flags.yes ? async (message) => (await import('@inquirer/prompts')).confirm({message, default: false}, {output: process.stderr}) : undefined,
     })
     if (flags['dry-run'] && this.format === 'yaml' && !this.jsonEnabled()) this.log(toYamlStream(manifests).trimEnd())
     else this.report(result, () => renderInstall(result))

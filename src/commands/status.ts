@@ -2,8 +2,7 @@ import {Flags} from '@oclif/core'
 import {ClusterCommand} from '../lib/cli/base.js'
 import {parseDuration} from '../lib/duration.js'
 import {Kube} from '../lib/kube/client.js'
-import {renderStatus} from '../lib/status/render.js'
-import {readStatus, type StatusReport, waitReady} from '../lib/status/status.js'
+import type {StatusReport} from '../lib/status/status.js'
 
 export default class Status extends ClusterCommand<typeof Status> {
   static override summary = 'Show the load balancer: components and versions, mode, pools, BGP sessions, what each node announces.'
@@ -18,6 +17,8 @@ export default class Status extends ClusterCommand<typeof Status> {
     const {flags} = await this.parse(Status)
     const timeoutMs = parseDuration(flags.timeout, {name: '--timeout', bare: 's', minMs: 1000, maxMs: 24 * 3_600_000})
     const kube = Kube.connect(this.target)
+    // Loaded by this command only (it shares the doctor's checks; start-up of other commands stays small).
+    const [{readStatus, waitReady}, {renderStatus}] = await Promise.all([import('../lib/status/status.js'), import('../lib/status/render.js')])
     const report = flags.wait
       ? await waitReady(kube, this.target.namespace, timeoutMs, {progress: (r) => this.note(`waiting: ${r.components.map((c) => `${c.component} ${c.ready}/${c.desired}`).join(', ')}`)})
       : await readStatus(kube, this.target.namespace)

@@ -1,7 +1,6 @@
 import {Flags} from '@oclif/core'
 import {ClusterCommand} from '../lib/cli/base.js'
-import {uninstall, type UninstallResult} from '../lib/install/uninstall.js'
-import {renderUninstall} from '../lib/install/render.js'
+import type {UninstallResult} from '../lib/install/uninstall.js'
 import {Kube} from '../lib/kube/client.js'
 
 export default class Uninstall extends ClusterCommand<typeof Uninstall> {
@@ -15,6 +14,8 @@ export default class Uninstall extends ClusterCommand<typeof Uninstall> {
   static override examples = ['<%= config.bin %> uninstall --dry-run', '<%= config.bin %> uninstall --keep-crds', '<%= config.bin %> uninstall --force']
 
   async run(): Promise<UninstallResult> {
+    // The library (and what it pulls in: juju/execa, the manifests) loads for this command only: start-up stays small.
+    const [{uninstall}, {renderUninstall}] = await Promise.all([import('../lib/install/uninstall.js'), import('../lib/install/render.js')])
     const {flags} = await this.parse(Uninstall)
     const result = await uninstall(Kube.connect(this.target), {namespace: this.target.namespace, force: flags.force, keepCrds: flags['keep-crds'], dryRun: flags['dry-run']}, {note: (m) => this.note(m)})
     this.report(result, () => renderUninstall(result))

@@ -1,9 +1,7 @@
-import {confirm} from '@inquirer/prompts'
 import {Flags} from '@oclif/core'
 import {ClusterCommand} from '../../lib/cli/base.js'
 import {badInput} from '../../lib/cli/errors.js'
-import {importConfig, type ImportResult, type ImportSource} from '../../lib/config/import.js'
-import {renderImport, renderManifests} from '../../lib/config/render.js'
+import type {ImportResult, ImportSource} from '../../lib/config/import.js'
 import {Kube} from '../../lib/kube/client.js'
 
 export default class ConfigImport extends ClusterCommand<typeof ConfigImport> {
@@ -28,6 +26,8 @@ The objects are checked like \`lbctl pool set\` (overlaps with existing pools, a
   ]
 
   async run(): Promise<ImportResult> {
+    // The library (and what it pulls in: juju/execa, the manifests) loads for this command only: start-up stays small.
+    const [{importConfig}, {renderImport, renderManifests}] = await Promise.all([import('../../lib/config/import.js'), import('../../lib/config/render.js')])
     const {flags} = await this.parse(ConfigImport)
     const source: ImportSource = flags.file !== undefined ? {kind: 'file', path: flags.file} : flags['from-cluster'] ? {kind: 'cluster'} : {kind: 'juju', model: flags['juju-model']}
     if (flags.file === '-' && !flags.yes && !flags['dry-run']) throw badInput('CONFIRMATION_REQUIRED', 'with -f - the configuration comes from stdin, so lbctl cannot ask for confirmation there', 'Pass --yes to apply, or --dry-run to only see the objects.')
@@ -37,7 +37,7 @@ The objects are checked like \`lbctl pool set\` (overlaps with existing pools, a
       note: (m) => this.note(m),
       // A person about to be asked sees the objects first; the question goes to stderr, stdout stays the output.
       plan: interactive && !flags.yes ? (r) => process.stderr.write(renderImport(r) + '\n\n') : undefined,
-      confirm: interactive ? (message) => confirm({message, default: false}, {output: process.stderr}) : undefined,
+      confirm: interactive ? async (message) => (await import('@inquirer/prompts')).confirm({message, default: false}, {output: process.stderr}) : undefined,
     })
     if (!this.jsonEnabled() && (this.format === 'yaml' || this.format === 'json')) {
       this.log(renderManifests(result, this.format))

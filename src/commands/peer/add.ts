@@ -1,4 +1,3 @@
-import {password} from '@inquirer/prompts'
 import {Flags} from '@oclif/core'
 import {ClusterCommand} from '../../lib/cli/base.js'
 import {Kube} from '../../lib/kube/client.js'
@@ -32,7 +31,7 @@ export default class PeerAdd extends ClusterCommand<typeof PeerAdd> {
     const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY
     const pw = await readPassword({
       file: flags['password-file'], prompt: flags['ask-password'],
-      ask: interactive ? () => password({message: 'BGP password:'}, {output: process.stderr}) : undefined,
+      ask: interactive ? async () => (await import('@inquirer/prompts')).password({message: 'BGP password:'}, {output: process.stderr}) : undefined,
     })
     const result = await addPeer(Kube.connect(this.target), this.target.namespace, {
       name: flags['peer-name'], address: flags['peer-address'], asn: flags['peer-asn'], myAsn: flags['my-asn'], port: flags['peer-port'],

@@ -89,6 +89,8 @@ export function speakerDaemonSet(o: WorkloadOptions): V1DaemonSet {
       fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
       fieldEnv('POD_IP', 'status.podIP'),
       fieldEnv('HOST_IP', 'status.hostIP'),
+      // The speaker gossips on its pod address (hostNetwork: the node's); it refuses to start without one.
+      fieldEnv('METALLB_ML_BIND_ADDR', 'status.podIP'),
       {name: 'METALLB_ML_SECRET_KEY_PATH', value: Names.memberlistMountPath},
     ],
     ports: [

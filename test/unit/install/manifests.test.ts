@@ -109,3 +109,25 @@ describe('readiness', () => {
     expect(readiness({...dep, status: {...dep.status, readyReplicas: 2}}, undefined).waitingFor).toEqual(['DaemonSet lbctl-speaker (missing)'])
   })
 })
+
+describe('the manifests and the daemons agree', () => {
+  // What a kubelet would hand the processes: the args as written, env with fieldRefs resolved to sample values.
+  const envOf = (container: any): NodeJS.ProcessEnv => {
+    const sample: Record<string, string> = {'spec.nodeName': 'node-a', 'metadata.name': 'pod-a', 'metadata.namespace': 'lb', 'status.podIP': '198.18.0.10', 'status.hostIP': '198.18.0.10'}
+    return Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? sample[e.valueFrom.fieldRef.fieldPath]]))
+  }
+
+  it('the speaker parses the DaemonSet\'s args and env: node name, gossip bind address and key path all set', async () => {
+    const {parseFlags} = await import('../../../src/speaker/flags.js')
+    const c = find('DaemonSet').spec.template.spec.containers[0]
+    const f = parseFlags(c.args, envOf(c))
+    expect(f).toMatchObject({nodeName: 'node-a', memberlistBindAddress: '198.18.0.10', namespace: 'lb'})
+    expect(f.memberlistKeyFile).toMatch(/secretkey$/)
+  })
+
+  it('the controller parses the Deployment\'s args and env', async () => {
+    const {parseFlags} = await import('../../../src/controller/flags.js')
+    const c = find('Deployment').spec.template.spec.containers[0]
+    expect(() => parseFlags(c.args, envOf(c))).not.toThrow()
+  })
+})

@@ -8,6 +8,7 @@ import type {Family} from '../../lib/bgp/prefixes.js'
 import {formatIP, prefixRange, rangeContains, rangeToPrefixes, tryParseAddressList, tryParseIP, type IPRange} from '../../lib/net/index.js'
 import type {ConfigProblem, SpeakerState} from '../state.js'
 import {communityAliases, type ParsedCommunity, resolveCommunity} from './communities.js'
+import {indexEndpoints} from '../endpoints.js'
 import {endpointVerdict} from './endpoints.js'
 import {isIbgp, nodeLabels, type PeerPlan} from './peers.js'
 import {BgpProblem as P, problem} from './problems.js'
@@ -135,9 +136,10 @@ export function planRoutes({state, peers}: RouteInput): RoutePlan {
   const acc = new Map<string, Map<string, Acc>>() // peer → prefix → attributes
   const announced = new Map<string, Set<string>>()
   const may = nodeMayAnnounce(state)
+  const endpoints = indexEndpoints(state.endpointSlices)
   for (const svc of may ? state.services : []) {
     const ips = (svc.status?.loadBalancer?.ingress ?? []).map((i) => (i.ip ? tryParseIP(i.ip) : undefined)).filter((x) => x !== undefined)
-    if (!ips.length || endpointVerdict(svc, state.endpointSlices, state.node) !== 'ok') continue
+    if (!ips.length || endpointVerdict(svc, endpoints, state.node) !== 'ok') continue
     for (const ip of ips) {
       const pool = [...poolRanges].find(([, rs]) => rs.some((r) => rangeContains(r, ip)))?.[0]
       if (!pool) continue

@@ -1,7 +1,7 @@
 // The staged verdict for one service, from the objects: class/type → allocation → advertisement → endpoints →
 // announcement. The wire stage needs the network and runs after (wire.ts). Each stage runs only when the ones before
 // it passed, so the first broken stage is the one named.
-import {anySelectorMatches} from '../api/selectors.js'
+import {advertisesPool, advertisesService} from '../api/advertise.js'
 import type {BGPAdvertisement, L2Advertisement, Service} from '../api/types.js'
 import {servedBy, serviceKey} from '../ipam/index.js'
 import type {EndpointSlice} from '../../speaker/state.js'
@@ -71,12 +71,8 @@ function classChecks(svc: Service, subject: string, named: boolean): Check[] {
   return [check('service.type', 'Type LoadBalancer', 'pass', 'type LoadBalancer, no other load balancer class', {subject})]
 }
 
-function selects(spec: {ipAddressPools?: string[]; ipAddressPoolSelectors?: unknown[]; serviceSelectors?: unknown[]} | undefined, pool: string, poolLabels: Record<string, string> | undefined): boolean {
-  const names = spec?.ipAddressPools ?? []
-  const sels = (spec?.ipAddressPoolSelectors ?? []) as never[]
-  if (names.length === 0 && sels.length === 0) return true
-  return names.includes(pool) || anySelectorMatches(sels, poolLabels)
-}
+const selects = (spec: L2Advertisement['spec'] | BGPAdvertisement['spec'], pool: string, poolLabels: Record<string, string> | undefined): boolean =>
+  advertisesPool(spec, {metadata: {name: pool, labels: poolLabels}})
 
 function advertisementChecks(c: Context, alloc: AllocationView, svc: Service, subject: string, sel: Selected): Check[] {
   const pool = alloc.poolOf.get(serviceKey(svc))
@@ -85,7 +81,7 @@ function advertisementChecks(c: Context, alloc: AllocationView, svc: Service, su
   const poolLabels = c.s.pools.find((p) => p.metadata.name === pool)?.metadata.labels
   const byPool = {l2: c.s.l2.filter((a) => selects(a.spec, pool, poolLabels)), bgp: c.s.bgpAdvertisements.filter((a) => selects(a.spec, pool, poolLabels))}
   if (byPool.l2.length + byPool.bgp.length === 0) return [poolNotAdvertised(c, pool, subject)]
-  const svcOk = (a: L2Advertisement | BGPAdvertisement): boolean => !a.spec?.serviceSelectors?.length || anySelectorMatches(a.spec.serviceSelectors, svc.metadata.labels)
+  const svcOk = (a: L2Advertisement | BGPAdvertisement): boolean => advertisesService(a.spec, svc)
   sel.l2 = byPool.l2.filter(svcOk)
   sel.bgp = byPool.bgp.filter(svcOk)
   const names = [...sel.l2.map((a) => `L2Advertisement/${a.metadata.name}`), ...sel.bgp.map((a) => `BGPAdvertisement/${a.metadata.name}`)]

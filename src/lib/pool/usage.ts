@@ -1,5 +1,5 @@
 import type {IPAddressPool, L2Advertisement, BGPAdvertisement, Service} from '../api/types.js'
-import {anySelectorMatches} from '../api/selectors.js'
+import {advertisesPool} from '../api/advertise.js'
 import {type Family, type IPRange, mergeRanges, rangeSize, tryParseIP, tryParsePoolAddresses} from '../net/index.js'
 
 /**
@@ -108,12 +108,7 @@ function lookup(sorted: Interval[], v: bigint): number | undefined {
 
 /** Advertisements that select a pool: by name, by label selector, or (no pool selection at all) every pool. */
 export function advertisementsFor(pool: IPAddressPool, l2: L2Advertisement[], bgp: BGPAdvertisement[]): string[] {
-  const selects = (spec: {ipAddressPools?: string[]; ipAddressPoolSelectors?: unknown[]} | undefined): boolean => {
-    const names = spec?.ipAddressPools ?? []
-    const sels = (spec?.ipAddressPoolSelectors ?? []) as Parameters<typeof anySelectorMatches>[0]
-    if (names.length === 0 && (sels ?? []).length === 0) return true
-    return names.includes(pool.metadata.name) || anySelectorMatches(sels, pool.metadata.labels)
-  }
+  const selects = (spec: L2Advertisement['spec'] | BGPAdvertisement['spec']): boolean => advertisesPool(spec, pool)
   return [
     ...l2.filter((a) => selects(a.spec)).map((a) => `L2Advertisement/${a.metadata.name}`),
     ...bgp.filter((a) => selects(a.spec)).map((a) => `BGPAdvertisement/${a.metadata.name}`),

@@ -1,5 +1,6 @@
 // The routes this node announces to each of its peers, from IPAddressPools, BGPAdvertisements, Communities, Services
 // and EndpointSlices, following MetalLB's rules (API-COMPAT.md). Pure: no I/O, no clock.
+import {advertisesPool} from '../../lib/api/advertise.js'
 import {Labels} from '../../lib/api/constants.js'
 import {anySelectorMatches} from '../../lib/api/selectors.js'
 import type {BGPAdvertisement, IPAddressPool, Service} from '../../lib/api/types.js'
@@ -64,14 +65,11 @@ function compileAdvertisements(state: RouteInput['state'], poolRanges: Map<strin
     // MetalLB: no pools named and no pool selectors means every pool.
     const pools = new Set<string>()
     const named = s.ipAddressPools ?? []
-    const sels = s.ipAddressPoolSelectors ?? []
     for (const n of named) {
       if (state.pools.some((p) => p.metadata.name === n)) pools.add(n)
       else problems.push(problem(P.POOL_NOT_FOUND, obj, `ipAddressPools names ${JSON.stringify(n)}, which does not exist`))
     }
-    for (const p of state.pools) {
-      if ((named.length === 0 && sels.length === 0) || anySelectorMatches(sels, p.metadata.labels)) pools.add(p.metadata.name)
-    }
+    for (const p of state.pools) if (advertisesPool(s, p)) pools.add(p.metadata.name)
     for (const n of s.peers ?? []) if (!allPeers.has(n)) problems.push(problem(P.ADV_PEER_NOT_FOUND, obj, `peers names ${JSON.stringify(n)}, which is not a BGPPeer`))
     const communities: ParsedCommunity[] = []
     for (const c of s.communities ?? []) {

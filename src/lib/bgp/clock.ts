@@ -1,1 +1,0 @@
-export {type Clock, systemClock, Timer} from '../clock.js' // kept for branches that import it; new code imports ../clock.js

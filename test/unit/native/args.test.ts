@@ -1,12 +1,10 @@
 // Arguments the addon gets from JavaScript are checked in C++, never truncated or trusted.
 import {readdirSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
-import {requirePrerequisites} from '../../harness/lab/prereq.js'
-import {loadNative, nativeAvailable} from '../../../src/lib/native/index.js'
+import {missingNative, requirePrerequisites} from '../../harness/lab/prereq.js'
+import {loadNative} from '../../../src/lib/native/index.js'
 
-const ready = requirePrerequisites('native addon tests', 'the native addon', nativeAvailable() ? [] : ['native/build (npm rebuild; needs g++ make python3)'])
-
-describe.runIf(ready)('native addon arguments', () => {
+describe.runIf(requirePrerequisites('native addon tests', 'the native addon', missingNative()))('native addon arguments', () => {
   it('a UDP port outside 0–65535 is a RangeError, not a different port (65536 + 53 used to bind port 53)', () => {
     const n = loadNative()
     const s = new n.UdpSocket(4, () => undefined)

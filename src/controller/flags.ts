@@ -1,7 +1,7 @@
 // The controller's command line and environment (src/lib/daemon/flags.ts does the parsing).
 import {hostname} from 'node:os'
 import {DEFAULT_NAMESPACE} from '../lib/api/constants.js'
-import {daemonUsage, flag, logLevelFlag, parse, parseDaemonFlags} from '../lib/daemon/flags.js'
+import {commonDaemonFlags, daemonUsage, flag, logLevelFlag, parse, parseDaemonFlags} from '../lib/daemon/flags.js'
 import type {LogLevel} from '../lib/daemon/log.js'
 
 export interface ControllerFlags {
@@ -21,17 +21,8 @@ export interface ControllerFlags {
   logLevel: LogLevel
 }
 
-const optional = (help: string, arg: string, env?: string[]) => flag<string | undefined>({help, arg, parse: parse.string, default: undefined, env})
-
 export const SPECS = {
-  kubeconfig: optional('kubeconfig to use (default: in-cluster service account, else $KUBECONFIG or ~/.kube/config)', 'PATH'),
-  context: optional('kubeconfig context', 'NAME'),
-  namespace: flag({help: 'namespace of pools, the Lease and ConfigurationState', arg: 'NS', parse: parse.string, env: ['POD_NAMESPACE'], default: DEFAULT_NAMESPACE}),
-  'lb-class': optional('serve only services with this spec.loadBalancerClass (default: only services without one)', 'CLASS'),
-  'metrics-bind-address': flag({help: 'address for /metrics', arg: 'ADDR', parse: parse.bindAddress, default: '0.0.0.0'}),
-  'metrics-port': flag({help: 'Prometheus /metrics port (0 = any free port)', arg: 'N', parse: parse.port, default: 7472}),
-  'health-bind-address': flag({help: 'address for /healthz and /readyz', arg: 'ADDR', parse: parse.bindAddress, default: '0.0.0.0'}),
-  'health-port': flag({help: '/healthz and /readyz port (0 = any free port)', arg: 'N', parse: parse.port, default: 7473}),
+  ...commonDaemonFlags({namespaceHelp: 'namespace of pools, the Lease and ConfigurationState', defaultNamespace: DEFAULT_NAMESPACE, metricsPort: 7472, healthPort: 7473}),
   'leader-elect': flag({help: 'one active replica via a coordination.k8s.io Lease', parse: parse.bool, default: true}),
   'lease-duration': flag({help: 'lease duration, e.g. 15s, 2500ms, 1m30s or a number of seconds; 1s to 1h', arg: 'D', parse: parse.duration({bare: 's', minMs: 1000, maxMs: 3_600_000}), default: 15_000, defaultText: '15s'}),
   'lease-name': flag({help: 'Lease name', arg: 'NAME', parse: parse.string, default: 'lbctl-controller'}),

@@ -2,7 +2,7 @@
 // are accepted too, so its manifests' habits carry over.
 import {join} from 'node:path'
 import {DEFAULT_NAMESPACE} from '../lib/api/constants.js'
-import {daemonUsage, flag, logLevelFlag, parse, parseDaemonFlags} from '../lib/daemon/flags.js'
+import {commonDaemonFlags, daemonUsage, flag, logLevelFlag, optionalString, parse, parseDaemonFlags} from '../lib/daemon/flags.js'
 import type {LogLevel} from '../lib/daemon/log.js'
 import {badInput} from '../lib/errors.js'
 import {DEFAULT_MEMBER_SELECTOR, parseMemberSelector} from './candidates.js'
@@ -34,7 +34,7 @@ export interface SpeakerFlags {
   logLevel: LogLevel
 }
 
-const optional = (help: string, arg: string, env?: string[]) => flag<string | undefined>({help, arg, parse: parse.string, default: undefined, env})
+const optional = optionalString
 
 const selector = (text: string, name: string): string => {
   const sel = parseMemberSelector(text)
@@ -44,14 +44,7 @@ const selector = (text: string, name: string): string => {
 
 export const SPECS = {
   'node-name': optional('this node (in a DaemonSet: fieldRef spec.nodeName); required', 'NAME', ['METALLB_NODE_NAME', 'NODE_NAME']),
-  kubeconfig: optional('kubeconfig to use (default: in-cluster service account, else $KUBECONFIG or ~/.kube/config)', 'PATH'),
-  context: optional('kubeconfig context', 'NAME'),
-  namespace: flag({help: 'namespace of the metallb.io objects and the status written', arg: 'NS', parse: parse.string, env: ['POD_NAMESPACE'], default: DEFAULT_NAMESPACE}),
-  'lb-class': optional('serve only services with this spec.loadBalancerClass (default: only services without one)', 'CLASS'),
-  'metrics-bind-address': flag({help: 'address for /metrics', arg: 'ADDR', parse: parse.bindAddress, default: '0.0.0.0'}),
-  'metrics-port': flag({help: 'Prometheus /metrics port (0 = any free port)', arg: 'N', parse: parse.port, default: 7472}),
-  'health-bind-address': flag({help: 'address for /healthz and /readyz', arg: 'ADDR', parse: parse.bindAddress, default: '0.0.0.0'}),
-  'health-port': flag({help: '/healthz and /readyz port (0 = any free port)', arg: 'N', parse: parse.port, default: 7474}),
+  ...commonDaemonFlags({namespaceHelp: 'namespace of the metallb.io objects and the status written', defaultNamespace: DEFAULT_NAMESPACE, metricsPort: 7472, healthPort: 7474}),
   'memberlist-port': flag({help: 'gossip UDP port', arg: 'N', parse: parse.port, default: 7946}),
   'memberlist-bind-address': flag<string | undefined>({help: 'gossip address (in a DaemonSet: fieldRef status.podIP)', arg: 'IP', parse: parse.bindAddress, default: undefined, env: ['METALLB_ML_BIND_ADDR']}),
   'memberlist-key-file': flag<string | undefined>({help: 'the gossip key (Secret memberlist, key secretkey)', arg: 'PATH', parse: parse.string, defaultText: '$METALLB_ML_SECRET_KEY_PATH/secretkey when that is set',

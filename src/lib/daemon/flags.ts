@@ -67,6 +67,27 @@ export const parse = {
 }
 
 /** The `--log-level` flag every daemon has. */
+/** A string flag without a default (undefined when absent). */
+export const optionalString = (help: string, arg: string, env?: string[]): FlagSpec<string | undefined> =>
+  flag<string | undefined>({help, arg, parse: parse.string, default: undefined, env})
+
+/**
+ * The flags every daemon has, spelled once: where the API server is, the namespace, the load balancer class, and
+ * the bind address and port of /metrics and of /healthz + /readyz.
+ */
+export function commonDaemonFlags(o: {namespaceHelp: string; defaultNamespace: string; metricsPort: number; healthPort: number}) {
+  return {
+    kubeconfig: optionalString('kubeconfig to use (default: in-cluster service account, else $KUBECONFIG or ~/.kube/config)', 'PATH'),
+    context: optionalString('kubeconfig context', 'NAME'),
+    namespace: flag({help: o.namespaceHelp, arg: 'NS', parse: parse.string, env: ['POD_NAMESPACE'], default: o.defaultNamespace}),
+    'lb-class': optionalString('serve only services with this spec.loadBalancerClass (default: only services without one)', 'CLASS'),
+    'metrics-bind-address': flag({help: 'address for /metrics', arg: 'ADDR', parse: parse.bindAddress, default: '0.0.0.0'}),
+    'metrics-port': flag({help: 'Prometheus /metrics port (0 = any free port)', arg: 'N', parse: parse.port, default: o.metricsPort}),
+    'health-bind-address': flag({help: 'address for /healthz and /readyz', arg: 'ADDR', parse: parse.bindAddress, default: '0.0.0.0'}),
+    'health-port': flag({help: '/healthz and /readyz port (0 = any free port)', arg: 'N', parse: parse.port, default: o.healthPort}),
+  }
+}
+
 export const logLevelFlag = flag<LogLevel>({arg: 'LEVEL', help: LOG_LEVELS.join('|'), parse: parse.oneOf(LOG_LEVELS), default: 'info'})
 
 /** True when the command line asks for help (`-h`, `--help`). */

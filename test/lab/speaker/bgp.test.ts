@@ -2,16 +2,15 @@
 // BGPAdvertisement with a community), FRR learns the service address from every node (ECMP), the speakers write
 // BGPPeerSession (Established) and ServiceBGPStatus, and deleting the service withdraws the route.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {cleanupStale, requireLab} from '../../harness/lab/index.js'
-import {Frr, frrAvailable, until} from '../../harness/lab/frr.js'
-import {nativeAvailable} from '../../../src/lib/native/index.js'
+import {cleanupStale, missingBuild, missingFrr, missingNative, requireLab} from '../../harness/lab/index.js'
+import {Frr, until} from '../../harness/lab/frr.js'
 import {builtFiles, NS, SpeakerLab} from './speaker-lab.js'
 
 const PREFIX = 'spg'
 const VIP = '203.0.113.50'
 const ROUTER = '198.18.40.254'
 
-describe.runIf(requireLab(['curl', 'kubectl', 'bgpd', 'vtysh']) && nativeAvailable() && frrAvailable())('speaker, BGP, with FRR in the lab', () => {
+describe.runIf(requireLab(['curl', 'kubectl', 'bgpd', 'vtysh'], [...missingNative(), ...missingFrr(), ...missingBuild()]))('speaker, BGP, with FRR in the lab', () => {
   let l: SpeakerLab
   let frr: Frr
   beforeAll(async () => {

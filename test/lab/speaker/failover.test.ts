@@ -3,15 +3,14 @@
 // owner; SIGTERM hands over to another node.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {bundleEntry} from '../../harness/lab/bundle.js'
-import {cleanupStale, requireLab} from '../../harness/lab/index.js'
+import {cleanupStale, missingBuild, missingNative, requireLab} from '../../harness/lab/index.js'
 import {until} from '../../harness/lab/l2-lab.js'
-import {nativeAvailable} from '../../../src/lib/native/index.js'
 import {builtFiles, type NodeName, SpeakerLab} from './speaker-lab.js'
 
 const PREFIX = 'spf'
 const VIP = '203.0.113.40'
 
-describe.runIf(requireLab(['curl', 'kubectl']) && nativeAvailable())('speaker, layer-2 failover, in the lab', () => {
+describe.runIf(requireLab(['curl', 'kubectl'], [...missingNative(), ...missingBuild()]))('speaker, layer-2 failover, in the lab', () => {
   let l: SpeakerLab
   let probeCli: string
   beforeAll(async () => {

@@ -3,9 +3,8 @@
 // (`lbctl l2 probe`), services sharing an address are announced by one node, and ServiceL2Status names the owner.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {bundleEntry} from '../../harness/lab/bundle.js'
-import {cleanupStale, requireLab} from '../../harness/lab/index.js'
+import {cleanupStale, missingBuild, missingNative, requireLab} from '../../harness/lab/index.js'
 import {until} from '../../harness/lab/l2-lab.js'
-import {nativeAvailable} from '../../../src/lib/native/index.js'
 import {builtFiles, NODES, type NodeName, SpeakerLab} from './speaker-lab.js'
 
 const PREFIX = 'spk'
@@ -13,7 +12,7 @@ const VIP = '203.0.113.10'
 const SHARED = '203.0.113.20'
 const VIP6 = '2001:db8:ffff::10'
 
-describe.runIf(requireLab(['curl', 'kubectl']) && nativeAvailable())('speaker, layer 2, in the lab', () => {
+describe.runIf(requireLab(['curl', 'kubectl'], [...missingNative(), ...missingBuild()]))('speaker, layer 2, in the lab', () => {
   let l: SpeakerLab
   let probeCli: string
   beforeAll(async () => {

@@ -97,7 +97,7 @@ export async function findOtherLoadBalancers(kube: Kube, namespace: string): Pro
     refusals.push({
       code: 'METALLB_INSTALLED',
       message: `MetalLB runs here (${upstream.map((o) => `${o.kind} ${o.metadata?.namespace}/${o.metadata?.name}`).join(', ')}); its speakers hold the same host ports (7472, 7946) and both would answer for the same addresses`,
-      fix: 'Taking over a running MetalLB (keeping its pools, peers and assigned addresses) is not implemented yet. Export its configuration first (`kubectl get ipaddresspools,l2advertisements,bgpadvertisements,bgppeers -A -o yaml > metallb-config.yaml`), remove MetalLB (`helm uninstall metallb -n NS`, or `kubectl delete -f` the manifest it came from), then run install again.',
+      fix: 'Taking over a running MetalLB (keeping its pools, peers and assigned addresses) is not implemented yet. Export its configuration first (`kubectl get ipaddresspools,l2advertisements,bgpadvertisements,bgppeers -A -o yaml > metallb-config.yaml`), remove MetalLB (`helm uninstall metallb -n metallb-system`, or `kubectl delete -f` the manifest it came from), then run install again.',
     })
   }
   if (await kube.serves(WEBHOOKS)) {

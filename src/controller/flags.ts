@@ -1,7 +1,7 @@
 // The controller's command line and environment (src/lib/daemon/flags.ts does the parsing).
 import {hostname} from 'node:os'
 import {DEFAULT_NAMESPACE} from '../lib/api/constants.js'
-import {commonDaemonFlags, daemonUsage, flag, logLevelFlag, parse, parseDaemonFlags} from '../lib/daemon/flags.js'
+import {commonDaemonFlags, commonDaemonValues, daemonUsage, flag, logLevelFlag, parse, parseDaemonFlags} from '../lib/daemon/flags.js'
 import type {LogLevel} from '../lib/daemon/log.js'
 
 export interface ControllerFlags {
@@ -40,14 +40,7 @@ export const USAGE = daemonUsage('Usage: controller [flags]\n\nAssigns addresses
 export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): ControllerFlags {
   const f = parseDaemonFlags(SPECS, argv, env)
   return {
-    kubeconfig: f.kubeconfig || undefined,
-    context: f.context || undefined,
-    namespace: f.namespace || DEFAULT_NAMESPACE,
-    lbClass: f['lb-class'] || undefined,
-    metricsBindAddress: f['metrics-bind-address'],
-    metricsPort: f['metrics-port'],
-    healthBindAddress: f['health-bind-address'],
-    healthPort: f['health-port'],
+    ...commonDaemonValues(f, DEFAULT_NAMESPACE),
     leaderElect: f['leader-elect'],
     leaseDurationMs: Math.round(f['lease-duration']),
     leaseName: f['lease-name'],

@@ -2,7 +2,7 @@
 // are accepted too, so its manifests' habits carry over.
 import {join} from 'node:path'
 import {DEFAULT_NAMESPACE} from '../lib/api/constants.js'
-import {commonDaemonFlags, daemonUsage, flag, logLevelFlag, optionalString, parse, parseDaemonFlags} from '../lib/daemon/flags.js'
+import {commonDaemonFlags, commonDaemonValues, daemonUsage, flag, logLevelFlag, optionalString, parse, parseDaemonFlags} from '../lib/daemon/flags.js'
 import type {LogLevel} from '../lib/daemon/log.js'
 import {badInput} from '../lib/errors.js'
 import {DEFAULT_MEMBER_SELECTOR, parseMemberSelector} from './candidates.js'
@@ -81,14 +81,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (!nodeName) throw badInput('INVALID_FLAG', 'the node name is missing', 'Pass --node-name NAME or set METALLB_NODE_NAME (in a DaemonSet: fieldRef spec.nodeName).')
   return {
     nodeName,
-    kubeconfig: f.kubeconfig || undefined,
-    context: f.context || undefined,
-    namespace: f.namespace || DEFAULT_NAMESPACE,
-    lbClass: f['lb-class'] || undefined,
-    metricsBindAddress: f['metrics-bind-address'],
-    metricsPort: f['metrics-port'],
-    healthBindAddress: f['health-bind-address'],
-    healthPort: f['health-port'],
+    ...commonDaemonValues(f, DEFAULT_NAMESPACE),
     memberlistPort: f['memberlist-port'],
     memberlistBindAddress: f['memberlist-bind-address'],
     memberlistKeyFile: f['memberlist-key-file'] || undefined,

@@ -88,6 +88,31 @@ export function commonDaemonFlags(o: {namespaceHelp: string; defaultNamespace: s
   }
 }
 
+/** The values of commonDaemonFlags, as the daemons use them (empty strings from the environment count as unset). */
+export interface CommonDaemonValues {
+  kubeconfig?: string
+  context?: string
+  namespace: string
+  lbClass?: string
+  metricsBindAddress: string
+  metricsPort: number
+  healthBindAddress: string
+  healthPort: number
+}
+
+export function commonDaemonValues(f: FlagValues<ReturnType<typeof commonDaemonFlags>>, defaultNamespace: string): CommonDaemonValues {
+  return {
+    kubeconfig: f.kubeconfig || undefined,
+    context: f.context || undefined,
+    namespace: f.namespace || defaultNamespace,
+    lbClass: f['lb-class'] || undefined,
+    metricsBindAddress: f['metrics-bind-address'],
+    metricsPort: f['metrics-port'],
+    healthBindAddress: f['health-bind-address'],
+    healthPort: f['health-port'],
+  }
+}
+
 export const logLevelFlag = flag<LogLevel>({arg: 'LEVEL', help: LOG_LEVELS.join('|'), parse: parse.oneOf(LOG_LEVELS), default: 'info'})
 
 /** True when the command line asks for help (`-h`, `--help`). */

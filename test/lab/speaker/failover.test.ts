@@ -2,36 +2,23 @@
 // link down → another node answers ARP and HTTP works again, and afterwards exactly one ServiceL2Status names the new
 // owner; SIGTERM hands over to another node.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {bundleEntry} from '../../harness/lab/bundle.js'
-import {cleanupStale, missingBuild, missingNative, requireLab} from '../../harness/lab/index.js'
+import {missingBuild, missingNative, requireLab} from '../../harness/lab/index.js'
 import {until} from '../../harness/lab/l2-lab.js'
-import {builtFiles, type NodeName, SpeakerLab} from './speaker-lab.js'
+import {type NodeName, type SpeakerLab, startL2Lab} from './speaker-lab.js'
 
 const PREFIX = 'spf'
 const VIP = '203.0.113.40'
 
 describe.runIf(requireLab(['curl', 'kubectl'], [...missingNative(), ...missingBuild()]))('speaker, layer-2 failover, in the lab', () => {
   let l: SpeakerLab
-  let probeCli: string
+  let probe: (address: string) => Promise<string[]>
   beforeAll(async () => {
-    const missing = builtFiles()
-    if (missing.length > 0) throw new Error(`the speaker lab runs the built daemons; missing ${missing.join(', ')}: run npm run build first`)
-    cleanupStale(PREFIX)
-    probeCli = await bundleEntry('test/harness/lab/fixtures/l2-probe-cli-main.ts')
-    l = await SpeakerLab.create(PREFIX, {gossip: true})
-    await l.addPool()
-    await l.addService('web', VIP)
-    await l.waitAlive(3)
+    ;({lab: l, probe} = await startL2Lab(PREFIX, VIP))
   }, 120_000)
   afterAll(async () => {
     await l?.destroy()
   })
 
-  const probe = async (address: string): Promise<string[]> => {
-    const r = await l.client.exec(process.execPath, [probeCli, '--interface', 'eth0', '--timeout', '300', '--json', address])
-    const j = JSON.parse(r.stdout || '{}')
-    return ((j.results ?? j.error?.details?.results ?? [])[0]?.answers ?? []).map((a: {mac: string}) => a.mac)
-  }
   const owner = async (): Promise<NodeName> => (await until(() => l.httpGet(VIP), (v) => v !== undefined, 30_000, `HTTP through ${VIP}`)) as NodeName
 
   it('kill -9 of the owner’s speaker and link down → another node answers, HTTP works, one ServiceL2Status names it', async () => {

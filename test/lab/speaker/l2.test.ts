@@ -2,10 +2,9 @@
 // server harness on a lab address. A client reaches a LoadBalancer service over HTTP, exactly one MAC answers
 // (`lbctl l2 probe`), services sharing an address are announced by one node, and ServiceL2Status names the owner.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {bundleEntry} from '../../harness/lab/bundle.js'
-import {cleanupStale, missingBuild, missingNative, requireLab} from '../../harness/lab/index.js'
+import {missingBuild, missingNative, requireLab} from '../../harness/lab/index.js'
 import {until} from '../../harness/lab/l2-lab.js'
-import {builtFiles, NODES, type NodeName, SpeakerLab} from './speaker-lab.js'
+import {NODES, type NodeName, type SpeakerLab, startL2Lab} from './speaker-lab.js'
 
 const PREFIX = 'spk'
 const VIP = '203.0.113.10'
@@ -14,29 +13,14 @@ const VIP6 = '2001:db8:ffff::10'
 
 describe.runIf(requireLab(['curl', 'kubectl'], [...missingNative(), ...missingBuild()]))('speaker, layer 2, in the lab', () => {
   let l: SpeakerLab
-  let probeCli: string
+  let probe: (address: string) => Promise<string[]>
   beforeAll(async () => {
-    const missing = builtFiles()
-    if (missing.length > 0) throw new Error(`the speaker lab runs the built daemons; missing ${missing.join(', ')}: run npm run build first`)
-    cleanupStale(PREFIX)
-    probeCli = await bundleEntry('test/harness/lab/fixtures/l2-probe-cli-main.ts')
-    l = await SpeakerLab.create(PREFIX, {gossip: true})
-    await l.addPool()
-    await l.addService('web', VIP)
-    // Until gossip has converged, owners move as members appear.
-    await l.waitAlive(3)
+    ;({lab: l, probe} = await startL2Lab(PREFIX, VIP))
   }, 120_000)
   afterAll(async () => {
     await l?.destroy()
   })
 
-  /** `lbctl l2 probe` from the client: the MACs answering for `address`. */
-  const probe = async (address: string): Promise<string[]> => {
-    const r = await l.client.exec(process.execPath, [probeCli, '--interface', 'eth0', '--timeout', '300', '--json', address])
-    const j = JSON.parse(r.stdout || '{}')
-    const res = j.results ?? j.error?.details?.results ?? []
-    return (res[0]?.answers ?? []).map((a: {mac: string}) => a.mac)
-  }
 
   it('a LoadBalancer service is reachable from the client over HTTP, and exactly one MAC answers for it', async () => {
     const who = await until(() => l.httpGet(VIP), (v) => v !== undefined, 30_000, `HTTP through ${VIP}`).catch((e) => {

@@ -8,8 +8,8 @@ import {randomBytes} from 'node:crypto'
 import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {REPO_ROOT} from '../../harness/lab/bundle.js'
-import {type Bridge, Lab, type LabNode} from '../../harness/lab/index.js'
+import {bundleEntry, REPO_ROOT} from '../../harness/lab/bundle.js'
+import {type Bridge, cleanupStale, Lab, type LabNode} from '../../harness/lab/index.js'
 
 export const API_IP = '198.18.40.250'
 export const NODES = ['n1', 'n2', 'n3'] as const
@@ -226,4 +226,27 @@ export async function waitFor(fn: () => boolean | Promise<boolean>, ms: number, 
     await new Promise((r) => setTimeout(r, 50))
   }
   throw new Error(`timed out after ${ms} ms waiting for ${what}`)
+}
+
+/**
+ * The layer-2 suites' common start: the built daemons checked, stale namespaces of `prefix` removed, a lab with gossip,
+ * the pool, service `web` on `vip`, and all three speakers alive (until gossip converges, owners move as members
+ * appear). `probe(address)` runs `lbctl l2 probe` from the client and returns the MACs that answered.
+ */
+export async function startL2Lab(prefix: string, vip: string): Promise<{lab: SpeakerLab; probe: (address: string) => Promise<string[]>}> {
+  const missing = builtFiles()
+  if (missing.length > 0) throw new Error(`the speaker lab runs the built daemons; missing ${missing.join(', ')}: run npm run build first`)
+  cleanupStale(prefix)
+  const probeCli = await bundleEntry('test/harness/lab/fixtures/l2-probe-cli-main.ts')
+  const lab = await SpeakerLab.create(prefix, {gossip: true})
+  await lab.addPool()
+  await lab.addService('web', vip)
+  await lab.waitAlive(3)
+  const probe = async (address: string): Promise<string[]> => {
+    const r = await lab.client.exec(process.execPath, [probeCli, '--interface', 'eth0', '--timeout', '300', '--json', address])
+    const j = JSON.parse(r.stdout || '{}')
+    const res = j.results ?? j.error?.details?.results ?? []
+    return (res[0]?.answers ?? []).map((a: {mac: string}) => a.mac)
+  }
+  return {lab, probe}
 }

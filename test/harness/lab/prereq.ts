@@ -15,6 +15,7 @@ const PACKAGE_OF: Record<string, string> = {
   ip: 'iproute2', bridge: 'iproute2', arping: 'arping', ndisc6: 'ndisc6', rdisc6: 'ndisc6', tshark: 'tshark',
   tcpdump: 'tcpdump', vtysh: 'frr', bgpd: 'frr', bfdd: 'frr', zebra: 'frr', gobgpd: 'gobgpd', gobgp: 'gobgpd', keepalived: 'keepalived',
   bird: 'bird2', birdc: 'bird2', ping: 'iputils-ping', openssl: 'openssl', unshare: 'util-linux', mount: 'mount',
+  podman: 'podman', runc: 'runc', curl: 'curl', mmdebstrap: 'mmdebstrap',
 }
 
 const FRR_DAEMONS = '/usr/lib/frr'
@@ -76,6 +77,9 @@ export const missingXdp = (): string[] => {
   if (native.length) return native
   return typeof loadNative().XdpArp === 'function' ? [] : ['XDP support in the native addon (built on Linux: npm rebuild)']
 }
+
+/** podman with runc (the kubelet stand-in and the image builds; TESTING.md §3). */
+export const missingPodman = (): string[] => missingTools(['podman', 'runc'])
 
 /** The bundled CLI that bin/run.js loads (tests that run the binary). */
 export const missingBuild = (): string[] =>

@@ -5,17 +5,16 @@ import {mkdtempSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {SPEAKER_CAPABILITIES} from '../../../src/lib/install/workloads.js'
 import {makeCertificates} from '../../harness/apiserver/tls.js'
 import {missingTools, requirePrerequisites} from '../../harness/lab/prereq.js'
-import {type Cluster, ROOT, startCluster} from '../../integration/helpers.js'
-import {BUILD_BASE, ensureBases, podman, RUN_FLAGS, RUNTIME_BASE} from './bases.js'
+import {type Cluster, startCluster} from '../../integration/helpers.js'
+import {podman, RUN_FLAGS} from './bases.js'
+import {LAB_TAG, labImage, type LabImages, labImages} from './build.js'
 
-const TAG = 'labtest'
-const REGISTRY = 'localhost/lbctl-labtest'
-const image = (c: 'controller' | 'speaker') => `${REGISTRY}/lbctl-${c}:${TAG}`
+const TAG = LAB_TAG
+const image = (c: 'controller' | 'speaker') => labImage(c)
 /** Linux capability numbers (include/uapi/linux/capability.h). */
 const CAP_BITS: Record<string, number> = {NET_BIND_SERVICE: 10, NET_ADMIN: 12, NET_RAW: 13, SYS_ADMIN: 21, BPF: 39}
 const mask = (caps: readonly string[]) => caps.reduce((m, c) => m | (1n << BigInt(CAP_BITS[c])), 0n)
@@ -42,18 +41,14 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_
 }
 
 describe.runIf(requirePrerequisites('image tests', 'container image builds', missing))('the controller and speaker images', () => {
-  let built: {images: Array<{target: string; image: string; seconds: number; sizeBytes?: number}>; revision: string}
+  let built: LabImages
   let tmp: string
 
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'lbctl-images-'))
-    const bases = await ensureBases()
-    const r = await execa('node', [join(ROOT, 'scripts', 'images.mjs'), '--registry', REGISTRY, '--tag', TAG, '--json',
-      '--build-arg', `BUILD_IMAGE=${BUILD_BASE}`, '--build-arg', `RUNTIME_IMAGE=${RUNTIME_BASE}`, '--', ...RUN_FLAGS], {reject: false, stdin: 'ignore'})
-    if (r.exitCode !== 0) throw new Error(`npm run images failed:\n${r.stderr.slice(-4000)}`)
-    built = JSON.parse(r.stdout)
+    built = await labImages()
     const sizes = built.images.map((i) => `${i.target} ${((i.sizeBytes ?? 0) / 1e6).toFixed(1)} MB in ${i.seconds} s`).join(', ')
-    process.stderr.write(`images: bases ${bases.seconds} s (0 = cached); ${sizes}\n`)
+    process.stderr.write(`images: bases ${built.basesSeconds} s (0 = cached); ${sizes}${built.reused ? ' (reused: images of this revision were there)' : ''}\n`)
   }, 30 * 60_000)
   afterAll(() => {
     if (tmp) rmSync(tmp, {recursive: true, force: true})

@@ -1,0 +1,92 @@
+// The lab's images, built once per state of their inputs: `npm run images` (scripts/images.mjs) on the local bases, tagged
+// localhost/lbctl-labtest/lbctl-{controller,speaker}:labtest. The image suites run in parallel worker processes, so
+// the build runs under a lock, and a suite that finds images built from the same inputs as the checked-out (clean) tree
+// uses them instead of building again.
+import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {execa} from 'execa'
+import {BUILD_BASE, CACHE, ensureBases, podman, RUN_FLAGS, RUNTIME_BASE} from './bases.js'
+
+export const LAB_REGISTRY = 'localhost/lbctl-labtest'
+export const LAB_TAG = 'labtest'
+export const labImage = (c: 'controller' | 'speaker', tag = LAB_TAG) => `${LAB_REGISTRY}/lbctl-${c}:${tag}`
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const LOCK = join(CACHE, 'images.lock')
+/** What goes into the images (images/Containerfile's COPY lines). */
+const INPUTS = ['package.json', 'package-lock.json', 'native', 'tsconfig.json', 'bin', 'src', 'images']
+
+export interface LabImages {
+  builder?: string
+  revision: string
+  /** 0 s when the images of this revision were there already. */
+  images: Array<{target: string; image: string; seconds: number; sizeBytes?: number}>
+  /** Seconds spent making the bases (0 when cached). */
+  basesSeconds: number
+  reused: boolean
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function locked<T>(fn: () => Promise<T>): Promise<T> {
+  mkdirSync(CACHE, {recursive: true})
+  const deadline = Date.now() + 30 * 60_000
+  for (;;) {
+    try {
+      mkdirSync(LOCK)
+      break
+    } catch {
+      const pid = Number(existsSync(join(LOCK, 'pid')) ? readFileSync(join(LOCK, 'pid'), 'utf8') : NaN)
+      if (Number.isInteger(pid) && !alive(pid)) rmSync(LOCK, {recursive: true, force: true})
+      if (Date.now() > deadline) throw new Error(`${LOCK} held for 30 minutes (by pid ${pid}); remove it if no build runs`)
+      await new Promise((r) => setTimeout(r, 1000))
+    }
+  }
+  writeFileSync(join(LOCK, 'pid'), String(process.pid))
+  try {
+    return await fn()
+  } finally {
+    rmSync(LOCK, {recursive: true, force: true})
+  }
+}
+
+/** The images there now, if they were built from the same inputs as the checked-out tree (a clean one). */
+async function existing(): Promise<LabImages | undefined> {
+  const git = (args: string[]) => execa('git', args, {cwd: ROOT, reject: false})
+  if ((await git(['status', '--porcelain', '--', ...INPUTS])).stdout.trim()) return undefined
+  const images = []
+  const revisions = new Set<string>()
+  for (const target of ['controller', 'speaker'] as const) {
+    const r = await podman(['image', 'inspect', '--format', '{{json .}}', labImage(target)])
+    if (r.exitCode !== 0) return undefined
+    const i = JSON.parse(r.stdout)
+    revisions.add(i.Config?.Labels?.['org.opencontainers.image.revision'] ?? '')
+    images.push({target, image: labImage(target), seconds: 0, sizeBytes: i.Size})
+  }
+  const [revision] = revisions
+  if (revisions.size !== 1 || !/^[0-9a-f]{40}$/.test(revision)) return undefined
+  // Built from another commit whose inputs are the same as HEAD's: the same images.
+  if ((await git(['diff', '--quiet', revision, 'HEAD', '--', ...INPUTS])).exitCode !== 0) return undefined
+  return {revision, images, basesSeconds: 0, reused: true}
+}
+
+/** Both images of the checked-out revision, built unless they exist already. */
+export function labImages(): Promise<LabImages> {
+  return locked(async () => {
+    const have = await existing()
+    if (have) return have
+    const bases = await ensureBases()
+    const r = await execa('node', [join(ROOT, 'scripts', 'images.mjs'), '--registry', LAB_REGISTRY, '--tag', LAB_TAG, '--json',
+      '--build-arg', `BUILD_IMAGE=${BUILD_BASE}`, '--build-arg', `RUNTIME_IMAGE=${RUNTIME_BASE}`, '--', ...RUN_FLAGS], {reject: false, stdin: 'ignore'})
+    if (r.exitCode !== 0) throw new Error(`npm run images failed:\n${r.stderr.slice(-4000)}`)
+    return {...JSON.parse(r.stdout), basesSeconds: bases.seconds, reused: false}
+  })
+}

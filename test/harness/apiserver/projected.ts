@@ -4,7 +4,7 @@
  * symlink through `..data`), with the token from the harness's TokenRequest and rotated as the kubelet rotates it: once
  * the token is older than 80 % of its lifetime or than 24 hours. The old token stays valid until it expires.
  */
-import {mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {chownSync, mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import type {ApiServer} from './index.js'
 
@@ -18,6 +18,10 @@ export interface ProjectedTokenOptions {
   ca?: string
   /** How often the writer checks whether the token is due (default 50 ms of real time). */
   checkIntervalMs?: number
+  /** The files' mode (default 0600; a pod's kube-api-access volume has defaultMode 0644). */
+  fileMode?: number
+  /** Group of the files (a pod's fsGroup), so a non-root container reads them. */
+  gid?: number
 }
 
 export interface ProjectedToken {
@@ -49,7 +53,11 @@ export function projectServiceAccountToken(server: ApiServer, dir: string, o: Pr
   const write = (files: Record<string, string>) => {
     const stamp = `..${new Date().toISOString().replace(/[-:.]/g, '_')}.${writes}`
     mkdirSync(join(dir, stamp))
-    for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, stamp, name), data, {mode: 0o600})
+    for (const [name, data] of Object.entries(files)) {
+      const file = join(dir, stamp, name)
+      writeFileSync(file, data, {mode: o.fileMode ?? 0o600})
+      if (o.gid !== undefined) chownSync(file, -1, o.gid)
+    }
     let old: string | undefined
     try {
       old = readlinkSync(join(dir, '..data'))

@@ -7,7 +7,7 @@
 // (workloadReadyDelayMs < 0). Template changes roll: a DaemonSet one node at a time (maxUnavailable 1), a Deployment
 // new pod first, then the old one goes. Level-triggered: every tick compares the harness with the containers.
 import {randomBytes} from 'node:crypto'
-import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
+import {chownSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {execa} from 'execa'
 import {type ApiServer, projectServiceAccountToken, type ProjectedToken} from '../apiserver/index.js'
@@ -202,17 +202,23 @@ export class Kubelet {
     const container = spec.containers[0]
     const podDir = join(this.o.dir, p.name)
     const volumes: Record<string, string> = {}
+    // As the kubelet does: volume files belong to the pod's fsGroup, so a non-root container can read them.
+    const fsGroup: number | undefined = spec.securityContext?.fsGroup
     for (const v of spec.volumes ?? []) {
       if (!v.secret) continue
       const secret = this.store.get('v1', 'Secret', p.placement.namespace, v.secret.secretName)
       if (!secret) throw new Error(`secret "${v.secret.secretName}" not found`)
       const dir = join(podDir, 'volumes', v.name)
       mkdirSync(dir, {recursive: true})
-      for (const [k, b64] of Object.entries<string>(secret.data ?? {})) writeFileSync(join(dir, k), Buffer.from(b64, 'base64'), {mode: v.secret.defaultMode ?? 0o644})
+      for (const [k, b64] of Object.entries<string>(secret.data ?? {})) {
+        writeFileSync(join(dir, k), Buffer.from(b64, 'base64'), {mode: v.secret.defaultMode ?? 0o644})
+        if (fsGroup !== undefined) chownSync(join(dir, k), -1, fsGroup)
+      }
       volumes[v.name] = dir
     }
     if (spec.automountServiceAccountToken !== false) {
-      p.token = projectServiceAccountToken(this.o.server, join(podDir, 'serviceaccount'), {namespace: p.placement.namespace, serviceAccount: spec.serviceAccountName ?? 'default', checkIntervalMs: 5000})
+      p.token = projectServiceAccountToken(this.o.server, join(podDir, 'serviceaccount'), {namespace: p.placement.namespace, serviceAccount: spec.serviceAccountName ?? 'default',
+      checkIntervalMs: 5000, fileMode: 0o644, gid: fsGroup})
     }
     const env = containerEnv(container, pod, this.o.api)
     const args = podmanRunArgs({containerName: p.container, labels: {[LABEL]: this.id, 'io.kubernetes.pod.name': p.name, 'io.kubernetes.pod.namespace': p.placement.namespace},
@@ -236,7 +242,8 @@ export class Kubelet {
         if (state && Date.now() - p.lastRestart > Math.min(10_000, 1000 * 2 ** p.restarts)) {
           p.restarts++
           p.lastRestart = Date.now()
-          this.log('restarting', {pod: p.name, state})
+          const logs = await execa('podman', ['logs', '--tail', '5', p.container], {reject: false})
+          this.log('restarting', {pod: p.name, state, logs: `${logs.stdout}\n${logs.stderr}`.trim().slice(-1500)})
           await execa('podman', ['start', p.container], {reject: false})
         }
       } else if (Date.now() - p.lastProbe >= (this.o.probeMs ?? 1000)) {

@@ -111,6 +111,16 @@ export class InstallLab {
     return Frr.start(this.pods.extra.r, conf)
   }
 
+  /** The last lines each container logged (for failure messages). */
+  async logs(lines = 15): Promise<string> {
+    const out: string[] = []
+    for (const c of await this.pods.kubelet.containers()) {
+      const r = await execa('podman', ['logs', '--tail', String(lines), c.Names[0]], {reject: false})
+      out.push(`--- ${c.Labels['io.kubernetes.pod.name']} (${c.State})\n${r.stdout}${r.stderr}`)
+    }
+    return out.join('\n')
+  }
+
   nodeOf(ip: string): NodeName | undefined {
     return NODES.find((n) => NODE_IP[n] === ip)
   }

@@ -62,7 +62,10 @@ describe.runIf(requireLab(['curl'], missing))('lbctl install, upgrade and uninst
     lab.addService('web')
     address = await lab.assigned('web')
     expect(address).toMatch(/^203\.0\.113\.(1\d|20)$/)
-    const answer = await poll(() => lab.httpGet(address), {timeoutMs: 30_000, what: `an HTTP answer from ${address}\n${events()}`})
+    const answer = await poll(() => lab.httpGet(address), {timeoutMs: 30_000, what: `an HTTP answer from ${address}`})
+      .catch(async (e) => {
+        throw new Error(`${(e as Error).message}\n${await lab.logs()}\n${JSON.stringify(lab.store.list('metallb.io/v1beta1', 'ServiceL2Status'))}`)
+      })
     expect(['n1', 'n2', 'n3']).toContain(answer)
     const owners = lab.store.list('metallb.io/v1beta1', 'ServiceL2Status').filter((s) => s.metadata.labels?.['metallb.io/service-name'] === 'web')
     expect(owners.map((o) => o.status?.node)).toHaveLength(1)

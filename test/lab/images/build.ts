@@ -1,7 +1,7 @@
 // The lab's images, built once per state of their inputs: `npm run images` (scripts/images.mjs) on the local bases, tagged
 // localhost/lbctl-labtest/lbctl-{controller,speaker}:labtest. The image suites run in parallel worker processes, so
-// the build runs under a lock, and a suite that finds images built from the same inputs as the checked-out (clean) tree
-// uses them instead of building again.
+// the build runs under a lock, and a suite that finds the images the last build made from the same committed inputs
+// and bases (a marker in the base cache) uses them instead of building again.
 import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -58,35 +58,41 @@ async function locked<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The images there now, if they were built from the same inputs as the checked-out tree (a clean one). */
-async function existing(): Promise<LabImages | undefined> {
-  const git = (args: string[]) => execa('git', args, {cwd: ROOT, reject: false})
-  if ((await git(['status', '--porcelain', '--', ...INPUTS])).stdout.trim()) return undefined
-  const images = []
-  const revisions = new Set<string>()
-  for (const target of ['controller', 'speaker'] as const) {
-    const r = await podman(['image', 'inspect', '--format', '{{json .}}', labImage(target)])
-    if (r.exitCode !== 0) return undefined
-    const i = JSON.parse(r.stdout)
-    revisions.add(i.Config?.Labels?.['org.opencontainers.image.revision'] ?? '')
-    images.push({target, image: labImage(target), seconds: 0, sizeBytes: i.Size})
-  }
-  const [revision] = revisions
-  if (revisions.size !== 1 || !/^[0-9a-f]{40}$/.test(revision)) return undefined
-  // Built from another commit whose inputs are the same as HEAD's: the same images.
-  if ((await git(['diff', '--quiet', revision, 'HEAD', '--', ...INPUTS])).exitCode !== 0) return undefined
-  return {revision, images, basesSeconds: 0, reused: true}
+const git = (args: string[]) => execa('git', args, {cwd: ROOT, reject: false})
+const imageId = async (image: string) => {
+  const r = await podman(['image', 'inspect', '--format', '{{.Id}}', image])
+  return r.exitCode === 0 ? r.stdout.trim() : undefined
+}
+const MARKER = join(CACHE, 'lab-images.json')
+
+/** What the images are made of: the committed inputs (tree ids) and both bases (image ids). */
+async function buildKey(): Promise<string | undefined> {
+  if ((await git(['status', '--porcelain', '--', ...INPUTS])).stdout.trim()) return undefined // uncommitted changes: always build
+  const trees = await Promise.all(INPUTS.map(async (p) => (await git(['rev-parse', `HEAD:${p}`])).stdout.trim()))
+  return JSON.stringify({trees, build: await imageId(BUILD_BASE), runtime: await imageId(RUNTIME_BASE)})
+}
+
+/** The images there now, if the last build here was made of the same inputs and bases, and nobody retagged them. */
+async function existing(key: string | undefined): Promise<LabImages | undefined> {
+  if (!key || !existsSync(MARKER)) return undefined
+  const m = JSON.parse(readFileSync(MARKER, 'utf8')) as {key: string; ids: Record<string, string>; built: LabImages}
+  if (m.key !== key) return undefined
+  for (const target of ['controller', 'speaker'] as const) if ((await imageId(labImage(target))) !== m.ids[target]) return undefined
+  return {...m.built, images: m.built.images.map((i) => ({...i, seconds: 0})), basesSeconds: 0, reused: true}
 }
 
 /** Both images of the checked-out revision, built unless they exist already. */
 export function labImages(): Promise<LabImages> {
   return locked(async () => {
-    const have = await existing()
-    if (have) return have
     const bases = await ensureBases()
+    const key = await buildKey()
+    const have = await existing(key)
+    if (have) return have
     const r = await execa('node', [join(ROOT, 'scripts', 'images.mjs'), '--registry', LAB_REGISTRY, '--tag', LAB_TAG, '--json',
       '--build-arg', `BUILD_IMAGE=${BUILD_BASE}`, '--build-arg', `RUNTIME_IMAGE=${RUNTIME_BASE}`, '--', ...RUN_FLAGS], {reject: false, stdin: 'ignore'})
     if (r.exitCode !== 0) throw new Error(`npm run images failed:\n${r.stderr.slice(-4000)}`)
-    return {...JSON.parse(r.stdout), basesSeconds: bases.seconds, reused: false}
+    const built: LabImages = {...JSON.parse(r.stdout), basesSeconds: bases.seconds, reused: false}
+    if (key) writeFileSync(MARKER, JSON.stringify({key, ids: {controller: await imageId(labImage('controller')), speaker: await imageId(labImage('speaker'))}, built}))
+    return built
   })
 }

@@ -131,7 +131,7 @@ export class Kubelet {
       const hash = templateHash(obj.spec?.template)
       if (kind === 'DaemonSet') await this.rollDaemonSet(obj, pods, hash, nodes)
       else await this.rollDeployment(obj, pods, hash)
-      this.writeWorkloadStatus(kind, obj.metadata.name, hash, nodes)
+      this.writeWorkloadStatus(kind, obj.metadata.name, nodes)
     }
   }
 
@@ -283,9 +283,12 @@ export class Kubelet {
     this.store.put(cur)
   }
 
-  private writeWorkloadStatus(kind: Kind, name: string, hash: string, nodes: any[]): void {
+  private writeWorkloadStatus(kind: Kind, name: string, nodes: any[]): void {
+    // The workload as it is now (it may have changed while this tick waited on podman): its generation is observed
+    // only together with counts against its own template.
     const cur = this.store.get('apps/v1', kind, this.o.namespace, name)
     if (!cur) return
+    const hash = templateHash(cur.spec?.template)
     const pods = [...this.pods.values()].filter((p) => p.kind === kind && p.owner === name && !p.terminating)
     const ready = pods.filter((p) => p.ready).length
     const updated = pods.filter((p) => p.hash === hash).length

@@ -75,7 +75,14 @@ describe.runIf(requireLab(['curl'], missing))('lbctl install, upgrade and uninst
     expect(address).not.toBe('')
     const poller = lab.startPoller(address)
     const seen = new Set<string>()
-    const sampler = setInterval(() => seen.add(lab.serviceIP('web') ?? 'none'), 50)
+    // The rollout's shape, sampled: speakers one node at a time (2 of 3 ready at least), the controller new-then-old.
+    let minSpeakers = 3
+    let minControllers = 1
+    const sampler = setInterval(() => {
+      seen.add(lab.serviceIP('web') ?? 'none')
+      minSpeakers = Math.min(minSpeakers, lab.store.get('apps/v1', 'DaemonSet', NS, 'lbctl-speaker')?.status?.numberReady ?? 0)
+      minControllers = Math.min(minControllers, lab.store.get('apps/v1', 'Deployment', NS, 'lbctl-controller')?.status?.readyReplicas ?? 0)
+    }, 50)
     let r
     try {
       await poll(() => poller.records.some((x) => x.ok), {timeoutMs: 10_000, what: 'the poller\'s first answer'})
@@ -91,6 +98,8 @@ describe.runIf(requireLab(['curl'], missing))('lbctl install, upgrade and uninst
     const pods = lbctlPods()
     expect(pods.map((p) => p.spec.containers[0].image).sort()).toEqual([labImage('controller', NEXT), ...Array(3).fill(labImage('speaker', NEXT))])
     expect(lab.pods.kubelet.started.filter((s) => s.kind === 'DaemonSet')).toHaveLength(6)
+    expect(lab.pods.kubelet.started.filter((s) => s.kind === 'Deployment')).toHaveLength(2)
+    expect({minSpeakers, minControllers}).toEqual({minSpeakers: 2, minControllers: 1})
 
     const oks = poller.records.filter((x) => x.ok)
     let gap = 0

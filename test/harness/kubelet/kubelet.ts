@@ -61,6 +61,23 @@ interface RunningPod {
 }
 
 const LABEL = 'lbctl-kubelet'
+const PID_LABEL = 'lbctl-kubelet-pid'
+
+/** Remove containers a stand-in left behind when its process died (killed test runs): their pid is gone. */
+export async function removeStaleContainers(): Promise<string[]> {
+  const r = await execa('podman', ['ps', '-a', '--filter', `label=${PID_LABEL}`, '--format', 'json'], {reject: false})
+  const stale = (r.exitCode === 0 ? JSON.parse(r.stdout || '[]') as Array<{Names: string[]; Labels: Record<string, string>}> : [])
+    .filter((c) => {
+      try {
+        process.kill(Number(c.Labels[PID_LABEL]), 0)
+        return false
+      } catch {
+        return true
+      }
+    }).map((c) => c.Names[0])
+  if (stale.length) await execa('podman', ['rm', '-f', '-t', '0', ...stale], {reject: false})
+  return stale
+}
 
 export class Kubelet {
   readonly id = randomBytes(4).toString('hex')
@@ -221,7 +238,7 @@ export class Kubelet {
       checkIntervalMs: 5000, fileMode: 0o644, gid: fsGroup})
     }
     const env = containerEnv(container, pod, this.o.api)
-    const args = podmanRunArgs({containerName: p.container, labels: {[LABEL]: this.id, 'io.kubernetes.pod.name': p.name, 'io.kubernetes.pod.namespace': p.placement.namespace},
+    const args = podmanRunArgs({containerName: p.container, labels: {[LABEL]: this.id, [PID_LABEL]: String(process.pid), 'io.kubernetes.pod.name': p.name, 'io.kubernetes.pod.namespace': p.placement.namespace},
       container, pod, placement: p.placement, env, mounts: {serviceAccount: p.token?.dir, volumes}, runFlags: this.o.runFlags})
     const r = await execa('podman', ['run', ...args], {reject: false})
     if (r.exitCode !== 0) throw new Error(`podman run: ${r.stderr.trim().split('\n').pop()}`)

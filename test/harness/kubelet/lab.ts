@@ -10,7 +10,7 @@ import {type ApiServer, startApiServer} from '../apiserver/index.js'
 import {makeCertificates} from '../apiserver/tls.js'
 import {type Bridge, cleanupStale, Lab, type LabNode} from '../lab/index.js'
 import {poll} from '../poll.js'
-import {Kubelet} from './kubelet.js'
+import {Kubelet, removeStaleContainers} from './kubelet.js'
 
 export const API_IP = '198.18.44.250'
 export const API_PORT = 6443
@@ -45,6 +45,7 @@ export class PodLab {
 
   static async create(prefix: string, o: PodLabOptions = {}): Promise<PodLab> {
     cleanupStale(prefix)
+    await removeStaleContainers()
     const dir = mkdtempSync(join(tmpdir(), 'lbctl-podlab-'))
     const lab = await Lab.create(prefix)
     let server: ApiServer | undefined

@@ -48,7 +48,7 @@ describe.runIf(requirePrerequisites('image tests', 'container image builds', mis
     tmp = mkdtempSync(join(tmpdir(), 'lbctl-images-'))
     built = await labImages()
     const sizes = built.images.map((i) => `${i.target} ${((i.sizeBytes ?? 0) / 1e6).toFixed(1)} MB in ${i.seconds} s`).join(', ')
-    process.stderr.write(`images: bases ${built.basesSeconds} s (0 = cached); ${sizes}${built.reused ? ' (reused: images of this revision were there)' : ''}\n`)
+    process.stderr.write(`images: bases ${built.basesSeconds} s (0 = cached); ${sizes}${built.reused ? ' (reused: built earlier from the same inputs and bases)' : ''}\n`)
   }, 30 * 60_000)
   afterAll(() => {
     if (tmp) rmSync(tmp, {recursive: true, force: true})

@@ -51,6 +51,8 @@ interface RunningPod {
   slot?: string
   token?: ProjectedToken
   ready: boolean
+  /** Consecutive failed probes (Ready turns False after the probe's failureThreshold of them, as the kubelet's). */
+  failures: number
   restarts: number
   lastProbe: number
   lastRestart: number
@@ -202,7 +204,7 @@ export class Kubelet {
     const placement: Placement = {namespace: ns, name, nodeName: n.name, hostIP: n.ip, podIP: slot?.ip ?? n.ip, netns: slot?.netns ?? n.netns}
     const pod = this.store.put(podObject({kind, name: owner.metadata.name, uid: owner.metadata.uid}, template, placement, hash))
     const p: RunningPod = {kind, owner: owner.metadata.name, hash, name, container: `${LABEL}-${this.id}-${name}`, placement, slot: slot?.netns,
-      ready: false, restarts: 0, lastProbe: 0, lastRestart: Date.now()}
+      ready: false, failures: 0, restarts: 0, lastProbe: 0, lastRestart: Date.now()}
     this.pods.set(name, p)
     this.started.push({name, kind, hash, node: n.name})
     try {
@@ -256,6 +258,7 @@ export class Kubelet {
       const before = p.ready
       if (state !== 'running') {
         p.ready = false
+        p.failures = 0
         if (state && Date.now() - p.lastRestart > Math.min(10_000, 1000 * 2 ** p.restarts)) {
           p.restarts++
           p.lastRestart = Date.now()
@@ -265,10 +268,17 @@ export class Kubelet {
         }
       } else if (Date.now() - p.lastProbe >= (this.o.probeMs ?? 1000)) {
         p.lastProbe = Date.now()
-        p.ready = await this.probe(p)
+        if (await this.probe(p)) {
+          p.failures = 0
+          p.ready = true
+        } else if (++p.failures >= this.failureThreshold(p)) p.ready = false
       }
       if (p.ready !== before) this.writePodStatus(p)
     }))
+  }
+
+  private failureThreshold(p: RunningPod): number {
+    return this.store.get('v1', 'Pod', p.placement.namespace, p.name)?.spec?.containers?.[0]?.readinessProbe?.failureThreshold ?? 3
   }
 
   private async probe(p: RunningPod): Promise<boolean> {

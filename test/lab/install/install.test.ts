@@ -105,7 +105,8 @@ describe.runIf(requireLab(['curl'], missing))('lbctl install, upgrade and uninst
     let gap = 0
     for (let i = 1; i < oks.length; i++) gap = Math.max(gap, oks[i].t - oks[i - 1].t)
     const failed = poller.records.length - oks.length
-    process.stderr.write(`upgrade: ${poller.records.length} polls, ${failed} failed, longest gap between answers ${gap} ms\n`)
+    const answeredBy = [...new Set(oks.map((x) => x.body))].join(' → ')
+    process.stderr.write(`upgrade: ${poller.records.length} polls, ${failed} failed, longest gap between answers ${gap} ms, answered by ${answeredBy}\n`)
     expect(oks.length).toBeGreaterThan(0)
     expect(gap).toBeLessThan(MAX_GAP_MS)
     expect(poller.records.at(-1)?.ok).toBe(true)

@@ -67,6 +67,10 @@ describe.runIf(requireLab(['curl'], missing))('lbctl install, upgrade and uninst
         throw new Error(`${(e as Error).message}\n${await lab.logs()}\n${JSON.stringify(lab.store.list('metallb.io/v1beta1', 'ServiceL2Status'))}`)
       })
     expect(['n1', 'n2', 'n3']).toContain(answer)
+    // Both daemons talked to the API server as their own service accounts, and RBAC refused them nothing.
+    const byDaemons = lab.pods.server.requests.filter((q) => q.user?.startsWith(`system:serviceaccount:${NS}:`))
+    expect(new Set(byDaemons.map((q) => q.user))).toEqual(new Set([`system:serviceaccount:${NS}:lbctl-controller`, `system:serviceaccount:${NS}:lbctl-speaker`]))
+    expect(byDaemons.filter((q) => q.status === 403 || q.status === 401).map((q) => `${q.user} ${q.method} ${q.path} ${q.status}`)).toEqual([])
     const owners = lab.store.list('metallb.io/v1beta1', 'ServiceL2Status').filter((s) => s.metadata.labels?.['metallb.io/service-name'] === 'web')
     expect(owners.map((o) => o.status?.node)).toHaveLength(1)
   }, 5 * 60_000)

@@ -18,7 +18,7 @@ ca:fs.readFileSync(sa+'/ca.crt'),headers:{authorization:'Bearer '+fs.readFileSyn
 http.createServer(async(q,s)=>{if(q.url==='/readyz')return s.end('ok');let w='written';try{fs.writeFileSync('/x','')}catch(e){w=e.code}
 s.end(JSON.stringify({env:process.env,uid:process.getuid(),cap:/CapEff:\\s*(\\w+)/.exec(fs.readFileSync('/proc/self/status','utf8'))[1],
 key:fs.readFileSync('/etc/key/secretkey','utf8'),ns:fs.readFileSync(sa+'/namespace','utf8'),write:w,
-pods:await api('/api/v1/namespaces/${NS}/pods'),secrets:await api('/api/v1/namespaces/${NS}/secrets')}))}).listen(Number(process.env.PORT),'0.0.0.0')`
+pods:await api('/api/v1/namespaces/${NS}/pods'),secrets:await api('/api/v1/namespaces/${NS}/secrets')}))}).listen(Number(process.env.PORT),'0.0.0.0',()=>console.log('probe listening'))`
 
 const container = (extraEnv: Array<{name: string; value: string}> = [], port = 7474) => ({
   name: 'probe', image: RUNTIME_BASE, command: ['/nodejs/bin/node', '-e', SCRIPT],
@@ -36,7 +36,7 @@ const daemonSet = (extraEnv: Array<{name: string; value: string}> = []) => ({
       nodeSelector: {'kubernetes.io/os': 'linux'}, containers: [container(extraEnv)], volumes: [{name: 'key', secret: {secretName: 'key'}}]}}},
 })
 
-describe.runIf(requireLab(['curl'], missingPodman()))('the kubelet stand-in', () => {
+describe.runIf(requireLab(['curl', 'kubectl'], missingPodman()))('the kubelet stand-in', () => {
   let lab: PodLab
   const store = () => lab.server.store
   const info = async (ip: string, port = 7474) => JSON.parse((await lab.httpGet(`http://${ip}:${port}/info`, 3000)) ?? 'null')
@@ -81,6 +81,12 @@ describe.runIf(requireLab(['curl'], missingPodman()))('the kubelet stand-in', ()
       expect(i).toMatchObject({uid: 0, write: 'EROFS', key: 's3cret', ns: NS, pods: 200, secrets: 403})
     }
   }, 30_000)
+
+  it('serves each container\'s output as its pod\'s log', async () => {
+    const [pod] = pods('probe')
+    const log = await poll(() => lab.kubectl(['logs', '-n', NS, pod.metadata.name]), {timeoutMs: 10_000, what: 'the pod\'s log', ok: (l) => l.includes('probe listening')})
+    expect(log.trim().split('\n')).toEqual(['probe listening'])
+  })
 
   it('rolls a template change one node at a time', async () => {
     const before = new Set(pods('probe').map((p) => p.metadata.name))

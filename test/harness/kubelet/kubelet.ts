@@ -6,9 +6,11 @@
 // `install --wait` waits on real processes; the harness's own delayed ready counts must be off
 // (workloadReadyDelayMs < 0). Template changes roll: a DaemonSet one node at a time (maxUnavailable 1), a Deployment
 // new pod first, then the old one goes. Level-triggered: every tick compares the harness with the containers.
+import {type ChildProcess, spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import {chownSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {createInterface} from 'node:readline'
 import {execa} from 'execa'
 import {type ApiServer, projectServiceAccountToken, type ProjectedToken} from '../apiserver/index.js'
 import {sh} from '../lab/netns.js'
@@ -50,6 +52,8 @@ interface RunningPod {
   placement: Placement
   slot?: string
   token?: ProjectedToken
+  /** `podman logs -f`, feeding the harness's pods/log. */
+  logs?: ChildProcess
   ready: boolean
   /** Consecutive failed probes (Ready turns False after the probe's failureThreshold of them, as the kubelet's). */
   failures: number
@@ -245,7 +249,24 @@ export class Kubelet {
     const r = await execa('podman', ['run', ...args], {reject: false})
     if (r.exitCode !== 0) throw new Error(`podman run: ${r.stderr.trim().split('\n').pop()}`)
     p.waiting = undefined
+    this.followLogs(p, container.name)
     this.log('started', {pod: p.name, node: p.placement.nodeName, image: container.image})
+  }
+
+  /** The container's output as the pod's log (`kubectl logs`, `previous=true` after a restart). */
+  private followLogs(p: RunningPod, container: string, since?: string): void {
+    const child = spawn('podman', ['logs', '-f', ...(since ? ['--since', since] : []), p.container], {stdio: ['ignore', 'pipe', 'pipe']})
+    p.logs = child
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({input: stream}).on('line', (line) => {
+        try {
+          this.o.server.appendPodLog(p.placement.namespace, p.name, container, line)
+        } catch {
+          // the pod is gone
+        }
+      })
+    }
+    child.on('error', () => undefined)
   }
 
   /** Container states (restart what exited, as restartPolicy Always) and readiness probes. */
@@ -264,7 +285,12 @@ export class Kubelet {
           p.lastRestart = Date.now()
           const logs = await execa('podman', ['logs', '--tail', '5', p.container], {reject: false})
           this.log('restarting', {pod: p.name, state, logs: `${logs.stdout}\n${logs.stderr}`.trim().slice(-1500)})
+          const name = this.store.get('v1', 'Pod', p.placement.namespace, p.name)?.spec?.containers?.[0]?.name ?? 'main'
+          p.logs?.kill()
+          this.o.server.restartContainer(p.placement.namespace, p.name, name)
+          const since = new Date().toISOString()
           await execa('podman', ['start', p.container], {reject: false})
+          this.followLogs(p, name, since)
         }
       } else if (Date.now() - p.lastProbe >= (this.o.probeMs ?? 1000)) {
         p.lastProbe = Date.now()
@@ -351,6 +377,7 @@ export class Kubelet {
 
   private async kill(p: RunningPod, graceSeconds: number): Promise<void> {
     p.token?.stop()
+    p.logs?.kill()
     await execa('podman', ['rm', '-f', '-t', String(graceSeconds), p.container], {reject: false})
     this.pods.delete(p.name)
     rmSync(join(this.o.dir, p.name), {recursive: true, force: true})

@@ -6,6 +6,7 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {createConnection, createServer, type Server} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {execa} from 'execa'
 import {type ApiServer, startApiServer} from '../apiserver/index.js'
 import {makeCertificates} from '../apiserver/tls.js'
 import {type Bridge, cleanupStale, Lab, type LabNode} from '../lab/index.js'
@@ -116,6 +117,13 @@ export class PodLab {
   async httpGet(url: string, timeoutMs = 1000): Promise<string | undefined> {
     const r = await this.client.exec('curl', ['-s', '-f', '-m', String(timeoutMs / 1000), url])
     return r.exitCode === 0 ? r.stdout : undefined
+  }
+
+  /** kubectl (from the root namespace, through loopback) against the harness. */
+  async kubectl(args: string[]): Promise<string> {
+    const r = await execa('kubectl', ['--kubeconfig', this.kubeconfig, ...args], {reject: false, stdin: 'ignore'})
+    if (r.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr.trim()}`)
+    return r.stdout
   }
 
   /** Stop the kubelet (removing its containers), then the lab and the harness. */

@@ -109,6 +109,22 @@ describe.runIf(requireLab(['curl', 'kubectl'], missingPodman()))('the kubelet st
     expect(lab.kubelet.started.filter((s) => s.kind === 'DaemonSet')).toHaveLength(6)
   }, 120_000)
 
+  it('keeps a pod whose Secret is missing waiting, with the reason, and starts it once the Secret exists', async () => {
+    const ds = daemonSet()
+    ds.metadata.name = 'late'
+    ds.spec.selector.matchLabels.app = 'late'
+    ds.spec.template.metadata.labels.app = 'late'
+    ds.spec.template.spec.containers[0] = container([], 7475)
+    ds.spec.template.spec.volumes = [{name: 'key', secret: {secretName: 'late-key'}}]
+    store().put(ds)
+    const waiting = await poll(() => pods('late'), {timeoutMs: 30_000, what: 'three waiting pods', ok: (ps) => ps.length === 3 && ps.every((p) => p.status.containerStatuses)})
+    expect(waiting.map((p) => p.status.containerStatuses[0].state.waiting?.message)).toEqual(Array(3).fill('secret "late-key" not found'))
+    store().put({apiVersion: 'v1', kind: 'Secret', metadata: {name: 'late-key', namespace: NS}, data: {secretkey: Buffer.from('later').toString('base64')}})
+    await poll(() => store().get('apps/v1', 'DaemonSet', NS, 'late'), {timeoutMs: 60_000, what: 'the late pods ready', ok: (d) => d?.status?.numberReady === 3})
+    expect((await info(NODE_IP.n1, 7475)).key).toBe('later')
+    store().delete('apps/v1', 'DaemonSet', NS, 'late')
+  }, 90_000)
+
   it('gives a Deployment\'s pod an address of its own, and removes every container when the workloads go', async () => {
     const c = container([], 8080)
     store().put({apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'web', namespace: NS},

@@ -280,7 +280,21 @@ export class Kubelet {
       if (state !== 'running') {
         p.ready = false
         p.failures = 0
-        if (state && Date.now() - p.lastRestart > Math.min(10_000, 1000 * 2 ** p.restarts)) {
+        const due = Date.now() - p.lastRestart > Math.min(10_000, 1000 * 2 ** p.restarts)
+        if (!state && p.waiting && due) {
+          // Never started (a Secret not there yet, an image missing): try again, as the kubelet does.
+          p.restarts++
+          p.lastRestart = Date.now()
+          p.token?.stop()
+          const pod = this.store.get('v1', 'Pod', p.placement.namespace, p.name)
+          if (pod) {
+            await execa('podman', ['rm', '-f', '-t', '0', p.container], {reject: false})
+            await this.run(p, pod).catch((e: Error) => {
+              p.waiting = e.message
+            })
+            this.writePodStatus(p)
+          }
+        } else if (state && due) {
           p.restarts++
           p.lastRestart = Date.now()
           const logs = await execa('podman', ['logs', '--tail', '5', p.container], {reject: false})

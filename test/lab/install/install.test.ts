@@ -12,7 +12,8 @@ import {podman} from '../images/bases.js'
 import {LAB_REGISTRY, LAB_TAG, labImage, labImages} from '../images/build.js'
 import {InstallLab, NODE_ASN, NS, ROUTER_ASN, ROUTER_IP} from './install-lab.js'
 
-const NEXT = `${LAB_TAG}-next`
+// Per process: suites of other checkouts may run at the same time and remove their own tag afterwards.
+const NEXT = `${LAB_TAG}-next-${process.pid}`
 const POOL = '203.0.113.10-203.0.113.20'
 /** The longest the upgrade may leave the service unanswered: a behaviour bound, not a benchmark. */
 const MAX_GAP_MS = 5000

@@ -29,9 +29,12 @@ export function readiness(dep: Workload | undefined, ds: Workload | undefined): 
   const speaker = {desired: ds0.desiredNumberScheduled ?? 0, ready: ds0.numberReady ?? 0, updated: ds0.updatedNumberScheduled ?? 0}
   const waitingFor: string[] = []
   const seen = (w: Workload | undefined): boolean => !!w && (w.status?.observedGeneration ?? 0) >= (w.metadata?.generation ?? 0)
+  // Pods of the old template still counted (status.replicas above updatedReplicas): the ready ones may be the old ones,
+  // so the rollout is not done (as `kubectl rollout status` judges it).
+  const old = Math.max(0, (dp.replicas ?? 0) - controller.updated)
   if (!dep) waitingFor.push(`Deployment ${Names.controller} (missing)`)
-  else if (!seen(dep) || controller.ready < controller.desired || controller.updated < controller.desired)
-    waitingFor.push(`controller: ${controller.ready}/${controller.desired} ready, ${controller.updated} updated`)
+  else if (!seen(dep) || controller.ready < controller.desired || controller.updated < controller.desired || old > 0)
+    waitingFor.push(`controller: ${controller.ready}/${controller.desired} ready, ${controller.updated} updated${old > 0 ? `, ${old} old` : ''}`)
   if (!ds) waitingFor.push(`DaemonSet ${Names.speaker} (missing)`)
   else if (!seen(ds) || speaker.desired === 0 || speaker.ready < speaker.desired || speaker.updated < speaker.desired)
     waitingFor.push(`speakers: ${speaker.ready}/${speaker.desired} ready, ${speaker.updated} updated${speaker.desired === 0 ? ' (no node runs one yet)' : ''}`)

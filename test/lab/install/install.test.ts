@@ -29,6 +29,7 @@ describe.runIf(requireLab(['curl'], missing))('lbctl install, upgrade and uninst
   let lab: InstallLab
   let frr: Frr | undefined
   let address = ''
+  let bgpAddress = ''
   const events = () => PodLab.events.slice(-25).join('\n')
   const install = (args: string[]) => lab.lbctl(['install', '--image-registry', LAB_REGISTRY, '--wait', '--timeout', '3m', '--yes', ...args])
   const lbctlObjects = () => KINDS.flatMap(([v, k]) => lab.store.list(v, k).filter((o) => o.metadata.labels?.['app.kubernetes.io/part-of'] === 'lbctl')
@@ -143,5 +144,21 @@ describe.runIf(requireLab(['curl'], missing))('lbctl install, upgrade and uninst
     const peers = paths.map((p: any) => lab.nodeOf(p.peerId ?? p.nexthops?.[0]?.ip)).sort()
     expect(peers).toEqual(['n1', 'n2', 'n3'])
     expect(paths.filter((p: any) => p.multipath || p.bestpath)).toHaveLength(3)
+    bgpAddress = ip
   }, 5 * 60_000)
+
+  it('an upgrade to an image that does not exist: --wait fails naming the controller, the old pods keep running and the routes stay', async () => {
+    expect(bgpAddress).not.toBe('')
+    const before = (await lab.pods.kubelet.containers()).map((c) => c.Names[0]).sort()
+    const r = await lab.lbctl(['install', '--image-registry', LAB_REGISTRY, '--wait', '--timeout', '15s', '--yes', '--mode', 'bgp', '--version', 'no-such-tag'])
+    expect(r.exitCode, r.stderr).toBe(1)
+    expect(r.stderr).toMatch(/not ready after 15 s: controller: 1\/1 ready, 1 updated, 1 old/)
+    // The new controller pod waits (its image is not there); the old one serves; the speakers were never touched.
+    const waiting = lbctlPods().filter((p) => p.spec.containers[0].image === labImage('controller', 'no-such-tag'))
+    expect(waiting).toHaveLength(1)
+    expect(waiting[0].status.containerStatuses[0].state.waiting.message).toMatch(/podman run/)
+    const running = (await lab.pods.kubelet.containers()).filter((c) => c.State === 'running').map((c) => c.Names[0]).sort()
+    expect(running).toEqual(before)
+    expect((await frr!.rib('ipv4'))[`${bgpAddress}/32`]).toHaveLength(3)
+  }, 2 * 60_000)
 })

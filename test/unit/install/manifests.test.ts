@@ -107,6 +107,10 @@ describe('readiness', () => {
     expect(readiness(dep, ds)).toMatchObject({done: false, waitingFor: ['controller: 1/2 ready, 2 updated']})
     expect(readiness({...dep, status: {...dep.status, readyReplicas: 2}}, ds).done).toBe(true)
     expect(readiness({...dep, status: {...dep.status, readyReplicas: 2}}, undefined).waitingFor).toEqual(['DaemonSet lbctl-speaker (missing)'])
+    // A new pod that never got ready next to the old one still serving: ready 1/1 and updated 1, but not rolled out.
+    const surge = {metadata: {generation: 3}, spec: {replicas: 1}, status: {observedGeneration: 3, replicas: 2, readyReplicas: 1, updatedReplicas: 1}}
+    expect(readiness(surge, ds)).toMatchObject({done: false, waitingFor: ['controller: 1/1 ready, 1 updated, 1 old']})
+    expect(readiness({...surge, status: {...surge.status, replicas: 1}}, ds).done).toBe(true)
   })
 })
 

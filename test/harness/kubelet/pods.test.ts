@@ -52,6 +52,9 @@ describe('the kubelet stand-in\'s pod translation', () => {
     expect(() => containerEnv({env: [{name: 'X', valueFrom: {secretKeyRef: {name: 's', key: 'k'}}}]}, pod, api)).toThrow(/env X: only value and valueFrom.fieldRef/)
     const c = {...ds.spec.template.spec.containers[0], volumeMounts: [{name: 'nope', mountPath: '/x'}]}
     expect(() => podmanRunArgs({containerName: 'x', labels: {}, container: c, pod, placement, env: {}, mounts: {volumes: {}}, runFlags: []})).toThrow(/volumeMount nope/)
+    const root = {image: 'i', securityContext: {runAsNonRoot: true, runAsUser: 0}}
+    expect(() => podmanRunArgs({containerName: 'x', labels: {}, container: root, pod: {metadata: {name: 'p'}, spec: {}}, placement, env: {}, mounts: {volumes: {}}, runFlags: []}))
+      .toThrow(/breaks non-root policy/)
   })
 
   it('hashes templates by content, and a command replaces the entrypoint', () => {

@@ -98,6 +98,9 @@ export function podmanRunArgs(o: {containerName: string; labels: Record<string, 
     ...Object.entries(o.labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
     '--network', `ns:/run/netns/${o.placement.netns}`, '--hostname', o.pod.spec.hostNetwork ? o.placement.nodeName : o.pod.metadata.name]
   const user = runAs(c, o.pod.spec)
+  // The kubelet's check (CreateContainerConfigError); an image's own USER is not known here, so only an explicit 0.
+  if ((sc.runAsNonRoot ?? o.pod.spec.securityContext?.runAsNonRoot) && user?.split(':')[0] === '0')
+    throw new Error('container\'s runAsUser breaks non-root policy (runAsNonRoot with runAsUser 0)')
   if (user !== undefined) args.push('--user', user)
   // Kubernetes mounts no tmpfs on a read-only root; podman would add /tmp, /run and /var/tmp unless told not to.
   if (sc.readOnlyRootFilesystem) args.push('--read-only', '--read-only-tmpfs=false')

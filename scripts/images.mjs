@@ -59,6 +59,9 @@ for (const target of targets) {
   const args = [
     builder === 'buildah' ? 'bud' : 'build', '-f', join(ROOT, 'images', 'Containerfile'), '--target', target, '-t', image,
     '--build-arg', `VERSION=${version}`, '--build-arg', `REVISION=${revision}`,
+    // Also as --label: podman 4.3's layer cache ignores a changed build-arg value, so a rebuild with unchanged sources
+    // would keep the LABEL layer (and the revision) of the previous build.
+    '--label', `org.opencontainers.image.version=${version}`, '--label', `org.opencontainers.image.revision=${revision}`,
     ...(opts['build-arg'] ?? []).flatMap((a) => ['--build-arg', a]),
     // The build stage runs `npm ci`: it needs the host's network (the npm registry), nothing else.
     '--network', 'host',

@@ -14,8 +14,8 @@ export const labImage = (c: 'controller' | 'speaker', tag = LAB_TAG) => `${LAB_R
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const LOCK = join(CACHE, 'images.lock')
-/** What goes into the images (images/Containerfile's COPY lines). */
-const INPUTS = ['package.json', 'package-lock.json', 'native', 'tsconfig.json', 'bin', 'src', 'images']
+/** What goes into the images (images/Containerfile's COPY lines, and the script's labels). */
+const INPUTS = ['package.json', 'package-lock.json', 'native', 'tsconfig.json', 'bin', 'src', 'images', 'scripts/images.mjs']
 
 export interface LabImages {
   builder?: string

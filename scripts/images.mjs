@@ -4,7 +4,8 @@
 // Builds lbctl's controller and speaker images from images/Containerfile with whichever builder exists, tags them
 // REGISTRY/lbctl-{controller,speaker}:VERSION (the package version unless --tag), and pushes them with --push.
 // Extra builder flags after `--` (e.g. `-- --runtime runc`); CONTAINERS_CONF is honoured by podman and buildah.
-import {readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
@@ -59,9 +60,6 @@ for (const target of targets) {
   const args = [
     builder === 'buildah' ? 'bud' : 'build', '-f', join(ROOT, 'images', 'Containerfile'), '--target', target, '-t', image,
     '--build-arg', `VERSION=${version}`, '--build-arg', `REVISION=${revision}`,
-    // Also as --label: podman 4.3's layer cache ignores a changed build-arg value, so a rebuild with unchanged sources
-    // would keep the LABEL layer (and the revision) of the previous build.
-    '--label', `org.opencontainers.image.version=${version}`, '--label', `org.opencontainers.image.revision=${revision}`,
     ...(opts['build-arg'] ?? []).flatMap((a) => ['--build-arg', a]),
     // The build stage runs `npm ci`: it needs the host's network (the npm registry), nothing else.
     '--network', 'host',
@@ -73,6 +71,14 @@ for (const target of targets) {
   const out = opts.json ? 2 : 'inherit'
   const r = await execa(builder, args, {stdout: out, stderr: 'inherit', reject: false, stdin: 'ignore'})
   if (r.exitCode !== 0) fail(`building ${image} failed (${builder} exited ${r.exitCode})`, 'The output above says why.')
+  // podman's layer cache keys a LABEL on its unexpanded text: a rebuild with new VERSION/REVISION values but unchanged
+  // sources keeps the previous build's labels. A literal LABEL on top stamps the right ones (an empty layer).
+  const stampDir = mkdtempSync(join(tmpdir(), 'lbctl-images-'))
+  writeFileSync(join(stampDir, 'Containerfile'), `FROM ${image}\nLABEL org.opencontainers.image.version="${version}" org.opencontainers.image.revision="${revision}"\n`)
+  const stamp = await execa(builder, [builder === 'buildah' ? 'bud' : 'build', '-t', image, '-f', join(stampDir, 'Containerfile'), ...passthrough, stampDir], {
+    stdout: out, stderr: 'inherit', reject: false, stdin: 'ignore'})
+  rmSync(stampDir, {recursive: true, force: true})
+  if (stamp.exitCode !== 0) fail(`labelling ${image} failed (${builder} exited ${stamp.exitCode})`, 'The output above says why.')
   const inspect = await execa(builder, ['image', 'inspect', '--format', '{{.Size}}', image], {reject: false})
   results.push({target, image, seconds: Math.round((Date.now() - started) / 100) / 10, sizeBytes: Number(inspect.stdout.trim()) || undefined})
   if (opts.push) {

@@ -80,7 +80,8 @@ async function probeAddress(c: Context, address: string, owner: string, client: 
     ...(ownerKnown ? [`${owner}'s MACs: ${ownerIfs.interfaces.filter((i) => ownerMacs.has(i.mac)).map((i) => `${i.mac} (${i.name})`).join(', ')}`] : []),
   ]
   const ns = sh(c.s.namespace)
-  const fix = `kubectl -n ${ns} get servicel2statuses -o wide`
+  // Which node each ServiceL2Status names (the labels carry it; the CRD prints no such column).
+  const fix = `kubectl -n ${ns} get servicel2statuses -L metallb.io/service-namespace,metallb.io/service-name,metallb.io/node`
   const out: Check[] = []
   if (seen.size === 0) {
     return [check('wire.single-mac', SINGLE, 'fail', `nobody answers ARP/NDP for ${address}, asked from ${answered.map((r) => r.node).join(', ')} (${owner} should)`, {evidence, fix: `kubectl -n ${ns} logs -l app.kubernetes.io/component=speaker --tail=50`})]
@@ -98,7 +99,7 @@ async function probeAddress(c: Context, address: string, owner: string, client: 
   } else {
     const whose = macs.map((m) => describeMac(m, owners, owner, ownerKnown)).join(', ')
     out.push(check('wire.announcer-mac', OWNER, 'fail', `ServiceL2Status names ${owner} as the announcer of ${address}, but ${macs.length === 1 ? 'the MAC that answers is' : 'the MACs that answer are'} not ${owner}'s: ${whose}`, {
-      evidence, fix: `kubectl -n ${ns} get servicel2statuses -o wide`,
+      evidence, fix,
     }))
   }
   return out

@@ -24,7 +24,10 @@ describe('lbctl doctor: whose MAC answers', () => {
     const [c] = failed(r.json, 'wire.announcer-mac')
     expect(c.message).toBe(`ServiceL2Status names node-a as the announcer of 203.0.113.1, but the MAC that answers is not node-a's: ${MAC_OF['node-b']} (node-b/eth0)`)
     expect(c.evidence).toEqual(expect.arrayContaining([`node-a's MACs: ${OWNER_MAC} (eth0)`, 'node-a reports announcing 203.0.113.1 on eth0']))
-    expect(c.fix).toBe('kubectl -n metallb-system get servicel2statuses -o wide')
+    expect(c.fix).toBe('kubectl -n metallb-system get servicel2statuses -L metallb.io/service-namespace,metallb.io/service-name,metallb.io/node')
+    const shown = await applyFix(lab, c.fix!)
+    expect(shown.code, shown.output).toBe(0)
+    expect(shown.output).toMatch(/l2-web-shop\s.*web\s+shop\s+node-a/)
     expect(r.json.services[0].brokenAt).toBe('wire')
   })
 

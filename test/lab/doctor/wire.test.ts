@@ -1,0 +1,137 @@
+// Issue 15 "the wire", end to end: `lbctl doctor` (bin/run.js, from the client on the segment) against the real
+// bin/speaker.js on three lab nodes — their HTTPS diagnostics endpoints (port 7473), which check doctor's bearer token
+// with a TokenReview and a SubjectAccessReview against the API server harness. Speakers on the other nodes probe; the
+// MAC that answers must be the announcing node's (learned from its /v1/l2). A second machine on the segment answering
+// for the address is a named conflict until it goes; an L2Advertisement whose interfaces exist on no node fails the
+// advertisement stage until the printed fix is applied.
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {REPO_ROOT} from '../../harness/lab/bundle.js'
+import {type LabNode, missingBuild, missingNative, requireLab} from '../../harness/lab/index.js'
+import {until} from '../../harness/lab/l2-lab.js'
+import {NODES, NS, type SpeakerLab, startL2Lab} from '../speaker/speaker-lab.js'
+
+const PREFIX = 'dwr'
+const VIP = '203.0.113.30'
+const ROGUE_IP = '198.18.40.201'
+
+interface Report {
+  ok: boolean
+  checks: Check[]
+  services: Array<{name: string; brokenAt?: string; stages: Array<{stage: string; status: string; checks: Check[]}>}>
+}
+interface Check {
+  id: string
+  status: string
+  message: string
+  evidence: string[]
+  fix?: string
+}
+
+describe.runIf(requireLab(['curl', 'kubectl', 'openssl'], [...missingNative(), ...missingBuild()]))('lbctl doctor against the real speakers, in the lab', () => {
+  let l: SpeakerLab
+  let owner: string
+  beforeAll(async () => {
+    ;({lab: l} = await startL2Lab(PREFIX, VIP))
+    await until(() => l.httpGet(VIP), (v) => v !== undefined, 30_000, `HTTP through ${VIP}`).catch((e) => {
+      throw new Error(`${(e as Error).message}\n${l.dump()}`)
+    })
+    ;[owner] = await until(() => l.l2Owners('web'), (o) => o.length === 1, 10_000, 'one ServiceL2Status for web')
+    // The controller runs (speaker-lab.ts starts it next to the API server); its Pod object is what a Deployment makes.
+    const labels = {'app.kubernetes.io/name': 'lbctl', 'app.kubernetes.io/component': 'controller', 'app.kubernetes.io/part-of': 'lbctl'}
+    await l.apply({apiVersion: 'v1', kind: 'Pod', metadata: {name: 'lbctl-controller-lab', namespace: NS, labels}, spec: {nodeName: 'n1', containers: [{name: 'controller', image: 'lbctl-controller'}]}})
+    await l.patchStatus('pod', 'lbctl-controller-lab', {phase: 'Running', conditions: [{type: 'Ready', status: 'True'}]}, NS)
+  }, 120_000)
+  afterAll(async () => {
+    await l?.destroy()
+  })
+
+  /** `lbctl doctor default/web --json` from the client, with the lab's kubeconfig (its token may get speakers/diagnostics). */
+  const doctor = async (): Promise<{code: number; report: Report; stderr: string}> => {
+    const r = await l.client.exec(process.execPath, [join(REPO_ROOT, 'bin/run.js'), 'doctor', 'default/web', '--json', '--kubeconfig', l.kubeconfig])
+    let report: Report
+    try {
+      report = JSON.parse(r.stdout) as Report
+    } catch {
+      throw new Error(`doctor printed no JSON (exit ${r.exitCode}): ${r.stdout}\n${r.stderr}`)
+    }
+    return {code: r.exitCode ?? -1, report, stderr: r.stderr}
+  }
+  const stageChecks = (r: Report, stage: string): Check[] => r.services[0].stages.find((s) => s.stage === stage)!.checks
+  const wire = (r: Report, id: string): Check | undefined => stageChecks(r, 'wire').find((c) => c.id === id)
+
+  /** Failed check ids, cluster-wide and in the service's verdict. */
+  const failedIds = (r: Report): string[] =>
+    [...new Set([...r.checks, ...r.services.flatMap((v) => v.stages.flatMap((st) => st.checks))].filter((c) => c.status === 'fail').map((c) => c.id))].sort()
+  const macOf = (n: string): string => l.nodes[n as (typeof NODES)[number]].mac
+
+  it('a healthy lab: every check passes (exit 0); exactly one MAC answers, and it is the announcing node\'s', async () => {
+    const {code, report, stderr} = await doctor()
+    expect(failedIds(report), JSON.stringify(report.checks.filter((c) => c.status === 'fail'))).toEqual([])
+    expect(code, stderr).toBe(0)
+    expect(report.services[0].stages.map((s) => [s.stage, s.status])).toEqual([
+      ['class', 'pass'], ['allocation', 'pass'], ['advertisement', 'pass'], ['endpoints', 'pass'], ['announcement', 'pass'], ['wire', 'pass'],
+    ])
+    const single = wire(report, 'wire.single-mac')!
+    expect(single.message).toBe(`one MAC answers for ${VIP}: ${macOf(owner)} (${owner}/eth0, the announcer)`)
+    // Probed from the two other nodes, through their speakers.
+    const others = NODES.filter((n) => n !== owner)
+    expect(single.evidence[0]).toBe(`${macOf(owner)} (${owner}/eth0, the announcer) seen from ${others.map((n) => `${n}/eth0`).join(', ')}`)
+    expect(single.evidence).toContain(`${owner} reports announcing ${VIP} on eth0`)
+    expect(wire(report, 'wire.announcer-mac')).toMatchObject({status: 'pass', message: `${owner} announces ${VIP} (ServiceL2Status) and its MAC ${macOf(owner)} answers`})
+  })
+
+  it('a second machine on the segment answering ARP for the address → wire.single-mac fails naming both MACs (exit 1); gone → passes', async () => {
+    const rogue: LabNode = await l.lab.addNode('rogue', {bridge: l.lan, ipv4: `${ROGUE_IP}/24`})
+    // The kernel's default (arp_ignore=0): it answers ARP for any of its addresses, as a misconfigured host would.
+    await rogue.addAddress(`${VIP}/32`, 'eth0')
+    try {
+      const bad = await doctor()
+      expect(bad.code).toBe(1)
+      expect(failedIds(bad.report)).toEqual(['wire.single-mac'])
+      expect(bad.report.services[0].brokenAt).toBe('wire')
+      const c = wire(bad.report, 'wire.single-mac')!
+      const both = [`${macOf(owner)} (${owner}/eth0, the announcer)`, `${rogue.mac} (no node of the cluster: another machine on the segment)`]
+        .sort((a, b) => (a < b ? -1 : 1))
+      expect(c.message).toBe(`conflict: 2 MACs answer for ${VIP}: ${both.join(', ')} — another machine on the segment uses the address`)
+      expect(c.fix).toBe(`kubectl -n ${NS} get servicel2statuses -L metallb.io/service-namespace,metallb.io/service-name,metallb.io/node`)
+      // The announcer's MAC is among them, so that check still passes.
+      expect(wire(bad.report, 'wire.announcer-mac')!.status).toBe('pass')
+      // The printed next step runs as printed and shows the announcer.
+      const shown = await l.api.exec('sh', ['-c', c.fix!], {env: {...process.env, KUBECONFIG: l.kubeconfig}})
+      expect(shown.exitCode, shown.stderr).toBe(0)
+      expect(shown.stdout).toMatch(new RegExp(`default\\s+web\\s+${owner}`))
+    } finally {
+      await rogue.delAddress(`${VIP}/32`, 'eth0')
+    }
+    const good = await doctor()
+    expect(failedIds(good.report)).toEqual([])
+    expect(good.code).toBe(0)
+  })
+
+  it('L2Advertisement interfaces: present on every node → pass; on no node → advertisement.interfaces fails with a fix that makes it pass', async () => {
+    const adv = (interfaces: string[]) => l.apply({apiVersion: 'metallb.io/v1beta1', kind: 'L2Advertisement', metadata: {name: 'lab', namespace: NS}, spec: {ipAddressPools: ['lab'], interfaces}})
+    await adv(['eth0'])
+    const named = await doctor()
+    const ok = stageChecks(named.report, 'advertisement').find((c) => c.id === 'advertisement.interfaces')
+    expect(ok).toMatchObject({status: 'pass', message: 'named interfaces are up on the nodes: eth0 on n1, n2, n3'})
+
+    await adv(['eth9'])
+    const bad = await doctor()
+    expect(bad.code).toBe(1)
+    expect(failedIds(bad.report)).toEqual(['advertisement.interfaces'])
+    expect(bad.report.services[0].brokenAt).toBe('advertisement')
+    const c = stageChecks(bad.report, 'advertisement').find((x) => x.id === 'advertisement.interfaces')!
+    expect(c.message).toBe('L2Advertisement lab names interface eth9, which is up and ARP-capable on no node it selects (n1, n2, n3): nobody announces the service')
+    expect(c.evidence).toContain('L2Advertisement/lab on n2: has none of eth9; usable interfaces there: eth0')
+    const applied = await l.api.exec('sh', ['-c', c.fix!], {env: {...process.env, KUBECONFIG: l.kubeconfig}})
+    expect(applied.exitCode, applied.stderr).toBe(0)
+    // The speakers announce again once they have the change; doctor passes then.
+    const after = await until(doctor, (r) => failedIds(r.report).length === 0, 20_000, 'doctor to pass after the fix').catch(async (e) => {
+      throw new Error(`${(e as Error).message}
+${JSON.stringify((await doctor()).report.services[0].stages)}`)
+    })
+    expect(after.code).toBe(0)
+    expect(stageChecks(after.report, 'advertisement').map((x) => x.id)).not.toContain('advertisement.interfaces')
+  })
+})

@@ -4,6 +4,7 @@
 // MAC that answers must be the announcing node's (learned from its /v1/l2). A second machine on the segment answering
 // for the address is a named conflict until it goes; an L2Advertisement whose interfaces exist on no node fails the
 // advertisement stage until the printed fix is applied.
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {REPO_ROOT} from '../../harness/lab/bundle.js'
@@ -46,9 +47,12 @@ describe.runIf(requireLab(['curl', 'kubectl', 'openssl'], [...missingNative(), .
     await l?.destroy()
   })
 
-  /** `lbctl doctor default/web --json` from the client, with the lab's kubeconfig (its token may get speakers/diagnostics). */
-  const doctor = async (): Promise<{code: number; report: Report; stderr: string}> => {
-    const r = await l.client.exec(process.execPath, [join(REPO_ROOT, 'bin/run.js'), 'doctor', 'default/web', '--json', '--kubeconfig', l.kubeconfig])
+  /**
+   * `lbctl doctor default/web --json` from the client, with the lab's kubeconfig (an admin token: the speakers' SAR
+   * allows it) or another one.
+   */
+  const doctor = async (kubeconfig = l.kubeconfig): Promise<{code: number; report: Report; stderr: string}> => {
+    const r = await l.client.exec(process.execPath, [join(REPO_ROOT, 'bin/run.js'), 'doctor', 'default/web', '--json', '--kubeconfig', kubeconfig])
     let report: Report
     try {
       report = JSON.parse(r.stdout) as Report
@@ -79,6 +83,38 @@ describe.runIf(requireLab(['curl', 'kubectl', 'openssl'], [...missingNative(), .
     expect(single.evidence[0]).toBe(`${macOf(owner)} (${owner}/eth0, the announcer) seen from ${others.map((n) => `${n}/eth0`).join(', ')}`)
     expect(single.evidence).toContain(`${owner} reports announcing ${VIP} on eth0`)
     expect(wire(report, 'wire.announcer-mac')).toMatchObject({status: 'pass', message: `${owner} announces ${VIP} (ServiceL2Status) and its MAC ${macOf(owner)} answers`})
+  })
+
+  it('with a service account\'s token: allowed to get speakers/diagnostics → probed; not allowed → the wire stage says the speakers refused (403)', async () => {
+    // Read-only everywhere (what doctor reads), and for one account the diagnostics subresource in the speakers' namespace.
+    await l.apply({apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: {name: 'lab-read'}, rules: [
+      // Not lbctl.io's `*`: that would match speakers/diagnostics too, as in Kubernetes RBAC.
+      {apiGroups: ['', 'apps', 'discovery.k8s.io', 'metallb.io', 'apiextensions.k8s.io', 'admissionregistration.k8s.io'], resources: ['*'], verbs: ['get', 'list', 'watch']},
+      {apiGroups: ['lbctl.io'], resources: ['bgppeersessions'], verbs: ['get', 'list', 'watch']},
+    ]})
+    await l.apply({apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: {name: 'speaker-diagnostics', namespace: NS}, rules: [{apiGroups: ['lbctl.io'], resources: ['speakers/diagnostics'], verbs: ['get']}]})
+    const kubeconfigs: Record<string, string> = {}
+    for (const sa of ['doctor', 'reader']) {
+      await l.apply({apiVersion: 'v1', kind: 'ServiceAccount', metadata: {name: sa, namespace: NS}})
+      await l.apply({apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: {name: `lab-read-${sa}`}, roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'lab-read'}, subjects: [{kind: 'ServiceAccount', name: sa, namespace: NS}]})
+      const token = (await l.kubectl(['create', 'token', sa, '-n', NS])).trim()
+      kubeconfigs[sa] = join(l.dir, `kubeconfig-${sa}`)
+      writeFileSync(kubeconfigs[sa], readFileSync(l.kubeconfig, 'utf8').replace(/token: .*/, `token: ${token}`))
+    }
+    await l.apply({apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: {name: 'doctor-diagnostics', namespace: NS}, roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'speaker-diagnostics'}, subjects: [{kind: 'ServiceAccount', name: 'doctor', namespace: NS}]})
+
+    const allowed = await doctor(kubeconfigs.doctor)
+    expect(failedIds(allowed.report)).toEqual([])
+    expect(allowed.code, allowed.stderr).toBe(0)
+    expect(wire(allowed.report, 'wire.announcer-mac')).toMatchObject({status: 'pass'})
+
+    const refused = await doctor(kubeconfigs.reader)
+    expect(refused.code, refused.stderr).toBe(0)
+    const c = wire(refused.report, 'wire.single-mac')!
+    expect(c).toMatchObject({status: 'skip', message: 'not probed: the diagnostics endpoint of no other speaker could be used'})
+    expect(c.evidence.join('\n')).toContain(`answered HTTP 403: system:serviceaccount:${NS}:reader may not get speakers/diagnostics (group lbctl.io) in namespace ${NS}`)
+    // Nor could its interfaces be learned for the advertisement stage: said, not guessed.
+    expect(wire(refused.report, 'wire.announcer-mac')).toBeUndefined()
   })
 
   it('a second machine on the segment answering ARP for the address → wire.single-mac fails naming both MACs (exit 1); gone → passes', async () => {

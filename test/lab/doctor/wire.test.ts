@@ -3,7 +3,8 @@
 // with a TokenReview and a SubjectAccessReview against the API server harness. Speakers on the other nodes probe; the
 // MAC that answers must be the announcing node's (learned from its /v1/l2). A second machine on the segment answering
 // for the address is a named conflict until it goes; an L2Advertisement whose interfaces exist on no node fails the
-// advertisement stage until the printed fix is applied.
+// advertisement stage until the printed fix is applied. IPv6 (NDP) too; and tokens of service accounts with and
+// without the speakers/diagnostics grant.
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -14,6 +15,7 @@ import {NODES, NS, type SpeakerLab, startL2Lab} from '../speaker/speaker-lab.js'
 
 const PREFIX = 'dwr'
 const VIP = '203.0.113.30'
+const VIP6 = '2001:db8:ffff::30'
 const ROGUE_IP = '198.18.40.201'
 
 interface Report {
@@ -51,8 +53,8 @@ describe.runIf(requireLab(['curl', 'kubectl', 'openssl'], [...missingNative(), .
    * `lbctl doctor default/web --json` from the client, with the lab's kubeconfig (an admin token: the speakers' SAR
    * allows it) or another one.
    */
-  const doctor = async (kubeconfig = l.kubeconfig): Promise<{code: number; report: Report; stderr: string}> => {
-    const r = await l.client.exec(process.execPath, [join(REPO_ROOT, 'bin/run.js'), 'doctor', 'default/web', '--json', '--kubeconfig', kubeconfig])
+  const doctor = async (kubeconfig = l.kubeconfig, service = 'default/web'): Promise<{code: number; report: Report; stderr: string}> => {
+    const r = await l.client.exec(process.execPath, [join(REPO_ROOT, 'bin/run.js'), 'doctor', service, '--json', '--kubeconfig', kubeconfig])
     let report: Report
     try {
       report = JSON.parse(r.stdout) as Report
@@ -83,6 +85,16 @@ describe.runIf(requireLab(['curl', 'kubectl', 'openssl'], [...missingNative(), .
     expect(single.evidence[0]).toBe(`${macOf(owner)} (${owner}/eth0, the announcer) seen from ${others.map((n) => `${n}/eth0`).join(', ')}`)
     expect(single.evidence).toContain(`${owner} reports announcing ${VIP} on eth0`)
     expect(wire(report, 'wire.announcer-mac')).toMatchObject({status: 'pass', message: `${owner} announces ${VIP} (ServiceL2Status) and its MAC ${macOf(owner)} answers`})
+  })
+
+  it('IPv6: one MAC answers NDP for the address, and it is the announcing node\'s', async () => {
+    await l.addService('web6', VIP6)
+    const [owner6] = await until(() => l.l2Owners('web6'), (o) => o.length === 1, 15_000, 'one ServiceL2Status for web6')
+    const r = await until(() => doctor(l.kubeconfig, 'default/web6'), (x) => x.code === 0, 15_000, 'doctor to pass for web6').catch((e) => {
+      throw new Error(`${(e as Error).message}\n${l.dump()}`)
+    })
+    expect(wire(r.report, 'wire.single-mac')!.message).toBe(`one MAC answers for ${VIP6}: ${macOf(owner6)} (${owner6}/eth0, the announcer)`)
+    expect(wire(r.report, 'wire.announcer-mac')!.status).toBe('pass')
   })
 
   it('with a service account\'s token: allowed to get speakers/diagnostics → probed; not allowed → the wire stage says the speakers refused (403)', async () => {

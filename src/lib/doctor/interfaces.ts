@@ -9,6 +9,9 @@ import {nodeInterfaces} from './speakers.js'
 import {check, type Check} from './types.js'
 
 const TITLE = 'Advertised interfaces exist'
+/** A node can have hundreds of links (a veth per pod): evidence names the first few. */
+const MAX_LISTED = 8
+const list = (names: string[]): string => (names.length > MAX_LISTED ? `${names.slice(0, MAX_LISTED).join(', ')} and ${names.length - MAX_LISTED} more` : names.join(', '))
 
 interface AdVerdict {
   ad: L2Advertisement
@@ -38,7 +41,7 @@ export function interfaceCheck(c: Context, sel: Selected, subject: string): Chec
       const has = want.filter((w) => ni.interfaces.some((i) => i.name === w && i.state === 'usable'))
       const unusable = want.flatMap((w) => ni.interfaces.filter((i) => i.name === w && i.state !== 'usable').map((i) => `${i.name} is ${i.state}`))
       const usable = ni.interfaces.filter((i) => i.state === 'usable').map((i) => i.name)
-      evidence.push(`L2Advertisement/${ad.metadata.name} on ${n}: ${has.length ? `serves ${has.join(', ')}` : `has none of ${want.join(', ')}`}${unusable.length ? ` (${unusable.join(', ')})` : ''}; usable interfaces there: ${usable.join(', ') || 'none'}`)
+      evidence.push(`L2Advertisement/${ad.metadata.name} on ${n}: ${has.length ? `serves ${has.join(', ')}` : `has none of ${want.join(', ')}`}${unusable.length ? ` (${unusable.join(', ')})` : ''}; usable interfaces there: ${list(usable) || 'none'}`)
       ;(has.length ? v.serving : v.lacking).push(n)
     }
     return v

@@ -54,6 +54,8 @@ describe('lbctl doctor: the advertisement\'s interfaces', () => {
   it('interfaces that exist on no selected node → advertisement.interfaces fails with the fix, which makes it pass', async () => {
     lab = await healthyLab()
     lab.put(l2Adv('default', {ipAddressPools: ['default'], interfaces: ['eth9']}))
+    // A node with a veth per pod: the evidence names the first few.
+    lab.interfaces.get('node-a')!.push(...Array.from({length: 12}, (_, i) => ({name: `veth${String(i).padStart(2, '0')}`, mac: `02:00:00:00:02:${String(i).padStart(2, '0')}`, state: 'usable'})))
     const r = await doctorJson(lab, ['web/shop'])
     expect(r.code).toBe(1)
     expect(failedIds(r.json)).toEqual(['advertisement.interfaces'])
@@ -61,6 +63,7 @@ describe('lbctl doctor: the advertisement\'s interfaces', () => {
     const [c] = failed(r.json, 'advertisement.interfaces')
     expect(c.message).toBe('L2Advertisement default names interface eth9, which is up and ARP-capable on no node it selects (node-a, node-b, node-c): nobody announces the service')
     expect(c.evidence).toContain('L2Advertisement/default on node-b: has none of eth9; usable interfaces there: eth0')
+    expect(c.evidence).toContain('L2Advertisement/default on node-a: has none of eth9; usable interfaces there: eth0, veth00, veth01, veth02, veth03, veth04, veth05, veth06 and 5 more')
     expect(c.fix).toBe(`kubectl -n metallb-system patch l2advertisement default --type=json -p '[{"op":"remove","path":"/spec/interfaces"}]'`)
     const applied = await applyFix(lab, c.fix!)
     expect(applied.code, applied.output).toBe(0)

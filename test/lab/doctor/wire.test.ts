@@ -7,6 +7,7 @@
 // without the speakers/diagnostics grant.
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import Ajv from 'ajv'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {REPO_ROOT} from '../../harness/lab/bundle.js'
 import {type LabNode, missingBuild, missingNative, requireLab} from '../../harness/lab/index.js'
@@ -16,6 +17,7 @@ import {NODES, NS, type SpeakerLab, startL2Lab} from '../speaker/speaker-lab.js'
 const PREFIX = 'dwr'
 const VIP = '203.0.113.30'
 const VIP6 = '2001:db8:ffff::30'
+const validate = new Ajv({allErrors: true}).compile(JSON.parse(readFileSync(join(REPO_ROOT, 'schemas/doctor.schema.json'), 'utf8')))
 const ROGUE_IP = '198.18.40.201'
 
 interface Report {
@@ -61,6 +63,7 @@ describe.runIf(requireLab(['curl', 'kubectl', 'openssl'], [...missingNative(), .
     } catch {
       throw new Error(`doctor printed no JSON (exit ${r.exitCode}): ${r.stdout}\n${r.stderr}`)
     }
+    if (!validate(report)) throw new Error(`doctor --json does not match schemas/doctor.schema.json: ${JSON.stringify(validate.errors)}`)
     return {code: r.exitCode ?? -1, report, stderr: r.stderr}
   }
   const stageChecks = (r: Report, stage: string): Check[] => r.services[0].stages.find((s) => s.stage === stage)!.checks

@@ -2,7 +2,7 @@
 // Exactly one MAC should answer (wire.single-mac; several is a conflict, named with who saw which MAC), and it should be
 // a MAC of the node ServiceL2Status names (wire.announcer-mac; the nodes' MACs come from their speakers' /v1/l2).
 import type {Context} from './cluster-checks.js'
-import {type DiagnosticsClient, type ProbeResponse, type SpeakerEndpoint} from './diagnostics.js'
+import {type DiagnosticsClient, type DiagnosticsError, type ProbeResponse, type SpeakerEndpoint} from './diagnostics.js'
 import {sh} from './fixes.js'
 import {DIAGNOSTICS_PORT} from './kinds.js'
 import {announcers} from './service-checks.js'
@@ -50,7 +50,23 @@ function describeMac(mac: string, owners: Map<string, string[]>, owner: string, 
 async function probeAddress(c: Context, address: string, owner: string, client: DiagnosticsClient): Promise<Check[]> {
   const others = speakerEndpoints(c).filter((e) => e.node !== owner)
   if (others.length === 0) return [check('wire.single-mac', SINGLE, 'skip', `no speaker on another node than ${owner} to probe from (the owner cannot see its own answers)`)]
-  const settled = await Promise.allSettled(others.map((e) => client.probe(e, address)))
+  // Probe on the segment the owner announces on: the first of its interfaces for the address that the prober has too
+  // (multi-NIC nodes, advertisements naming interfaces); else the prober's default.
+  const ownerReport = c.speakers?.byNode.get(owner)
+  const owns = ownerReport && 'report' in ownerReport ? ownerReport.report.owned.find((o) => o.address === address) : undefined
+  const probeFrom = async (e: SpeakerEndpoint): Promise<ProbeResponse> => {
+    const ni = nodeInterfaces(c.speakers, e.node)
+    const iface = 'interfaces' in ni ? owns?.interfaces.find((w) => ni.interfaces.some((i) => i.name === w && i.state === 'usable')) : undefined
+    if (!iface) return client.probe(e, address)
+    try {
+      return await client.probe(e, address, {interface: iface})
+    } catch (err) {
+      // The prober's engine does not serve that interface (not in its default selection): its default, then.
+      if ((err as DiagnosticsError).code === 'BAD_INTERFACE') return client.probe(e, address)
+      throw err
+    }
+  }
+  const settled = await Promise.allSettled(others.map(probeFrom))
   const answered: ProbeResponse[] = []
   const failures: string[] = []
   settled.forEach((r, i) => (r.status === 'fulfilled' ? answered.push(r.value) : failures.push(`${others[i].node}: ${(r.reason as Error).message}`)))
@@ -68,8 +84,6 @@ async function probeAddress(c: Context, address: string, owner: string, client: 
   const ownerIfs = nodeInterfaces(c.speakers, owner)
   const ownerKnown = 'interfaces' in ownerIfs
   const ownerMacs = new Set(ownerKnown ? ownerIfs.interfaces.map((i) => i.mac).filter((m) => m && m !== '00:00:00:00:00:00') : [])
-  const ownerReport = c.speakers?.byNode.get(owner)
-  const owns = ownerReport && 'report' in ownerReport ? ownerReport.report.owned.find((o) => o.address === address) : undefined
   const ownerSays = ownerReport && 'report' in ownerReport
     ? owns ? `${owner} reports announcing ${address} on ${owns.interfaces.join(', ') || 'no interface'}` : `${owner} does not report announcing ${address}`
     : `${owner} was not asked what it announces${ownerReport && 'error' in ownerReport ? `: ${ownerReport.error}` : ''}`

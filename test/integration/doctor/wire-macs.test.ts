@@ -39,6 +39,19 @@ describe('lbctl doctor: whose MAC answers', () => {
     expect(failed(r.json, 'wire.announcer-mac')[0].message).toContain('02:00:00:00:00:99 (no node of the cluster: another machine on the segment)')
   })
 
+  it('probes on the interface the announcer announces on, where the prober has it; elsewhere on the prober\'s default', async () => {
+    lab = await healthyLab()
+    lab.ownerInterfaces.splice(0, 1, 'eth1')
+    const second = (i: number) => ({name: 'eth1', mac: `02:00:00:00:01:0${i}`, state: 'usable'})
+    lab.interfaces.get('node-a')!.push(second(1))
+    lab.interfaces.get('node-b')!.push(second(2))
+    const r = await doctorJson(lab, ['web/shop'])
+    expect(r.code).toBe(0)
+    expect(lab.speakers.find((s) => s.node === 'node-b')!.requests.map((x) => x.path)).toEqual(['/v1/l2', '/v1/probe?address=203.0.113.1&interface=eth1'])
+    expect(lab.speakers.find((s) => s.node === 'node-c')!.requests.map((x) => x.path)).toEqual(['/v1/l2', '/v1/probe?address=203.0.113.1'])
+    expect(byId(r, 'wire', 'wire.single-mac').evidence[0]).toBe(`${OWNER_MAC} (node-a/eth0, the announcer) seen from node-b/eth1, node-c/eth0`)
+  })
+
   it('says the MAC check could not be made when the announcer\'s speaker does not report its interfaces', async () => {
     lab = await healthyLab()
     lab.interfaces.delete('node-a')

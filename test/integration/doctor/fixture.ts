@@ -54,6 +54,8 @@ export interface Lab {
   interfaces: Map<string, NodeInterface[]>
   /** The interfaces node-a's /v1/l2 says it announces 203.0.113.1 on (change in place). */
   ownerInterfaces: string[]
+  /** `node/interface` pairs a speaker refuses to probe on (400 BAD_INTERFACE) though it reports them usable. */
+  refuses: Set<string>
   put(obj: any): any
   close(): Promise<void>
 }
@@ -90,7 +92,7 @@ export const endpointSlice = (ns: string, svc: string, endpoints: Array<{node: s
 export const pool = (name: string, addresses: string[]) => ({apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: {name, namespace: NS}, spec: {addresses, autoAssign: true, avoidBuggyIPs: false}})
 export const l2Adv = (name: string, spec: Record<string, unknown> = {}) => ({apiVersion: 'metallb.io/v1beta1', kind: 'L2Advertisement', metadata: {name, namespace: NS}, spec})
 
-async function startSpeaker(nodeName: string, answers: Map<string, string[]>, interfaces: Map<string, NodeInterface[]>, ownerInterfaces: string[], cert: {key: string; cert: string}): Promise<FakeSpeaker & {server: https.Server}> {
+async function startSpeaker(nodeName: string, answers: Map<string, string[]>, interfaces: Map<string, NodeInterface[]>, ownerInterfaces: string[], refuses: Set<string>, cert: {key: string; cert: string}): Promise<FakeSpeaker & {server: https.Server}> {
   const requests: FakeSpeaker['requests'] = []
   const send = (res: import('node:http').ServerResponse, status: number, body: unknown): void => {
     res.writeHead(status, {'content-type': 'application/json'})
@@ -111,7 +113,7 @@ async function startSpeaker(nodeName: string, answers: Map<string, string[]>, in
     const macs = answers.get(address) ?? []
     // As the speaker: an interface it serves (the usable ones it reports), else 400 BAD_INTERFACE; default eth0.
     const iface = url.searchParams.get('interface') ?? 'eth0'
-    if (!(interfaces.get(nodeName) ?? []).some((i) => i.name === iface && i.state === 'usable')) return send(res, 400, {error: {code: 'BAD_INTERFACE', message: `interface "${iface}" is not one this speaker serves`}})
+    if (!(interfaces.get(nodeName) ?? []).some((i) => i.name === iface && i.state === 'usable') || refuses.has(`${nodeName}/${iface}`)) return send(res, 400, {error: {code: 'BAD_INTERFACE', message: `interface "${iface}" is not one this speaker serves`}})
     send(res, 200, {node: nodeName, address, results: [{interface: iface, answers: macs.map((mac) => ({mac, ip: address}))}]})
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -130,7 +132,8 @@ export async function healthyLab(opts: {upstream?: boolean} = {}): Promise<Lab> 
   const cert = makeCertificates()
   const interfaces = new Map(NODES.map((n) => [n, nodeInterfaces(n)]))
   const ownerInterfaces = ['eth0']
-  const speakers = await Promise.all(NODES.map((n) => startSpeaker(n, answers, interfaces, ownerInterfaces, cert)))
+  const refuses = new Set<string>()
+  const speakers = await Promise.all(NODES.map((n) => startSpeaker(n, answers, interfaces, ownerInterfaces, refuses, cert)))
 
   for (const n of NODES) put(node(n))
   put({apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'web'}})
@@ -150,7 +153,7 @@ export async function healthyLab(opts: {upstream?: boolean} = {}): Promise<Lab> 
     put(lbService('web', 'shop', '203.0.113.1'))
     put(endpointSlice('web', 'shop', [{node: 'node-b', ready: true}]))
     put(l2Status('web', 'shop', 'node-a'))
-    return {c, speakers, answers, interfaces, ownerInterfaces, put, close: () => closeAll(c, speakers)}
+    return {c, speakers, answers, interfaces, ownerInterfaces, refuses, put, close: () => closeAll(c, speakers)}
   }
   put({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'lbctl-install', namespace: NS, labels: {'app.kubernetes.io/part-of': 'lbctl'}}, data: {mode: 'l2', version: 'dev', installedAt: '2026-12-01T09:00:00Z'}})
   put({apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'lbctl-controller', namespace: NS, labels: controllerLabels}, spec: {replicas: 1, selector: {matchLabels: controllerLabels}, template: {metadata: {labels: controllerLabels}, spec: {containers: [{name: 'controller', image: 'lbctl:dev'}]}}}, status: {replicas: 1, readyReplicas: 1}})
@@ -165,7 +168,7 @@ export async function healthyLab(opts: {upstream?: boolean} = {}): Promise<Lab> 
   put(lbService('web', 'shop', '203.0.113.1'))
   put(endpointSlice('web', 'shop', [{node: 'node-b', ready: true}]))
   put(l2Status('web', 'shop', 'node-a'))
-  return {c, speakers, answers, interfaces, ownerInterfaces, put, close: () => closeAll(c, speakers)}
+  return {c, speakers, answers, interfaces, ownerInterfaces, refuses, put, close: () => closeAll(c, speakers)}
 }
 
 async function closeAll(c: Cluster, speakers: Array<{server: https.Server}>): Promise<void> {

@@ -52,6 +52,17 @@ describe('lbctl doctor: whose MAC answers', () => {
     expect(byId(r, 'wire', 'wire.single-mac').evidence[0]).toBe(`${OWNER_MAC} (node-a/eth0, the announcer) seen from node-b/eth1, node-c/eth0`)
   })
 
+  it('falls back to the prober\'s default interface when its speaker does not serve the announcer\'s (400 BAD_INTERFACE)', async () => {
+    lab = await healthyLab()
+    lab.ownerInterfaces.splice(0, 1, 'eth1')
+    for (const [n, i] of [['node-a', 1], ['node-b', 2]] as const) lab.interfaces.get(n)!.push({name: 'eth1', mac: `02:00:00:00:01:0${i}`, state: 'usable'})
+    lab.refuses.add('node-b/eth1')
+    const r = await doctorJson(lab, ['web/shop'])
+    expect(r.code).toBe(0)
+    expect(lab.speakers.find((s) => s.node === 'node-b')!.requests.map((x) => x.path)).toEqual(['/v1/l2', '/v1/probe?address=203.0.113.1&interface=eth1', '/v1/probe?address=203.0.113.1'])
+    expect(byId(r, 'wire', 'wire.single-mac').evidence[0]).toBe(`${OWNER_MAC} (node-a/eth0, the announcer) seen from node-b/eth0, node-c/eth0`)
+  })
+
   it('says the MAC check could not be made when the announcer\'s speaker does not report its interfaces', async () => {
     lab = await healthyLab()
     lab.interfaces.delete('node-a')

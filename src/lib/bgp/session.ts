@@ -221,6 +221,8 @@ export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandl
       this.maybeResolveClose()
     })
     conn.on('drain', () => { l.pendingSince = undefined })
+    const unmapped = (a?: string) => a?.replace(/^::ffff:/, '')
+    this.emit('connected', {initiator, localAddress: unmapped(conn.localAddress), remoteAddress: unmapped(conn.remoteAddress)})
     const open = this.localOpen()
     this.send(l, encodeOpen(open))
     this.emit('open-sent', open)

@@ -139,7 +139,7 @@ export function checkProbeOptions(o: ProbeOptions): Checked {
   // BFD's packets leave from the address of the link to the router: without it the probe would connect, come up, and
   // only then find it cannot start BFD.
   if (o.bfd && o.sourceAddress === undefined) {
-    throw badInput('BAD_BFD', '--bfd needs --source-address (the local address BFD sends from, on the link to the router)', `Add --source-address with this host's address toward ${o.peerAddress}, e.g. --source-address 198.18.0.2.`)
+    throw badInput('USAGE', '--bfd needs --source-address (the local address BFD sends from, on the link to the router)', `Add --source-address with this host's address toward ${o.peerAddress}, e.g. --source-address 198.18.0.2.`)
   }
   return {routes, routerId}
 }
@@ -344,8 +344,13 @@ export async function runProbe(o: ProbeOptions, hooks: ProbeHooks): Promise<Prob
     }
     if (gtsm) step(`TTL security (RFC 5082): sending TTL ${gtsm.sendTtl}, accepting TTL ≥ ${gtsm.minTtl}`)
     if (o.bfd) {
-      const local = o.sourceAddress
-      bfd = openBfd(local!, o.peerAddress) // checkProbeOptions: --bfd comes with --source-address
+      const local = o.sourceAddress ?? '' // checkProbeOptions: --bfd comes with --source-address
+      try {
+        bfd = openBfd(local, o.peerAddress)
+      } catch (e) {
+        throw problems('BFD_FAILED', `could not start BFD from ${local} to ${o.peerAddress}: ${(e as Error).message}`,
+          `Another BFD speaker (FRR's bfdd?) may hold UDP port 3784 on ${local}: \`ss -ulpn sport = :3784\`.`)
+      }
       bfd.session.on('state', (s) => step(`BFD ${s.from} → ${s.to}${s.diag ? ` (diag ${s.diag})` : ''}`))
       bfd.session.on('down', () => session.bfdDown())
       bfd.session.start()

@@ -93,6 +93,11 @@ export abstract class LbctlCommand<T extends typeof Command> extends Command {
   protected note(message: string): void {
     if (!this.jsonEnabled()) process.stderr.write(message + '\n')
   }
+
+  /** A result's warnings, for people: on stderr, one per line (--json and -o json/yaml carry them in the data). */
+  protected warnings(list: readonly string[]): void {
+    for (const w of list) this.note(chalk.yellow(`Warning: ${w}`))
+  }
 }
 
 /** How oclif prints an LbctlError and exits: "Error: <message>", the hint as a suggestion, the category's exit code. */

@@ -117,6 +117,12 @@ export async function listPools(kube: Kube, namespace: string): Promise<PoolSumm
   return state.pools.map((p) => summarize(p, state, usage)).sort((a, b) => a.name.localeCompare(b.name))
 }
 
+/** The names of the pools in the namespace, sorted (shell completion). */
+export async function poolNames(kube: Kube, namespace: string): Promise<string[]> {
+  const pools = await kube.list<IPAddressPool>(Kinds.IPAddressPool, {namespace})
+  return pools.items.map((p) => p.metadata.name).sort()
+}
+
 export async function showPool(kube: Kube, namespace: string, name: string): Promise<PoolDetail> {
   checkPoolName(name)
   const state = await readState(kube, namespace)

@@ -34,17 +34,17 @@ export const CAPABILITY_NAMES: Readonly<Record<number, string>> = {
   185: 'operational message (pre-standard)',
 }
 
-/** A capability code in words: "FQDN (73)", or "capability 200" for one IANA has not named. */
+/** A capability code in words: "extended messages (RFC 8654)", or "capability 200" for one IANA has not named. */
 export function capabilityName(code: number): string {
-  const name = CAPABILITY_NAMES[code]
-  return name ? `${name} (${code})` : `capability ${code}`
+  return CAPABILITY_NAMES[code] ?? `capability ${code}`
 }
 
 /** A received capability in words: the codec's description where it decodes the value, else its IANA name. */
 export function describeReceivedCapability(c: Capability): string {
   switch (c.kind) {
     case 'multiprotocol': case 'four-octet-as': case 'extended-next-hop': case 'graceful-restart': return describeCapability(c)
-    case 'unknown': return capabilityName(c.code)
+    // One lbctl does not speak: its name and code ("FQDN (73)"), so it can be looked up.
+    case 'unknown': return CAPABILITY_NAMES[c.code] ? `${CAPABILITY_NAMES[c.code]} (${c.code})` : `capability ${c.code}`
     default: return CAPABILITY_NAMES[capabilityCode(c)] ?? describeCapability(c)
   }
 }

@@ -37,12 +37,12 @@ export abstract class LbctlCommand<T extends typeof Command> extends Command {
       const cause = (e as {cause?: {stack?: string}}).cause
       process.stderr.write(`${e.stack ?? e.message}\n${cause?.stack ? `caused by: ${cause.stack}\n` : ''}`)
     }
-    // What the command got done before it failed stays where success puts it: -o json/yaml print it with the error
-    // beside it (--json does the same through toErrorJson); tables were printed by the command itself.
+    // -o json/yaml print on stdout what --json prints (toErrorJson): the error, beside what the command got done before
+    // it failed, where success puts it; the message for people still goes to stderr. Tables were printed by the command.
     const partial = resultOf(err) ?? resultOf(e)
     const f = this.format
-    if (partial !== undefined && !this.jsonEnabled() && (f === 'json' || f === 'yaml')) {
-      this.log(render(f, {...(plain(partial) as object), error: plain(errorJson(e))}))
+    if (!this.jsonEnabled() && (f === 'json' || f === 'yaml')) {
+      this.log(render(f, {...(partial === undefined ? {} : plain(partial) as object), error: plain(errorJson(e))}))
     }
     return super.catch(partial === undefined ? toOclifError(e) : withResult(toOclifError(e), partial))
   }

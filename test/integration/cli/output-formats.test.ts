@@ -36,10 +36,21 @@ describe('-o yaml wherever --json is', () => {
       [['pool', 'show', 'web']],
       [['pool', 'set', 'web', '203.0.113.0/29', '2001:db8:ffff::/64']],
       [['peer', 'list']],
+      [['status']],
+      [['bgp', 'status']],
+      [['uninstall', '--dry-run', '--force']],
     ])('%j', async (args) => {
       const {json, yaml} = await both(...args)
       expect(json).toBeTypeOf('object')
       expect(yaml).toEqual(json)
+    })
+
+    it('a failure: -o yaml prints the error --json prints (and the message on stderr), same exit code', async () => {
+      const [j, y] = [await runBin(['pool', 'show', 'nope', '--json', '--kubeconfig', c.kubeconfig]), await runBin(['pool', 'show', 'nope', '-o', 'yaml', '--kubeconfig', c.kubeconfig])]
+      expect([j.code, y.code]).toEqual([2, 2])
+      expect(parseYaml(y.stdout)).toEqual(j.json)
+      expect(j.json.error.code).toBe('POOL_NOT_FOUND')
+      expect(y.stderr).toContain('there is no pool "nope"')
     })
   })
 })

@@ -24,8 +24,8 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0]
   }
   // oclif, the command registry and what the commands import statically are one script, compiled with a V8 code cache
   // (src/cli/code-cache.ts, src/cli/main.ts): the cache is written after a run that compiled code it lacked.
-  const {loadScript} = await import('../dist/src/cli/code-cache.js')
-  const script = loadScript(new URL('../dist/cli/main.cjs', import.meta.url).pathname)
+  const {cacheDir, loadScript} = await import('../dist/src/cli/code-cache.js')
+  const script = loadScript(new URL('../dist/cli/main.cjs', import.meta.url).pathname, cacheDir())
   const {main, ownCommand, normalizeArgv} = script.exports
   const args = process.argv.slice(2)
   const key = ownCommand(normalizeArgv(args)) ?? '(oclif)'

@@ -84,7 +84,6 @@ const result = await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  charset: 'ascii', // src/cli/code-cache.ts decodes the script as latin1
   external: ['*.node', 'typescript', 'ts-node', 'tsx', 'pnpapi'], // oclif's optional loaders, required in try/catch
   define: {'import.meta.url': '__lbctlImportMetaUrl'},
   minifySyntax: true,

@@ -49,8 +49,9 @@ export interface LoadedScript {
   save(key: string): boolean
 }
 
-/** The cache directory: $XDG_CACHE_HOME/lbctl, or ~/.cache/lbctl. */
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+/** The cache directory: $XDG_CACHE_HOME/lbctl, or ~/.cache/lbctl; undefined when LBCTL_CODE_CACHE=off. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.LBCTL_CODE_CACHE === 'off') return undefined
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'lbctl')
 }
 
@@ -95,7 +96,7 @@ function readOrUndefined(file: string): Buffer | undefined {
  * Compiles and runs `file`, a script built as `(function (require, module, exports, __filename, __dirname,
  * importMetaUrl, dynamicImport) {…})`, with the code cache in `dir` (undefined: no cache).
  */
-export function loadScript(file: string, dir: string | undefined = process.env.LBCTL_CODE_CACHE === 'off' ? undefined : cacheDir()): LoadedScript {
+export function loadScript(file: string, dir: string | undefined): LoadedScript {
   const bytes = readFileSync(file)
   const sha256 = createHash('sha256').update(bytes).digest('hex')
   const cacheFile = dir ? join(dir, `main-${sha256.slice(0, 16)}-${process.version}-${process.arch}.v8`) : undefined
@@ -112,8 +113,7 @@ export function loadScript(file: string, dir: string | undefined = process.env.L
       status = 'invalid'
     }
   }
-  // The bundle is ASCII (esbuild's default charset), so latin1 decodes it exactly and fastest.
-  const script = new vm.Script(bytes.toString('latin1'), {filename: file, cachedData})
+  const script = new vm.Script(bytes.toString('utf8'), {filename: file, cachedData})
   if (cachedData) status = script.cachedDataRejected ? 'rejected' : 'accepted'
   debug(`${status} ${cacheFile ?? ''}`)
 
@@ -140,7 +140,11 @@ export function loadScript(file: string, dir: string | undefined = process.env.L
         return true
       } catch (e) {
         debug(`not written: ${(e as Error).message}`)
-        rmSync(tmp, {force: true})
+        try {
+          rmSync(tmp, {force: true})
+        } catch {
+          // nothing was written there either
+        }
         return false
       }
     },

@@ -41,8 +41,11 @@ export function ownCommand(argv: readonly string[]): string | undefined {
 
 type WithCommandCache = {commandCache?: typeof COMMANDS}
 
-/** Runs lbctl with `argv` (the arguments after the program name); `root` is the package root (package.json). */
-export async function main(root: string, argv: readonly string[]): Promise<void> {
+/**
+ * Runs lbctl with `argv` (the arguments after the program name); `root` is the package root (package.json). `mark`
+ * is told when each phase ends (the start-up benchmark's breakdown, bench/cli-phases.ts).
+ */
+export async function main(root: string, argv: readonly string[], mark: (phase: string) => void = () => {}): Promise<void> {
   const args = normalizeArgv(argv)
   let loadOptions: Config | {root: string; plugins: Map<string, Plugin>}
   try {
@@ -51,16 +54,19 @@ export async function main(root: string, argv: readonly string[]): Promise<void>
       ;(plugin as unknown as WithCommandCache).commandCache = COMMANDS
       await plugin.load()
       loadOptions = {root, plugins: new Map([[plugin.name, plugin]])}
+      mark('root plugin (package.json, oclif.manifest.json)')
     } else {
       const config = await Config.load({root})
       ;(config.getPluginsList().find((p) => p.isRoot) as unknown as WithCommandCache).commandCache = COMMANDS
       loadOptions = config
+      mark('oclif Config with plugin discovery')
     }
   } catch (error) {
     await Errors.handle(error as Error)
     return
   }
   await execute({args, loadOptions})
+  mark('oclif run: Config, flags, command, API calls, output')
 }
 
 export {normalizeArgv}

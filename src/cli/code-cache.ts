@@ -10,12 +10,12 @@
  * a missing, foreign, truncated or corrupt file — is ignored and replaced after the run. A cache is rewritten after a
  * run of a command it did not cover yet (its header lists the commands it covers), so it ends up holding the code of
  * the commands actually used. Writing is atomic (temporary file, rename) and best effort: a read-only home only costs
- * the speed. LBCTL_CODE_CACHE=off turns it off; DEBUG=lbctl:code-cache says what happened on stderr.
+ * the speed. A write also removes the caches of other scripts (earlier lbctl builds) left unwritten for a week. LBCTL_CODE_CACHE=off turns it off; DEBUG=lbctl:code-cache says what happened on stderr.
  *
  * Only node built-ins here: this runs before anything else is loaded.
  */
 import {createHash} from 'node:crypto'
-import {mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {homedir} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -25,6 +25,8 @@ import vm from 'node:vm'
 const MAGIC = 'lbctl-v8-code-cache/1\n'
 /** A cache stops growing after this many commands (a bound on rewrites, not on correctness). */
 const MAX_KEYS = 64
+/** When a cache is written, the caches of other scripts (older lbctl builds) not written for this long go. */
+const STALE_MS = 7 * 24 * 3600 * 1000
 
 export interface CacheHeader {
   sha256: string
@@ -92,6 +94,19 @@ function readOrUndefined(file: string): Buffer | undefined {
   }
 }
 
+/** Removes the cache files of other scripts in `dir` that were not written for STALE_MS (best effort). */
+function prune(dir: string, keep: string, now = Date.now()): void {
+  try {
+    for (const f of readdirSync(dir)) {
+      const path = join(dir, f)
+      if (path === keep || !/^main-[0-9a-f]{16}-.*\.v8$/.test(f)) continue
+      if (now - statSync(path).mtimeMs > STALE_MS) rmSync(path, {force: true})
+    }
+  } catch {
+    // another run pruned first, or the directory is not ours to clean: the next write tries again
+  }
+}
+
 /**
  * Compiles and runs `file`, a script built as `(function (require, module, exports, __filename, __dirname,
  * importMetaUrl, dynamicImport) {…})`, with the code cache in `dir` (undefined: no cache).
@@ -137,6 +152,7 @@ export function loadScript(file: string, dir: string | undefined): LoadedScript 
         writeFileSync(tmp, encodeCache({sha256, node: process.version, arch: process.arch, keys: next}, data))
         renameSync(tmp, cacheFile)
         debug(`wrote ${cacheFile} (${data.length} bytes; ${next.join(', ')})`)
+        prune(dir, cacheFile)
         return true
       } catch (e) {
         debug(`not written: ${(e as Error).message}`)

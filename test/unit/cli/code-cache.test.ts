@@ -1,6 +1,6 @@
 // The CLI script's V8 code cache (src/cli/code-cache.ts), with real V8 and real files: a cache is used only for the
 // script bytes it was made from, and anything else in its place is ignored, never run.
-import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync} from 'node:fs'
 import {createHash, randomBytes} from 'node:crypto'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -87,6 +87,23 @@ describe('code cache', () => {
     expect(garbage.exports.value).toBe(1)
     expect(garbage.save('x')).toBe(true)
     expect(loadScript(file, cache).status).toBe('accepted')
+  })
+
+  it('a write removes the caches of other scripts left unwritten for a week, and nothing else', () => {
+    loadScript(file, cache).save('x')
+    const [ours] = files()
+    const old = join(cache, 'main-0123456789abcdef-v20.0.0-x64.v8')
+    const recent = join(cache, 'main-fedcba9876543210-v20.0.0-x64.v8')
+    const other = join(cache, 'notes.txt')
+    for (const f of [old, recent, other]) writeFileSync(f, 'x')
+    const weekAgo = new Date(Date.now() - 8 * 24 * 3600 * 1000)
+    utimesSync(old, weekAgo, weekAgo)
+    utimesSync(other, weekAgo, weekAgo)
+    tag = randomBytes(8).toString('hex') // another build of the script
+    writeFileSync(file, script(1))
+    expect(loadScript(file, cache).save('x')).toBe(true)
+    expect(readdirSync(cache).sort()).toEqual([ours!, 'main-fedcba9876543210-v20.0.0-x64.v8', 'notes.txt', ...files().filter((f) => f !== ours && !f.startsWith('main-fedcba'))].sort())
+    expect(existsSync(old)).toBe(false)
   })
 
   it('without a directory there is no cache, and a directory that cannot be written costs only the cache', () => {

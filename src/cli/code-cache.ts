@@ -6,8 +6,9 @@
  *
  * The cache lives in $XDG_CACHE_HOME/lbctl (default ~/.cache/lbctl, where oclif keeps lbctl's cache too), one file
  * per script and Node version. A cache is used only when its header names the SHA-256 of the script's bytes, this
- * Node version and architecture; V8 checks its own version and flags on top (`cachedDataRejected`). Anything else —
- * a missing, foreign, truncated or corrupt file — is ignored and replaced after the run. A cache is rewritten after a
+ * Node version and architecture, and only when the file is the user's own and writable by nobody else (V8 runs what
+ * a cache holds); V8 checks its own version and flags on top (`cachedDataRejected`). Anything else — a missing,
+ * foreign, truncated or corrupt file — is ignored and replaced after the run. A cache is rewritten after a
  * run of a command it did not cover yet (its header lists the commands it covers), so it ends up holding the code of
  * the commands actually used. Writing is atomic (temporary file, rename) and best effort: a read-only home only costs
  * the speed. A write also removes the caches of other scripts (earlier lbctl builds) left unwritten for a week. LBCTL_CODE_CACHE=off turns it off; DEBUG=lbctl:code-cache says what happened on stderr.
@@ -15,7 +16,7 @@
  * Only node built-ins here: this runs before anything else is loaded.
  */
 import {createHash} from 'node:crypto'
-import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {homedir} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -86,11 +87,21 @@ function debug(msg: string): void {
   if (/(^|,)\s*(\*|lbctl[:*]|lbctl:code-cache)/.test(process.env.DEBUG ?? '')) process.stderr.write(`lbctl:code-cache ${msg}\n`)
 }
 
-function readOrUndefined(file: string): Buffer | undefined {
+/**
+ * The cache file's bytes; undefined when there is none. A file someone else could have written (another owner, or
+ * writable by group or others) is `foreign`: V8 runs what a cache holds, so only the user's own file is used.
+ */
+function readOwn(file: string): Buffer | 'foreign' | undefined {
+  let fd: number | undefined
   try {
-    return readFileSync(file)
+    fd = openSync(file, 'r')
+    const st = fstatSync(fd)
+    if ((process.getuid && st.uid !== process.getuid()) || (st.mode & 0o022) !== 0) return 'foreign'
+    return readFileSync(fd)
   } catch {
     return undefined
+  } finally {
+    if (fd !== undefined) closeSync(fd)
   }
 }
 
@@ -118,8 +129,10 @@ export function loadScript(file: string, dir: string | undefined): LoadedScript 
   let status: CacheStatus = dir ? 'none' : 'off'
   let keys: string[] = []
   let cachedData: Buffer | undefined
-  const raw = cacheFile ? readOrUndefined(cacheFile) : undefined
-  if (raw) {
+  const raw = cacheFile ? readOwn(cacheFile) : undefined
+  if (raw === 'foreign') {
+    status = 'invalid'
+  } else if (raw) {
     const c = decodeCache(raw)
     if (c && c.header.sha256 === sha256 && c.header.node === process.version && c.header.arch === process.arch) {
       cachedData = c.data
@@ -148,8 +161,8 @@ export function loadScript(file: string, dir: string | undefined): LoadedScript 
       const tmp = `${cacheFile}.${process.pid}.tmp`
       try {
         const data = script.createCachedData()
-        mkdirSync(dir, {recursive: true})
-        writeFileSync(tmp, encodeCache({sha256, node: process.version, arch: process.arch, keys: next}, data))
+        mkdirSync(dir, {recursive: true, mode: 0o700})
+        writeFileSync(tmp, encodeCache({sha256, node: process.version, arch: process.arch, keys: next}, data), {mode: 0o600})
         renameSync(tmp, cacheFile)
         debug(`wrote ${cacheFile} (${data.length} bytes; ${next.join(', ')})`)
         prune(dir, cacheFile)

@@ -1,6 +1,6 @@
 // The CLI script's V8 code cache (src/cli/code-cache.ts), with real V8 and real files: a cache is used only for the
 // script bytes it was made from, and anything else in its place is ignored, never run.
-import {copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync} from 'node:fs'
+import {chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import {createHash, randomBytes} from 'node:crypto'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -86,6 +86,17 @@ describe('code cache', () => {
     expect(garbage.status).toBe('rejected')
     expect(garbage.exports.value).toBe(1)
     expect(garbage.save('x')).toBe(true)
+    expect(loadScript(file, cache).status).toBe('accepted')
+  })
+
+  it('ignores a cache file others could have written (group- or world-writable)', () => {
+    const a = loadScript(file, cache)
+    a.save('x')
+    chmodSync(a.cacheFile!, 0o666)
+    const b = loadScript(file, cache)
+    expect(b.status).toBe('invalid')
+    expect(b.save('x')).toBe(true) // replaced by one of its own
+    expect(statSync(a.cacheFile!).mode & 0o777).toBe(0o600)
     expect(loadScript(file, cache).status).toBe('accepted')
   })
 

@@ -1,6 +1,6 @@
 import {spawn} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {crdManifests} from '../src/lib/api/crds.js'
 import {computeUsage} from '../src/lib/pool/usage.js'
@@ -161,6 +161,12 @@ export const bench: Bench = {
           'a Go program: its CPU time includes its runtime\'s threads, as lbctl\'s includes V8\'s.',
         'Phase rows: bench/cli-phases.ts does what bin/run.js does, step by step, and reports process.cpuUsage() at each ' +
           'step; median of the runs per phase.',
+        'Before the single script (commit 61a0d85: ESM bundle of the registry, @oclif/core loaded from node_modules, full ' +
+          'plugin discovery on every run), same method on a quiet machine: `lbctl pool list` 0.264 s, 4.38× kubectl; ' +
+          '`pool set --dry-run` 0.293 s, 5.27×. Side by side on the same busy machine (11 runs each, interleaved): CPU time of ' +
+          '`lbctl pool list` 226-255 ms before, 124-132 ms after; kubectl 55-57 ms.',
+        `Load average (1 min) when the run ended: ${loadavg()[0]!.toFixed(1)} on 2 cores: other work on the machine inflates ` +
+          'wall times, node\'s more than kubectl\'s; the CPU rows move less.',
       ],
     }
   },

@@ -1,7 +1,7 @@
 // Path attributes (RFC 4271 4.3/5, 1997, 8092, 4760, 6793) with RFC 7606 error handling: every problem becomes a
 // BgpProtocolError whose action says what the session does; the worst action of an UPDATE wins.
 import {ACTION_RANK, BgpProtocolError, ErrorCode, type Rfc7606Action, UpdateSubcode} from './errors.js'
-import {AFI, decodeNlri, formatIPv4, formatIPv6, parseIPv4, parseIPv6, SAFI} from './prefixes.js'
+import {AFI, decodeNlri, familyOfAfi, formatIPv4, formatIPv6, parseIPv4, parseIPv6} from './prefixes.js'
 import {AS_TRANS, type AsPathSegment, type AsPathSegmentType, type CodecContext, type PathAttributes} from './types.js'
 
 export const AttrType = {
@@ -180,7 +180,7 @@ export function decodeAttributes(buf: Buffer, start: number, end: number, ctx: C
         if (4 + nhLen + 1 > len) { fail(UpdateSubcode.OPTIONAL_ATTRIBUTE, 'session-reset', `MP_REACH_NLRI next hop length ${nhLen} runs past the attribute`); break }
         const nhBytes = v.subarray(4, 4 + nhLen)
         const nlriStart = 5 + nhLen
-        const fam = safi === SAFI.UNICAST ? (afi === AFI.IPV4 ? 'ipv4' : afi === AFI.IPV6 ? 'ipv6' : undefined) : undefined
+        const fam = familyOfAfi(afi, safi)
         // Kept verbatim from the next hop length on, so that encoding writes back exactly these bytes.
         if (!fam) { a.mpReach = {afi, safi, nextHops: [], nlri: [], raw: Buffer.from(v.subarray(3))}; break }
         const nextHops = decodeMpNextHops(afi, nhBytes)
@@ -194,7 +194,7 @@ export function decodeAttributes(buf: Buffer, start: number, end: number, ctx: C
         if (len < 3) { fail(UpdateSubcode.OPTIONAL_ATTRIBUTE, 'session-reset', `MP_UNREACH_NLRI length ${len}`); break }
         const afi = v.readUInt16BE(0)
         const safi = v[2]
-        const fam = safi === SAFI.UNICAST ? (afi === AFI.IPV4 ? 'ipv4' : afi === AFI.IPV6 ? 'ipv6' : undefined) : undefined
+        const fam = familyOfAfi(afi, safi)
         if (!fam) { a.mpUnreach = {afi, safi, withdrawn: [], raw: Buffer.from(v.subarray(3))}; break }
         const w = decodeNlri(v, 3, v.length, fam)
         if (!w) { fail(UpdateSubcode.OPTIONAL_ATTRIBUTE, 'session-reset', 'MP_UNREACH_NLRI prefixes malformed'); break }

@@ -7,7 +7,8 @@ import {Link, type LinkHandler} from './session-link.js'
 import {BgpProtocolError, CeaseSubcode, ErrorCode, OpenSubcode} from './errors.js'
 import {describeNotification, encodeKeepalive, encodeNotification, encodeRouteRefresh, shutdownMessage} from './notification.js'
 import {buildOpen, capabilityCode, encodeOpen, type Negotiated, negotiate, refusedCapabilities} from './open.js'
-import {AFI, type Family, parseIPv4, SAFI} from './prefixes.js'
+import type {Family} from '../net/ip.js'
+import {FAMILY_AFI, familyOfAfi, parseIPv4, SAFI} from './prefixes.js'
 import {AdjRibOut, type RibContext, type Route, type RouteSet} from './session-rib.js'
 import type {Conn, DownEvent, SessionEvents, SessionOptions, SessionState, Transport} from './session-types.js'
 import {MAX_EXTENDED_MESSAGE, MAX_MESSAGE, type BgpMessage, type OpenMessage, type PathAttributes} from './types.js'
@@ -22,9 +23,6 @@ export type {Conn, SessionOptions, SessionState, Transport} from './session-type
 const OPEN_HOLD_MS = 240_000
 const CLOSE_GRACE_MS = 1000
 
-const familyOf = (afi: number, safi: number): Family | undefined =>
-  safi !== SAFI.UNICAST ? undefined : afi === AFI.IPV4 ? 'ipv4' : afi === AFI.IPV6 ? 'ipv6' : undefined
-const AFI_OF: Record<Family, number> = {ipv4: AFI.IPV4, ipv6: AFI.IPV6}
 const asBytes = (asn: number, four: boolean): Buffer => {
   const b = Buffer.alloc(four ? 4 : 2)
   if (four) b.writeUInt32BE(asn >>> 0)
@@ -63,7 +61,7 @@ export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandl
     const hold = options.holdTime ?? 90
     if (!Number.isInteger(hold) || hold < 0 || hold > 65535 || hold === 1 || hold === 2) throw new RangeError(`hold time ${hold}: must be 0 or 3..65535 seconds`)
     if (!parseIPv4(options.routerId)) throw new RangeError(`router ID ${options.routerId} is not an IPv4 address`)
-    this.o = {holdTime: hold, connectRetryTime: 5, connectRetryMax: 120, families: ['ipv4', 'ipv6'], autoRestart: true, ...options}
+    this.o = {holdTime: hold, connectRetryTime: 5, connectRetryMax: 120, families: [4, 6], autoRestart: true, ...options}
     this.clock = options.clock ?? systemClock
     this.random = options.random ?? Math.random
     this.defer = options.defer ?? fairDefer
@@ -300,7 +298,7 @@ export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandl
       }
       case 'route-refresh': {
         if (l.state !== 'Established') return this.fsmError(l, 'ROUTE-REFRESH')
-        const family = familyOf(m.afi, m.safi)
+        const family = familyOfAfi(m.afi, m.safi)
         this.emit('route-refresh-received', {family, subtype: m.subtype})
         // RFC 7313 5: only subtype 0 asks us for anything; BoRR/EoRR concern the peer's own routes.
         if (m.subtype !== 0 || !family || !l.negotiated?.families.includes(family)) return
@@ -470,7 +468,7 @@ export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandl
       }
     }
     for (const f of this.refreshing) {
-      if (l.negotiated?.enhancedRouteRefresh) this.send(l, encodeRouteRefresh({afi: AFI_OF[f], safi: SAFI.UNICAST, subtype: 2}))
+      if (l.negotiated?.enhancedRouteRefresh) this.send(l, encodeRouteRefresh({afi: FAMILY_AFI[f], safi: SAFI.UNICAST, subtype: 2}))
     }
     this.refreshing.clear()
   }

@@ -31,9 +31,9 @@ const REGRESSIONS = [
 function seeds(): Buffer[] {
   const s = [
     ...REGRESSIONS.map((h) => Buffer.from(h, 'hex')),
-    OPEN_FRR, UPDATE_V4, UPDATE_V6, OPEN_EXTENDED, UPDATE_V4_NH6, UPDATE_V4_NH6_LL, endOfRib('ipv4'), endOfRib('ipv6'), shutdownNotification('maintenance'),
+    OPEN_FRR, UPDATE_V4, UPDATE_V6, OPEN_EXTENDED, UPDATE_V4_NH6, UPDATE_V4_NH6_LL, endOfRib(4), endOfRib(6), shutdownNotification('maintenance'),
     encode({type: 'keepalive'}), encode({type: 'route-refresh', afi: 2, safi: 1, subtype: 1}),
-    encode(buildOpen({asn: 4200000001, routerId: '198.18.0.2', holdTime: 9, families: ['ipv4', 'ipv6'], gracefulRestart: {restartTime: 120, restarting: true, forwardingPreserved: true}})),
+    encode(buildOpen({asn: 4200000001, routerId: '198.18.0.2', holdTime: 9, families: [4, 6], gracefulRestart: {restartTime: 120, restarting: true, forwardingPreserved: true}})),
     encodeUpdate({type: 'update', withdrawn: ['203.0.113.0/25'], nlri: ['203.0.113.128/25'], attributes: {
       origin: 1, asPath: [{type: 'sequence', asns: [70000, 64512]}, {type: 'set', asns: [1]}], nextHop: '198.18.0.2', med: 1,
       localPref: 100, atomicAggregate: true, aggregator: {asn: 70000, address: '198.18.0.1'}, communities: [1, 2], largeCommunities: [[1, 2, 3]],

@@ -17,7 +17,7 @@ interface Router {
   close(): Promise<void>
 }
 
-async function router(asn: number, peerAsn: number, families: ('ipv4' | 'ipv6')[] = ['ipv4', 'ipv6']): Promise<Router> {
+async function router(asn: number, peerAsn: number, families: (4 | 6)[] = [4, 6]): Promise<Router> {
   const session = new BgpSession({localAsn: asn, peerAsn, routerId: '10.9.9.9', passive: true, holdTime: 30, families})
   const r = {connections: 0, updates: [] as UpdateMessage[], notifications: [] as NotificationMessage[], session} as Router
   session.on('update-received', (u) => r.updates.push(u))
@@ -111,7 +111,7 @@ describe('BgpSpeaker over loopback', () => {
   })
 
   it('an address family the peer did not negotiate is reported (runtimeProblems and the next apply), not silently dropped', async () => {
-    const v4only = await router(64512, 64512, ['ipv4'])
+    const v4only = await router(64512, 64512, [4])
     cleanups.push(v4only.close)
     let changed = 0
     const sp = new BgpSpeaker({node: 'n1', nodeAddresses: () => ['10.0.0.1'], onChange: () => changed++})

@@ -1,6 +1,7 @@
 // Status the controller reports beyond services: ConfigurationState `controller` (Valid/Invalid with a summary naming the
 // objects) and IPAddressPool counters. Written by the leader only, when changed, at most every `intervalMs`.
 import {Kinds, V1BETA1} from '../lib/api/constants.js'
+import {rfc3339} from '../lib/api/time.js'
 import type {KubeApi} from '../lib/kube/rest.js'
 import type {PoolCounts} from '../lib/ipam/index.js'
 
@@ -31,12 +32,12 @@ export class StatusReporter {
   private written = new Map<string, string>()
   private timer?: NodeJS.Timeout
   private running?: Promise<void>
-  private transition = new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+  private transition = rfc3339(Date.now())
 
   constructor(private readonly d: Deps) {}
 
   setConfig(r: ConfigReport): void {
-    if (this.config?.result !== r.result) this.transition = new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+    if (this.config?.result !== r.result) this.transition = rfc3339(Date.now())
     this.config = r
     this.schedule()
   }

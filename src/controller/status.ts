@@ -2,6 +2,7 @@
 // objects) and IPAddressPool counters. Written by the leader only, when changed, at most every `intervalMs`.
 import {Kinds, V1BETA1} from '../lib/api/constants.js'
 import {rfc3339} from '../lib/api/time.js'
+import {type Clock, systemClock, Timer} from '../lib/clock.js'
 import type {KubeApi} from '../lib/kube/rest.js'
 import type {PoolCounts} from '../lib/ipam/index.js'
 
@@ -16,6 +17,8 @@ interface Deps {
   canWrite: () => boolean
   intervalMs?: number
   log: {warn: (o: object, msg: string) => void}
+  /** The write delay runs on it (tests pass a FakeClock); default: the system clock. */
+  clock?: Clock
 }
 
 /** int64 in the CRD, but JSON numbers past 2^53 do not survive a round trip through JavaScript clients. */
@@ -30,11 +33,13 @@ export class StatusReporter {
   private writtenConfig?: string
   private pools = new Map<string, Record<string, number>>()
   private written = new Map<string, string>()
-  private timer?: NodeJS.Timeout
+  private readonly timer: Timer
   private running?: Promise<void>
   private transition = rfc3339(Date.now())
 
-  constructor(private readonly d: Deps) {}
+  constructor(private readonly d: Deps) {
+    this.timer = new Timer(d.clock ?? systemClock, () => void this.flush())
+  }
 
   setConfig(r: ConfigReport): void {
     if (this.config?.result !== r.result) this.transition = rfc3339(Date.now())
@@ -60,25 +65,18 @@ export class StatusReporter {
   }
 
   async flush(): Promise<void> {
-    clearTimeout(this.timer)
-    this.timer = undefined
+    this.timer.stop()
     await this.running
     this.running = this.write()
     await this.running
   }
 
   stop(): void {
-    clearTimeout(this.timer)
-    this.timer = undefined
+    this.timer.stop()
   }
 
   private schedule(): void {
-    if (this.timer) return
-    this.timer = setTimeout(() => {
-      this.timer = undefined
-      void this.flush()
-    }, this.d.intervalMs ?? 500)
-    this.timer.unref?.()
+    if (!this.timer.running) this.timer.start(this.d.intervalMs ?? 500)
   }
 
   private async write(): Promise<void> {

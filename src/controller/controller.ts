@@ -72,6 +72,7 @@ export class Controller {
       pass: (req) => this.pass(req),
       canRun: () => this.primed && !this.stopping && o.isLeader() && this.synced,
       onError: (err) => o.log.error({err: (err as Error).stack}, 'reconcile pass failed'),
+      onDeferred: () => o.metrics.deferred.inc(),
       clock: this.clock,
     })
     this.services.on((_t, svc) => this.reconciler.enqueue(`${svc.metadata.namespace}/${svc.metadata.name}`))

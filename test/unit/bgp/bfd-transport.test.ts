@@ -1,8 +1,8 @@
 // Two BFD sessions from one local address (a node peering with two routers) share the receiving socket on 3784 and
 // each gets only its own peer's packets; the socket goes away with the last session.
 import {describe, expect, it} from 'vitest'
-import {openBfd} from '../../../../src/lib/bgp/bfd-transport.js'
-import {requireLab} from '../../../harness/lab/prereq.js'
+import {openBfd} from '../../../src/lib/bgp/bfd-transport.js'
+import {requireLab} from '../../harness/lab/prereq.js'
 
 // Loopback addresses picked per process so parallel runs do not meet on 127.x:3784.
 const octet = 2 + (process.pid % 200)

@@ -7,6 +7,7 @@ import type {NotificationMessage, UpdateMessage} from '../../../../src/lib/bgp/t
 import {BgpSpeaker} from '../../../../src/speaker/bgp/speaker.js'
 import type {SpeakerState} from '../../../../src/speaker/state.js'
 import {adv, bfd, peer, service, slice, state} from './fixtures.js'
+import {poll} from '../../../harness/poll.js'
 
 interface Router {
   port: number
@@ -36,15 +37,8 @@ async function router(asn: number, peerAsn: number, families: (4 | 6)[] = [4, 6]
   return r
 }
 
-const until = async <T>(what: string, fn: () => T | undefined | false, ms = 5000): Promise<T> => {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = fn()
-    if (v) return v
-    if (Date.now() > end) throw new Error(`timed out: ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
+const until = <T>(what: string, fn: () => T | undefined | false, ms = 5000): Promise<T> =>
+  poll(fn, {what, timeoutMs: ms, intervalMs: 10, retryErrors: false}) as Promise<T>
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {

@@ -85,6 +85,8 @@ export interface DownEvent {
 
 export interface SessionEvents {
   state: [{from: SessionState; to: SessionState}]
+  /** A TCP connection to the peer is up (dialled or accepted), before our OPEN goes out on it. */
+  connected: [{initiator: 'local' | 'remote'; localAddress?: string; remoteAddress?: string}]
   'connect-failed': [Error]
   'open-sent': [OpenMessage]
   'open-received': [OpenMessage]

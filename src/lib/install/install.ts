@@ -13,6 +13,7 @@ import {type InstallRecord, type Manifest, newMemberlistKey, type Planned, planM
 import {BuiltinKinds, DEFAULT_IMAGE_REGISTRY, imageFor, INSTALL_MODES, type InstallMode, Names, objectLabels} from './names.js'
 import {checkAccess, findOtherLoadBalancers, refuse, requiredAccess} from './preflight.js'
 import {type Readiness, waitReady} from './wait.js'
+import {count} from '../cli/words.js'
 
 export interface InstallInput {
   mode: string
@@ -190,7 +191,7 @@ export async function install(kube: Kube, input: InstallInput, io: InstallIO = {
       await waitServed(cr, input.timeoutMs, io)
     }
   }
-  io.note?.(`applied ${result.objects.length} objects in namespace ${ns}`)
+  io.note?.(`applied ${count(result.objects.length, 'object')} in namespace ${ns}`)
   if (input.wait) {
     io.note?.('waiting for the controller and every speaker to be ready')
     result.readiness = await waitReady(kube, ns, input.timeoutMs, {note: io.note, now: io.now, sleep: io.sleep})

@@ -16,6 +16,10 @@ export type ProbeStatus = 'announced' | 'not-announced' | 'conflict'
 
 export interface ProbeAnswer {
   mac: string
+  /** The address it answered for. */
+  ip: string
+  /** Where the answer came in. */
+  interface: string
   /** From sending the request to the first answer from this MAC. */
   rttMs: number
   /** Answers seen from this MAC (announcements included). */
@@ -92,7 +96,7 @@ export async function probeL2(opts: ProbeOptions): Promise<ProbeResult> {
     if (!p) return
     const a = p.answers.get(mac)
     if (a) a.count++
-    else p.answers.set(mac, {mac, rttMs: Math.round((performance.now() - p.sentAt) * 1000) / 1000, count: 1})
+    else p.answers.set(mac, {mac, ip: formatIP(p.ip), interface: opts.interface, rttMs: Math.round((performance.now() - p.sentAt) * 1000) / 1000, count: 1})
   }
   const onArp = (frame: Buffer): void => {
     const arp = decodeArp(frame)

@@ -1,7 +1,7 @@
 import type {IPAddressPool, L2Advertisement, BGPAdvertisement, Service} from '../api/types.js'
 import {advertisesPool} from '../api/advertise.js'
 import {poolSize, RangeIndex} from '../ipam/ranges.js'
-import {type IPRange, mergeRanges, tryParseIP, tryParsePoolAddresses} from '../net/index.js'
+import {formatRange, type IPRange, mergeRanges, tryParseIP, tryParsePoolAddresses} from '../net/index.js'
 
 /**
  * A pool's addresses as merged ranges, with exact sizes. Every entry that can be read counts; entries that cannot
@@ -16,6 +16,20 @@ export interface PoolRanges {
 export function poolRanges(pool: IPAddressPool): PoolRanges {
   const {ranges, problems} = tryParsePoolAddresses(pool.spec?.addresses ?? [])
   return {name: pool.metadata.name, ranges: mergeRanges(ranges), invalid: problems.map((p) => p.token)}
+}
+
+/**
+ * A pool's addresses as lbctl shows them: adjacent and overlapping entries merged into one range or CIDR (formatRange),
+ * sorted, IPv4 first; an entry nothing merges with stays as written. Unreadable entries follow as they are. The stored
+ * spec is left as the user wrote it.
+ */
+export function displayAddresses(pool: IPAddressPool): string[] {
+  const {ranges, problems} = tryParsePoolAddresses(pool.spec?.addresses ?? [])
+  const shown = mergeRanges(ranges).map((m) => {
+    const parts = ranges.filter((r) => r.family === m.family && r.start >= m.start && r.end <= m.end)
+    return parts.length === 1 ? parts[0].token : formatRange(m)
+  })
+  return [...shown, ...problems.map((p) => p.token)]
 }
 
 export interface Holder {

@@ -8,7 +8,7 @@ import {openBfd, type BfdLink} from './bfd-transport.js'
 import {notificationName} from './errors.js'
 import {describeNotification} from './notification.js'
 import {capabilityName, describeReceivedCapability} from './probe-capabilities.js'
-import {canonicalPrefix} from './prefixes.js'
+import {canonicalPrefix, familyName} from './prefixes.js'
 import {routerIdFrom, usableRouterId} from './router-id.js'
 import {BgpSession, type Route} from './session.js'
 import type {DownEvent} from './session-types.js'
@@ -270,10 +270,10 @@ export async function runProbe(o: ProbeOptions, hooks: ProbeHooks): Promise<Prob
     step(`UPDATE sent: ${count(s.announced, 'prefix', 'prefixes')} announced, ${s.withdrawn} withdrawn in ${count(s.updates, 'message')}${s.skipped.length ? `; ${count(s.skipped.length, 'prefix', 'prefixes')} not sent (${[...new Set(s.skipped.map((x) => x.reason))].join(', ')})` : ''}`)
   })
   session.on('end-of-rib-sent', (f) => {
-    result.endOfRib.push(f)
-    step(`End-of-RIB sent (${f} unicast)`)
+    result.endOfRib.push(familyName(f))
+    step(`End-of-RIB sent (${familyName(f)} unicast)`)
   })
-  session.on('route-refresh-received', (r) => step(`ROUTE-REFRESH received (${r.family ?? 'unknown family'}, subtype ${r.subtype}): table re-sent`))
+  session.on('route-refresh-received', (r) => step(`ROUTE-REFRESH received (${r.family ? familyName(r.family) : 'unknown family'}, subtype ${r.subtype}): table re-sent`))
   session.on('down', (d) => {
     lastDown = d
     if (d.reason !== 'stopped') step(`session down: ${d.message}`)
@@ -332,11 +332,11 @@ export async function runProbe(o: ProbeOptions, hooks: ProbeHooks): Promise<Prob
         : `no answer on TCP ${port} from ${o.peerAddress}: check the router's neighbor statement and firewall`, `Try \`nc -vz ${o.peerAddress} ${port}\` from this host; check routes and ACLs.`)
     }
     const n = session.negotiated!
-    Object.assign(result, {established: true, peerAsn: n.peerAsn, peerRouterId: n.peerRouterId, holdTime: n.holdTime, keepaliveTime: n.keepaliveTime, families: n.families})
+    Object.assign(result, {established: true, peerAsn: n.peerAsn, peerRouterId: n.peerRouterId, holdTime: n.holdTime, keepaliveTime: n.keepaliveTime, families: n.families.map(familyName)})
     if (o.extendedMessage) result.extendedMessage = n.extendedMessage
     if (o.extendedNextHop) result.extendedNextHop = n.extendedNextHop
     if (gtsm) result.ttlSecurity = gtsm
-    step(`Established with AS ${n.peerAsn} (${ibgp ? 'iBGP' : 'eBGP'}), router ID ${n.peerRouterId}, hold time ${n.holdTime} s, keepalive ${n.keepaliveTime} s, families ${n.families.join(' ')}`)
+    step(`Established with AS ${n.peerAsn} (${ibgp ? 'iBGP' : 'eBGP'}), router ID ${n.peerRouterId}, hold time ${n.holdTime} s, keepalive ${n.keepaliveTime} s, families ${n.families.map(familyName).join(' ')}`)
     if (o.extendedMessage) step(n.extendedMessage ? 'extended messages (RFC 8654): both sides, UPDATEs up to 65535 octets' : 'extended messages (RFC 8654): not offered by the peer, UPDATEs stay within 4096 octets')
     if (o.extendedNextHop) {
       step(n.extendedNextHop ? 'extended next hop (RFC 8950): both sides, IPv4 routes may carry an IPv6 next hop'

@@ -1,7 +1,8 @@
 // Sending the session's routes: the difference between what the peer should have and what it was sent, a chunk per
 // event-loop turn, then End-of-RIB after the first table (RFC 4724) and End-of-RR after a refresh (RFC 7313).
 import type {EventEmitter} from 'node:events'
-import {AFI, type Family, SAFI} from './prefixes.js'
+import type {Family} from '../net/ip.js'
+import {FAMILY_AFI, SAFI} from './prefixes.js'
 import {encodeRouteRefresh} from './notification.js'
 import type {Link} from './session-link.js'
 import {AdjRibOut, type RibContext, type Route, type RouteSet} from './session-rib.js'
@@ -9,7 +10,6 @@ import type {SessionEvents, SessionOptions} from './session-types.js'
 import {MAX_EXTENDED_MESSAGE, MAX_MESSAGE} from './types.js'
 import {endOfRib} from './update.js'
 
-const AFI_OF: Record<Family, number> = {ipv4: AFI.IPV4, ipv6: AFI.IPV6}
 
 /** What the sender needs from its session. */
 export interface SyncHost extends Pick<EventEmitter<SessionEvents>, 'emit'> {
@@ -55,7 +55,7 @@ export class RouteSync {
   /** ROUTE-REFRESH for `family` (RFC 2918, 7313): the whole table again, framed by BoRR/EoRR when enhanced. */
   refresh(l: Link, family: Family): void {
     this.rib.resend(family)
-    if (l.negotiated?.enhancedRouteRefresh) this.host.send(l, encodeRouteRefresh({afi: AFI_OF[family], safi: SAFI.UNICAST, subtype: 1}))
+    if (l.negotiated?.enhancedRouteRefresh) this.host.send(l, encodeRouteRefresh({afi: FAMILY_AFI[family], safi: SAFI.UNICAST, subtype: 1}))
     this.run(l, family)
   }
 
@@ -107,7 +107,7 @@ export class RouteSync {
       }
     }
     for (const f of this.refreshing) {
-      if (l.negotiated?.enhancedRouteRefresh) this.host.send(l, encodeRouteRefresh({afi: AFI_OF[f], safi: SAFI.UNICAST, subtype: 2}))
+      if (l.negotiated?.enhancedRouteRefresh) this.host.send(l, encodeRouteRefresh({afi: FAMILY_AFI[f], safi: SAFI.UNICAST, subtype: 2}))
     }
     this.refreshing.clear()
   }

@@ -3,7 +3,7 @@ import type {Clock} from '../clock.js'
 import type {BgpProtocolError} from './errors.js'
 import type {Negotiated} from './open.js'
 import type {ReceiveBudget} from './schedule.js'
-import type {Family} from './prefixes.js'
+import type {Family} from '../net/ip.js'
 import type {SkipReason} from './session-rib.js'
 import type {NotificationMessage, OpenMessage, UpdateMessage} from './types.js'
 

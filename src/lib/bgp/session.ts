@@ -7,7 +7,7 @@ import {Link, type LinkHandler} from './session-link.js'
 import {BgpProtocolError, CeaseSubcode, ErrorCode, OpenSubcode} from './errors.js'
 import {describeNotification, encodeKeepalive, encodeNotification, shutdownMessage} from './notification.js'
 import {buildOpen, capabilityCode, encodeOpen, type Negotiated, negotiate, refusedCapabilities} from './open.js'
-import {AFI, type Family, parseIPv4, SAFI} from './prefixes.js'
+import {familyOfAfi, parseIPv4} from './prefixes.js'
 import type {Route, RouteSet} from './session-rib.js'
 import {RouteSync} from './session-sync.js'
 import type {Conn, DownEvent, SessionEvents, SessionOptions, SessionState, Transport} from './session-types.js'
@@ -23,8 +23,6 @@ export type {Conn, SessionOptions, SessionState, Transport} from './session-type
 const OPEN_HOLD_MS = 240_000
 const CLOSE_GRACE_MS = 1000
 
-const familyOf = (afi: number, safi: number): Family | undefined =>
-  safi !== SAFI.UNICAST ? undefined : afi === AFI.IPV4 ? 'ipv4' : afi === AFI.IPV6 ? 'ipv6' : undefined
 const asBytes = (asn: number, four: boolean): Buffer => {
   const b = Buffer.alloc(four ? 4 : 2)
   if (four) b.writeUInt32BE(asn >>> 0)
@@ -58,7 +56,7 @@ export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandl
     const hold = options.holdTime ?? 90
     if (!Number.isInteger(hold) || hold < 0 || hold > 65535 || hold === 1 || hold === 2) throw new RangeError(`hold time ${hold}: must be 0 or 3..65535 seconds`)
     if (!parseIPv4(options.routerId)) throw new RangeError(`router ID ${options.routerId} is not an IPv4 address`)
-    this.o = {holdTime: hold, connectRetryTime: 5, connectRetryMax: 120, families: ['ipv4', 'ipv6'], autoRestart: true, ...options}
+    this.o = {holdTime: hold, connectRetryTime: 5, connectRetryMax: 120, families: [4, 6], autoRestart: true, ...options}
     this.clock = options.clock ?? systemClock
     this.random = options.random ?? Math.random
     this.budget = options.receiveBudget ?? receiveBudget
@@ -300,7 +298,7 @@ export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandl
       }
       case 'route-refresh': {
         if (l.state !== 'Established') return this.fsmError(l, 'ROUTE-REFRESH')
-        const family = familyOf(m.afi, m.safi)
+        const family = familyOfAfi(m.afi, m.safi)
         this.emit('route-refresh-received', {family, subtype: m.subtype})
         // RFC 7313 5: only subtype 0 asks us for anything; BoRR/EoRR concern the peer's own routes.
         if (m.subtype !== 0 || !family || !l.negotiated?.families.includes(family)) return

@@ -1,6 +1,7 @@
 // `lbctl install`: validate, pre-flight, then apply in the safe order (CRDs, access, config, controller, speakers),
 // then the pool, its advertisement and the BGP peer. Every check runs before the first write.
 import {Kinds} from '../api/constants.js'
+import {rfc3339} from '../api/time.js'
 import type {BGPAdvertisement, IPAddressPool, L2Advertisement, Service} from '../api/types.js'
 import {badInput, problems} from '../errors.js'
 import {inspectKubeProxy, prepareIpvs, type PrepareIO} from '../cluster/prepare.js'
@@ -140,7 +141,7 @@ export async function install(kube: Kube, input: InstallInput, io: InstallIO = {
   const manifests = planManifests({
     namespace: ns, mode: checked.mode, version: input.version, controllerImage: images.controller, speakerImage: images.speaker,
     controllerReplicas: input.controllerReplicas, logLevel: input.logLevel,
-    installedAt: keepDate ? prev!.installedAt! : new Date(now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    installedAt: keepDate ? prev!.installedAt! : rfc3339(now()),
     // Generated once: a second run never replaces the key the speakers share.
     memberlistKey: secret ? undefined : newMemberlistKey(),
   })

@@ -114,7 +114,7 @@ describe('event rate limiting', () => {
     leading = true
     expect(rec.record(target, 'Warning', 'AllocationFailed', 'pool exhausted')).toBe(true)
     expect(rec.record(other, 'Normal', 'IPAllocated', 'x')).toBe(true)
-    await new Promise((r) => setTimeout(r, 10))
+    await poll(() => created.length >= 2, {what: 'both events created'})
     expect(created.map((e) => e.involvedObject.name)).toEqual(['s', 't'])
     expect(rec.record(target, 'Warning', 'AllocationFailed', 'pool exhausted')).toBe(false)
   })

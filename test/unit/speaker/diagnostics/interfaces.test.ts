@@ -1,8 +1,8 @@
 // What /v1/l2 reports about the node's interfaces: every link with its MAC, and whether an advertisement naming it
 // would be served there (the L2 engine's rule, excludes bypassed as for named interfaces).
 import {describe, expect, it} from 'vitest'
-import type {Link} from '../../../src/lib/l2/interfaces.js'
-import {describeLinks} from '../../../src/speaker/diagnostics/interfaces.js'
+import type {Link} from '../../../../src/lib/l2/interfaces.js'
+import {describeLinks} from '../../../../src/speaker/diagnostics/interfaces.js'
 
 const link = (name: string, mac: string, more: Partial<Link> = {}): Link =>
   ({index: 1, name, mac, flags: ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'], operState: 'UP', linkType: 'ether', addresses: [], ...more})

@@ -2,9 +2,19 @@
 // and MACs, and what it announces. The advertisement stage matches L2Advertisement interfaces against it; the wire
 // stage tells whose MAC answers. Without a client (--no-probe, no token) or a reachable speaker, the checks that need
 // it say they could not be made, and why.
-import type {DiagnosticsClient, L2Report, NodeInterface} from './diagnostics.js'
-import {speakerEndpoints} from './wire.js'
+import type {DiagnosticsClient, L2Report, NodeInterface, SpeakerEndpoint} from './diagnostics.js'
+import {DIAGNOSTICS_PORT} from './kinds.js'
 import type {Context} from './cluster-checks.js'
+
+/** The diagnostics endpoint of every ready speaker Pod (hostNetwork: the Pod IP is the node's). */
+export function speakerEndpoints(c: Context): SpeakerEndpoint[] {
+  return c.pods
+    .filter((p) => p.component === 'speaker' && p.ready && p.node && p.ip)
+    .map((p) => {
+      const port = p.pod.spec?.containers?.flatMap((x) => x.ports ?? []).find((x) => x.name === 'diagnostics')?.containerPort ?? DIAGNOSTICS_PORT
+      return {node: p.node!, url: `https://${p.ip!.includes(':') ? `[${p.ip}]` : p.ip}:${port}`}
+    })
+}
 
 export interface SpeakerReports {
   /** Node → its report, or why there is none. */

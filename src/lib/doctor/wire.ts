@@ -4,20 +4,10 @@
 import type {Context} from './cluster-checks.js'
 import {type DiagnosticsClient, type DiagnosticsError, type ProbeResponse, type SpeakerEndpoint} from './diagnostics.js'
 import {sh} from './fixes.js'
-import {DIAGNOSTICS_PORT} from './kinds.js'
 import {announcers} from './service-checks.js'
-import {macOwners, nodeInterfaces} from './speakers.js'
+import {macOwners, nodeInterfaces, speakerEndpoints} from './speakers.js'
 import {check, type Check} from './types.js'
 import type {Service} from '../api/types.js'
-
-export function speakerEndpoints(c: Context): SpeakerEndpoint[] {
-  return c.pods
-    .filter((p) => p.component === 'speaker' && p.ready && p.node && p.ip)
-    .map((p) => {
-      const port = p.pod.spec?.containers?.flatMap((x) => x.ports ?? []).find((x) => x.name === 'diagnostics')?.containerPort ?? DIAGNOSTICS_PORT
-      return {node: p.node!, url: `https://${p.ip!.includes(':') ? `[${p.ip}]` : p.ip}:${port}`}
-    })
-}
 
 export interface WireOptions {
   client?: DiagnosticsClient

@@ -11,6 +11,7 @@ import {type PeerInput, peerManifests, validatePeer, type ValidPeer} from '../pe
 import {type InstallRecord, type Manifest, newMemberlistKey, type Planned, planManifests} from './manifests.js'
 import {BuiltinKinds, DEFAULT_IMAGE_REGISTRY, imageFor, INSTALL_MODES, type InstallMode, Names, objectLabels} from './names.js'
 import {checkAccess, findOtherLoadBalancers, refuse, requiredAccess} from './preflight.js'
+import {checkRegistry} from './registry.js'
 import {type Readiness, waitReady} from './wait.js'
 
 export interface InstallInput {
@@ -18,6 +19,10 @@ export interface InstallInput {
   namespace: string
   version: string
   imageRegistry?: string
+  /** Look at --image-registry from here before anything is written (GET /v2/, the tags); false: --skip-registry-check. */
+  registryCheck?: boolean
+  /** --insecure-registry: the registry check may fall back to plain HTTP. */
+  insecureRegistry?: boolean
   /** --pool: addresses of the pool to create (none: no pool). */
   addresses: string[]
   poolName: string
@@ -36,6 +41,7 @@ export interface InstallIO {
   juju?: PrepareIO['juju']
   now?: () => number
   sleep?: (ms: number) => Promise<void>
+  fetch?: typeof fetch
 }
 
 export interface AppliedObject {
@@ -109,6 +115,11 @@ export async function install(kube: Kube, input: InstallInput, io: InstallIO = {
 
   // Pre-flight: permissions, other load balancers, kube-proxy, the pool against existing pools. Nothing written yet.
   await checkAccess(kube, requiredAccess(ns))
+  // The registry only when one was named: the default one is the public place every release is pushed to.
+  if (input.imageRegistry !== undefined && input.registryCheck !== false) {
+    const reg = await checkRegistry([images.controller, images.speaker], {insecure: input.insecureRegistry ?? false, fetch: io.fetch})
+    result.warnings.push(...reg.warnings)
+  }
   const others = await findOtherLoadBalancers(kube, ns)
   if (others.refusals.length > 0) throw refuse(others.refusals)
   result.warnings.push(...others.warnings)

@@ -26,6 +26,7 @@ The mode is recorded in ConfigMap lbctl-install; \`lbctl pool set\` creates the 
     'pool-name': Flags.string({default: 'default', description: 'Name of the pool --pool creates.'}),
     ...peerFlags,
     'image-registry': Flags.string({description: `Where the images come from (default ${DEFAULT_IMAGE_REGISTRY}).`}),
+    'take-over-metallb': Flags.boolean({description: 'Replace a running MetalLB (upstream or Helm), keeping every pool, peer, advertisement and assigned address.'}),
     'skip-registry-check': Flags.boolean({description: 'Do not check from here that --image-registry answers and holds the images (when only the nodes reach it).'}),
     'insecure-registry': Flags.boolean({description: 'The --image-registry check may use plain HTTP (a loopback registry may without this).'}),
     version: Flags.string({description: 'Image tag to install (default: this lbctl\'s version).'}),
@@ -54,7 +55,7 @@ The mode is recorded in ConfigMap lbctl-install; \`lbctl pool set\` creates the 
     })
     const {result, manifests} = await install(Kube.connect(this.target), {
       mode: flags.mode, namespace: this.target.namespace, version: flags.version ?? this.config.version, imageRegistry: flags['image-registry'],
-      registryCheck: !flags['skip-registry-check'], insecureRegistry: flags['insecure-registry'],
+      registryCheck: !flags['skip-registry-check'], takeOverMetallb: flags['take-over-metallb'], insecureRegistry: flags['insecure-registry'],
       addresses: flags.pool ?? [], poolName: flags['pool-name'],
       peer: {address: flags['peer-address'], asn: flags['peer-asn'], myAsn: flags['my-asn'], name: flags['peer-name'], password: pw},
       controllerReplicas: flags['controller-replicas'], logLevel: flags['log-level'],

@@ -44,7 +44,7 @@ describe('lbctl install refuses bad input and foreign load balancers, applying n
     expect(r.json.error.message).toContain('MetalLB runs here (Deployment metallb-system/controller)')
     expect(r.json.error.message).toContain('kubectl delete validatingwebhookconfiguration metallb-webhook-configuration')
     expect(r.json.error.message).toContain('juju remove-application metallb')
-    expect(r.json.error.message).toContain('not implemented yet')
+    expect(r.json.error.message).toContain('--take-over-metallb')
     expect(revision(c.server)).toBe(before)
   })
 })

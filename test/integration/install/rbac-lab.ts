@@ -10,13 +10,12 @@ import {createServer, connect, type Server} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {stringify} from 'yaml'
-import {Kinds} from '../../../src/lib/api/constants.js'
 import {planManifests, type Manifest} from '../../../src/lib/install/manifests.js'
-import {type Component, Names} from '../../../src/lib/install/names.js'
+import type {Component} from '../../../src/lib/install/names.js'
 import {RULES} from '../../../src/lib/install/rbac.js'
 import type {ApiServer, RequestRecord} from '../../harness/apiserver/index.js'
 import {requestAttributes} from '../../harness/apiserver/rbac.js'
-import type {Lab, LabNode} from '../../harness/lab/index.js'
+import type {LabNode} from '../../harness/lab/index.js'
 import {ROOT} from '../helpers.js'
 
 /** One verb of one resource of one rule install grants. */
@@ -85,7 +84,7 @@ export function used(server: ApiServer, namespace: string, sa: string): Set<stri
   const user = `system:serviceaccount:${namespace}:${sa}`
   const out = new Set<string>()
   for (const r of server.requests) {
-    if (r.user !== user || r.status >= 400 && r.status !== 404 && r.status !== 409) continue
+    if (r.user !== user || (r.status >= 400 && r.status !== 404 && r.status !== 409)) continue
     const a = requestAttributes({username: user, groups: []}, r.method, r.path, new URLSearchParams(r.query))
     if (a.resourceRequest) out.add(`${a.verb} ${a.group ?? ''} ${a.subresource ? `${a.resource}/${a.subresource}` : a.resource}`)
   }
@@ -207,6 +206,3 @@ export const tmp = (): {dir: string; remove(): void} => {
   const dir = mkdtempSync(join(tmpdir(), 'lbctl-rbac-'))
   return {dir, remove: () => rmSync(dir, {recursive: true, force: true})}
 }
-
-export type {Lab}
-export {Kinds, Names}

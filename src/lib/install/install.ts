@@ -121,7 +121,10 @@ export async function install(kube: Kube, input: InstallInput, io: InstallIO = {
   // Pre-flight: permissions, other load balancers, kube-proxy, the pool against existing pools. Nothing written yet.
   await checkAccess(kube, requiredAccess(ns))
   // The registry only when one was named: the default one is the public place every release is pushed to.
-  if (input.imageRegistry !== undefined && input.registryCheck !== false) {
+  // `localhost/…` without a port is no registry: it names images already on each node (podman's local storage).
+  if (input.imageRegistry !== undefined && /^localhost(\/|$)/.test(input.imageRegistry)) {
+    result.warnings.push(`--image-registry ${input.imageRegistry} is not a registry: every node must already hold ${images.controller} and ${images.speaker}`)
+  } else if (input.imageRegistry !== undefined && input.registryCheck !== false) {
     const reg = await checkRegistry([images.controller, images.speaker], {insecure: input.insecureRegistry ?? false, fetch: io.fetch})
     result.warnings.push(...reg.warnings)
   }

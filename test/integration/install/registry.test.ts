@@ -100,6 +100,12 @@ describe.runIf(requirePrerequisites('registry tests', 'a registry to push to', m
     expect(revision(c.server)).toBe(before)
   })
 
+  it('localhost/… (no port) names images already on the nodes: not looked up, said so', async () => {
+    const r = await c.lbctl(['install', '--mode', 'l2', '--image-registry', 'localhost/lbctl-labtest', '--version', 'labtest', '--dry-run', '--json'])
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    expect(r.json.warnings).toContain('--image-registry localhost/lbctl-labtest is not a registry: every node must already hold localhost/lbctl-labtest/lbctl-controller:labtest and localhost/lbctl-labtest/lbctl-speaker:labtest')
+  })
+
   it('a registry that does not answer: exit 5, says what was tried and how to skip; --skip-registry-check goes on', async () => {
     const closed = await freePort()
     const before = revision(c.server)

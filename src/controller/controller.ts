@@ -165,10 +165,13 @@ export class Controller {
     return {assigned: this.alloc?.size ?? 0, pending: this.pending.size, backlog: this.writer.backlog, configLoaded: this.config !== undefined}
   }
 
+  /** Whether a pool name (a service's pool annotation) is one of this controller's pools. */
+  private readonly isOurPool = (name: string): boolean => this.pools.cache.has(`${this.o.namespace}/${name}`)
+
   private desired(key: string): Desired | undefined {
     const svc = this.services.cache.get(key)
     const d = this.decisions.get(key)
-    return svc && d ? desiredFor(d, svc) : undefined
+    return svc && d ? desiredFor(d, svc, this.isOurPool) : undefined
   }
 
   private pass(req: PassRequest): void {
@@ -224,7 +227,7 @@ export class Controller {
   private decide(svc: Service, d: Decision, deprecated: string[]): void {
     const key = `${svc.metadata.namespace}/${svc.metadata.name}`
     const prev = this.decisions.get(key)
-    if (d.kind === 'released' && prev === undefined && desiredFor(d, svc) === undefined) return
+    if (d.kind === 'released' && prev === undefined && desiredFor(d, svc, this.isOurPool) === undefined) return
     this.decisions.set(key, d)
     if (d.kind === 'failed') {
       this.pending.add(key)
@@ -237,7 +240,7 @@ export class Controller {
       this.o.log.info({service: key, ips: d.ips, pool: d.pool, kept: d.kept}, 'service assigned')
     }
     for (const e of eventsFor(prev, d, prev === undefined ? deprecated : [])) this.events.record({...svc, apiVersion: 'v1', kind: 'Service'}, e.type, e.reason, e.message)
-    const want = desiredFor(d, svc)
+    const want = desiredFor(d, svc, this.isOurPool)
     if (want && (statusDiffers(svc, want) || annotationDiffers(svc, want))) this.writer.enqueue(key)
   }
 

@@ -28,6 +28,9 @@ describe('decisions', () => {
     const gone: Decision = {kind: 'released', why: 'otherClass'}
     expect(desiredFor(gone, svc({ingress: ['1.2.3.4']}))).toBeUndefined()
     expect(desiredFor(gone, svc({ingress: ['1.2.3.4'], ann: {'metallb.io/ip-allocated-from-pool': 'p'}}))).toEqual({ingress: []})
+    // A second lbctl with its own class writes the same annotation: its services are not ours to clear.
+    expect(desiredFor(gone, svc({ingress: ['1.2.3.4'], ann: {'metallb.io/ip-allocated-from-pool': 'theirs'}}), (n) => n === 'p')).toBeUndefined()
+    expect(desiredFor(gone, svc({ingress: ['1.2.3.4'], ann: {'metallb.io/ip-allocated-from-pool': 'p'}}), (n) => n === 'p')).toEqual({ingress: []})
     expect(desiredFor({kind: 'released', why: 'notLoadBalancer'}, svc({ingress: ['1.2.3.4']}))).toEqual({ingress: []})
     expect(desiredFor({kind: 'released', why: 'notLoadBalancer'}, svc())).toBeUndefined()
   })

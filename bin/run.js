@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// lbctl entry point. `--version` is answered before oclif loads: start-up is most of a CLI's latency.
+// lbctl entry point. `--version` is answered before anything else loads: start-up is most of a CLI's latency.
 import {readFileSync} from 'node:fs'
 
 const argv = process.argv.slice(2)
@@ -22,16 +22,13 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0]
     process.argv.splice(i, inline === undefined ? 2 : 1)
     i--
   }
-  // Conventions oclif lacks (src/lib/cli/argv.ts): `-h`, cluster flags before the command (as kubectl passes them).
-  const {normalizeArgv} = await import('../dist/src/lib/cli/argv.js')
-  const args = normalizeArgv(process.argv.slice(2))
-  // Errors are hard-wrapped to the terminal's width only on a terminal: piped or logged, a message stays one line.
-  if (!process.stderr.isTTY && !process.env.OCLIF_COLUMNS) {
-    const {createRequire} = await import('node:module')
-    const require = createRequire(import.meta.url)
-    // not in the package's exports: reach it next to its entry point (oclif reads it on every error it prints)
-    require(require.resolve('@oclif/core').replace(/index\.js$/, 'screen.js')).errtermwidth = 1_000_000
-  }
-  const {execute} = await import('@oclif/core')
-  await execute({dir: import.meta.url, args})
+  // oclif, the command registry and what the commands import statically are one script, compiled with a V8 code cache
+  // (src/cli/code-cache.ts, src/cli/main.ts): the cache is written after a run that compiled code it lacked.
+  const {cacheDir, loadScript} = await import('../dist/src/cli/code-cache.js')
+  const script = loadScript(new URL('../dist/cli/main.cjs', import.meta.url).pathname, cacheDir())
+  const {main, ownCommand, normalizeArgv} = script.exports
+  const args = process.argv.slice(2)
+  const key = ownCommand(normalizeArgv(args)) ?? '(oclif)'
+  process.once('exit', () => script.save(key))
+  await main(new URL('..', import.meta.url).pathname, args)
 }

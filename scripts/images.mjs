@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `npm run images [-- --push REGISTRY] [--registry PREFIX] [--tag T] [--builder podman|buildah|docker]
-//                  [--build-arg K=V …] [--target controller|speaker] [--json]`
+//                  [--build-arg K=V …] [--target controller|speaker] [--from PREFIX:TAG] [--json]`
 // Builds lbctl's controller and speaker images from images/Containerfile with whichever builder exists, tags them
 // REGISTRY/lbctl-{controller,speaker}:VERSION (the package version unless --tag), and pushes them with --push.
-// Extra builder flags after `--` (e.g. `-- --runtime runc`); CONTAINERS_CONF is honoured by podman and buildah.
+// --from PREFIX:TAG tags images built before (PREFIX/lbctl-{controller,speaker}:TAG) instead of building them again
+// (the tests push the images test/lab/images built). Extra builder flags after `--` (e.g. `-- --runtime runc`); CONTAINERS_CONF is honoured by podman and buildah.
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -27,7 +28,7 @@ let opts
 try {
   opts = parseArgs({args: own, options: {
     push: {type: 'string'}, registry: {type: 'string'}, tag: {type: 'string'}, builder: {type: 'string'},
-    'build-arg': {type: 'string', multiple: true}, target: {type: 'string', multiple: true}, json: {type: 'boolean'},
+    'build-arg': {type: 'string', multiple: true}, from: {type: 'string'}, target: {type: 'string', multiple: true}, json: {type: 'boolean'},
   }}).values
 } catch (err) {
   fail(err.message, 'See the comment at the top of scripts/images.mjs for the flags.')
@@ -51,6 +52,8 @@ const registry = (opts.push ?? opts.registry ?? DEFAULT_REGISTRY).replace(/\/+$/
 const targets = opts.target ?? TARGETS
 for (const t of targets) if (!TARGETS.includes(t)) fail(`--target ${t} is not one of ${TARGETS.join(', ')}`)
 for (const a of opts['build-arg'] ?? []) if (!/^[A-Z_][A-Z0-9_]*=/.test(a)) fail(`--build-arg ${a} is not KEY=VALUE`)
+const from = opts.from === undefined ? undefined : /^(.+\/[^/:]+|[^/:]+):([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/.exec(opts.from.replace(/\/+$/, ''))
+if (opts.from !== undefined && !from) fail(`--from ${opts.from} is not PREFIX:TAG`, 'E.g. --from localhost/lbctl-labtest:labtest for localhost/lbctl-labtest/lbctl-controller:labtest.')
 const builder = await findBuilder(opts.builder)
 const revision = (await execa('git', ['rev-parse', 'HEAD'], {cwd: ROOT, reject: false})).stdout.trim() || 'unknown'
 
@@ -66,19 +69,26 @@ for (const target of targets) {
     ...passthrough, ROOT,
   ]
   const started = Date.now()
-  process.stderr.write(`images: ${builder} ${args.join(' ')}\n`)
   // The builder's output goes to stderr under --json, so stdout stays one JSON document.
   const out = opts.json ? 2 : 'inherit'
-  const r = await execa(builder, args, {stdout: out, stderr: 'inherit', reject: false, stdin: 'ignore'})
-  if (r.exitCode !== 0) fail(`building ${image} failed (${builder} exited ${r.exitCode})`, 'The output above says why.')
-  // podman's layer cache keys a LABEL on its unexpanded text: a rebuild with new VERSION/REVISION values but unchanged
-  // sources keeps the previous build's labels. A literal LABEL on top stamps the right ones (an empty layer).
-  const stampDir = mkdtempSync(join(tmpdir(), 'lbctl-images-'))
-  writeFileSync(join(stampDir, 'Containerfile'), `FROM ${image}\nLABEL org.opencontainers.image.version="${version}" org.opencontainers.image.revision="${revision}"\n`)
-  const stamp = await execa(builder, [builder === 'buildah' ? 'bud' : 'build', '-t', image, '-f', join(stampDir, 'Containerfile'), ...passthrough, stampDir], {
-    stdout: out, stderr: 'inherit', reject: false, stdin: 'ignore'})
-  rmSync(stampDir, {recursive: true, force: true})
-  if (stamp.exitCode !== 0) fail(`labelling ${image} failed (${builder} exited ${stamp.exitCode})`, 'The output above says why.')
+  if (from) {
+    const source = `${from[1]}/lbctl-${target}:${from[2]}`
+    process.stderr.write(`images: ${builder} tag ${source} ${image}\n`)
+    const r = await execa(builder, ['tag', source, image], {stdout: out, stderr: 'inherit', reject: false, stdin: 'ignore'})
+    if (r.exitCode !== 0) fail(`tagging ${source} as ${image} failed (${builder} exited ${r.exitCode})`, `Is ${source} there? \`${builder} images\` lists what is; build it without --from.`)
+  } else {
+    process.stderr.write(`images: ${builder} ${args.join(' ')}\n`)
+    const r = await execa(builder, args, {stdout: out, stderr: 'inherit', reject: false, stdin: 'ignore'})
+    if (r.exitCode !== 0) fail(`building ${image} failed (${builder} exited ${r.exitCode})`, 'The output above says why.')
+    // podman's layer cache keys a LABEL on its unexpanded text: a rebuild with new VERSION/REVISION values but unchanged
+    // sources keeps the previous build's labels. A literal LABEL on top stamps the right ones (an empty layer).
+    const stampDir = mkdtempSync(join(tmpdir(), 'lbctl-images-'))
+    writeFileSync(join(stampDir, 'Containerfile'), `FROM ${image}\nLABEL org.opencontainers.image.version="${version}" org.opencontainers.image.revision="${revision}"\n`)
+    const stamp = await execa(builder, [builder === 'buildah' ? 'bud' : 'build', '-t', image, '-f', join(stampDir, 'Containerfile'), ...passthrough, stampDir], {
+      stdout: out, stderr: 'inherit', reject: false, stdin: 'ignore'})
+    rmSync(stampDir, {recursive: true, force: true})
+    if (stamp.exitCode !== 0) fail(`labelling ${image} failed (${builder} exited ${stamp.exitCode})`, 'The output above says why.')
+  }
   const inspect = await execa(builder, ['image', 'inspect', '--format', '{{.Size}}', image], {reject: false})
   results.push({target, image, seconds: Math.round((Date.now() - started) / 100) / 10, sizeBytes: Number(inspect.stdout.trim()) || undefined})
   if (opts.push) {

@@ -3,6 +3,8 @@
 import type {Command} from '@oclif/core'
 import BgpProbe from './commands/bgp/probe.js'
 import BgpStatus from './commands/bgp/status.js'
+import Complete from './commands/complete.js'
+import Completion from './commands/completion.js'
 import Doctor from './commands/doctor.js'
 import ConfigImport from './commands/config/import.js'
 import L2Probe from './commands/l2/probe.js'
@@ -21,8 +23,10 @@ import Status from './commands/status.js'
 import Uninstall from './commands/uninstall.js'
 
 export const COMMANDS: Record<string, Command.Class> = {
+  '__complete': Complete,
   'bgp:probe': BgpProbe,
   'bgp:status': BgpStatus,
+  'completion': Completion,
   'config:import': ConfigImport,
   'doctor': Doctor,
   'install': Install,

@@ -7,7 +7,7 @@ import {Kube} from '../lib/kube/client.js'
 
 export default class Doctor extends ClusterCommand<typeof Doctor> {
   static override summary = 'Say why a service is not reachable, and how to fix it.'
-  static override description = `Checks the cluster (kube-proxy and strict ARP, CRDs, components, configuration, pools, advertisements, BGP sessions, leftovers), then gives each LoadBalancer service a staged verdict that stops at the first broken stage: type and class → allocation → advertisement → endpoints → announcement → the wire (speakers on other nodes probe the address: exactly one MAC should answer). Every problem comes with its evidence and a command that fixes it or shows more.
+  static override description = `Checks the cluster (kube-proxy and strict ARP, CRDs, components, configuration, pools, advertisements, BGP sessions, leftovers), then gives each LoadBalancer service a staged verdict that stops at the first broken stage: type and class → allocation → advertisement (node selectors, and named interfaces against those each node's speaker reports) → endpoints → announcement → the wire (speakers on other nodes probe the address: exactly one MAC should answer, and it should be a MAC of the announcing node, learned from its speaker). Every problem comes with its evidence and a command that fixes it or shows more.
 A bare NAME is in the kubeconfig context's namespace; -n stays the load balancer's namespace. Exit codes: 0 no problems, 1 problems found, 3 cluster unreachable. --json output is described by schemas/doctor.schema.json.`
   static override strict = false
   static override args = {service: Args.string({description: 'Services to check: NAME or NAMESPACE/NAME (default: the LoadBalancer services of the context\'s namespace).'})}

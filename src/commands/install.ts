@@ -17,7 +17,7 @@ export const peerFlags = {
 
 export default class Install extends ClusterCommand<typeof Install> {
   static override summary = 'Install (or upgrade) the load balancer: CRDs, RBAC, the controller and a speaker on every node.'
-  static override description = `Checks everything before writing: your permissions (SelfSubjectAccessReview), another MetalLB (upstream, Helm or Charmed Kubernetes' charms) and its leftovers, kube-proxy (layer 2 in IPVS mode needs strict ARP), the pool against existing pools. Then applies with server-side apply (field manager lbctl) in the safe order: CRDs, access, configuration, the controller, then the speakers one node at a time. Running it again changes nothing; with a newer --version it upgrades.
+  static override description = `Checks everything before writing: your permissions (SelfSubjectAccessReview), that --image-registry answers the registry API and holds both images (from this machine; --skip-registry-check when only the nodes reach it), another MetalLB (upstream, Helm or Charmed Kubernetes' charms) and its leftovers, kube-proxy (layer 2 in IPVS mode needs strict ARP), the pool against existing pools. Then applies with server-side apply (field manager lbctl) in the safe order: CRDs, access, configuration, the controller, then the speakers one node at a time. Running it again changes nothing; with a newer --version it upgrades.
 The mode is recorded in ConfigMap lbctl-install; \`lbctl pool set\` creates the advertisement that mode calls for.
 --dry-run -o yaml prints exactly what would be applied (Secret data redacted).`
   static override flags = {
@@ -26,6 +26,9 @@ The mode is recorded in ConfigMap lbctl-install; \`lbctl pool set\` creates the 
     'pool-name': Flags.string({default: 'default', description: 'Name of the pool --pool creates.'}),
     ...peerFlags,
     'image-registry': Flags.string({description: `Where the images come from (default ${DEFAULT_IMAGE_REGISTRY}).`}),
+    'take-over-metallb': Flags.boolean({description: 'Replace a running MetalLB (upstream or Helm), keeping every pool, peer, advertisement and assigned address.'}),
+    'skip-registry-check': Flags.boolean({description: 'Do not check from here that --image-registry answers and holds the images (when only the nodes reach it).'}),
+    'insecure-registry': Flags.boolean({description: 'The --image-registry check may use plain HTTP (a loopback registry may without this).'}),
     version: Flags.string({description: 'Image tag to install (default: this lbctl\'s version).'}),
     'controller-replicas': Flags.integer({default: 1, description: 'Controller replicas (more than one elects a leader).'}),
     'log-level': Flags.option({options: ['debug', 'info', 'warn', 'error'] as const, default: 'info', description: 'Log level of the daemons.'})(),
@@ -52,6 +55,7 @@ The mode is recorded in ConfigMap lbctl-install; \`lbctl pool set\` creates the 
     })
     const {result, manifests} = await install(Kube.connect(this.target), {
       mode: flags.mode, namespace: this.target.namespace, version: flags.version ?? this.config.version, imageRegistry: flags['image-registry'],
+      registryCheck: !flags['skip-registry-check'], takeOverMetallb: flags['take-over-metallb'], insecureRegistry: flags['insecure-registry'],
       addresses: flags.pool ?? [], poolName: flags['pool-name'],
       peer: {address: flags['peer-address'], asn: flags['peer-asn'], myAsn: flags['my-asn'], name: flags['peer-name'], password: pw},
       controllerReplicas: flags['controller-replicas'], logLevel: flags['log-level'],

@@ -6,6 +6,7 @@
 import {performance} from 'node:perf_hooks'
 import type {Logger} from 'pino'
 import {Kinds} from '../lib/api/constants.js'
+import {type Clock, sleep, systemClock} from '../lib/clock.js'
 import type {IPAddressPool, KubeObject, Service} from '../lib/api/types.js'
 import {Allocator, applyPass, compilePools, failureMessage, parseService, passOrder, planAll, sameConfig, servedBy, type ConfigProblem, type PlanItem, type PoolDef} from '../lib/ipam/index.js'
 import type {KubeApi} from '../lib/kube/rest.js'
@@ -28,6 +29,8 @@ export interface ControllerOptions {
   /** Whether this replica may write now (the lease); always true without leader election. */
   isLeader: () => boolean
   writeConcurrency?: number
+  /** Every timer of the controller (debounce, retries, status delay) runs on it; default: the system clock. */
+  clock?: Clock
 }
 
 type Namespace = KubeObject
@@ -54,8 +57,10 @@ export class Controller {
   private primed = false
   private stopping = false
   private activations = 0
+  private readonly clock: Clock
 
   constructor(private readonly o: ControllerOptions) {
+    this.clock = o.clock ?? systemClock
     const onError = (resource: string) => (err: unknown, phase: 'list' | 'watch') => {
       o.metrics.informerErrors.inc({resource, phase})
       o.log.warn({resource, phase, err: (err as Error)?.message}, 'list/watch failed; recovering')
@@ -67,6 +72,8 @@ export class Controller {
       pass: (req) => this.pass(req),
       canRun: () => this.primed && !this.stopping && o.isLeader() && this.synced,
       onError: (err) => o.log.error({err: (err as Error).stack}, 'reconcile pass failed'),
+      onDeferred: () => o.metrics.deferred.inc(),
+      clock: this.clock,
     })
     this.services.on((_t, svc) => this.reconciler.enqueue(`${svc.metadata.namespace}/${svc.metadata.name}`))
     this.pools.on(() => {
@@ -86,8 +93,9 @@ export class Controller {
       get: (k) => this.services.cache.get(k),
       desired: (k) => this.desired(k),
       observe: (svc) => this.services.observe(svc),
+      clock: this.clock,
     })
-    this.reporter = new StatusReporter({kube: o.kube, namespace: o.namespace, canWrite, log: o.log})
+    this.reporter = new StatusReporter({kube: o.kube, namespace: o.namespace, canWrite, log: o.log, clock: this.clock})
     this.events = new EventRecorder(o.kube, {component: 'lbctl-controller', instance: o.identity, canWrite, onError: () => undefined})
   }
 
@@ -118,7 +126,7 @@ export class Controller {
           break
         } catch (err) {
           this.o.log.warn({err: (err as Error).message}, 're-listing after becoming leader failed; retrying')
-          await new Promise((r) => setTimeout(r, 1000))
+          await sleep(this.clock, 1000)
           if (!this.o.isLeader() || this.stopping) return
         }
       }
@@ -147,7 +155,7 @@ export class Controller {
   async stop(timeoutMs = 5000): Promise<void> {
     this.stopping = true
     this.reconciler.stop()
-    await Promise.race([this.writer.idle(), new Promise((r) => setTimeout(r, timeoutMs).unref())])
+    await Promise.race([this.writer.idle(), sleep(this.clock, timeoutMs)])
     this.reporter.stop()
     for (const inf of [this.services, this.pools, this.namespaces] as Array<Informer<any>>) inf.stop()
   }
@@ -157,10 +165,13 @@ export class Controller {
     return {assigned: this.alloc?.size ?? 0, pending: this.pending.size, backlog: this.writer.backlog, configLoaded: this.config !== undefined}
   }
 
+  /** Whether a pool name (a service's pool annotation) is one of this controller's pools. */
+  private readonly isOurPool = (name: string): boolean => this.pools.cache.has(`${this.o.namespace}/${name}`)
+
   private desired(key: string): Desired | undefined {
     const svc = this.services.cache.get(key)
     const d = this.decisions.get(key)
-    return svc && d ? desiredFor(d, svc) : undefined
+    return svc && d ? desiredFor(d, svc, this.isOurPool) : undefined
   }
 
   private pass(req: PassRequest): void {
@@ -216,7 +227,7 @@ export class Controller {
   private decide(svc: Service, d: Decision, deprecated: string[]): void {
     const key = `${svc.metadata.namespace}/${svc.metadata.name}`
     const prev = this.decisions.get(key)
-    if (d.kind === 'released' && prev === undefined && desiredFor(d, svc) === undefined) return
+    if (d.kind === 'released' && prev === undefined && desiredFor(d, svc, this.isOurPool) === undefined) return
     this.decisions.set(key, d)
     if (d.kind === 'failed') {
       this.pending.add(key)
@@ -229,7 +240,7 @@ export class Controller {
       this.o.log.info({service: key, ips: d.ips, pool: d.pool, kept: d.kept}, 'service assigned')
     }
     for (const e of eventsFor(prev, d, prev === undefined ? deprecated : [])) this.events.record({...svc, apiVersion: 'v1', kind: 'Service'}, e.type, e.reason, e.message)
-    const want = desiredFor(d, svc)
+    const want = desiredFor(d, svc, this.isOurPool)
     if (want && (statusDiffers(svc, want) || annotationDiffers(svc, want))) this.writer.enqueue(key)
   }
 

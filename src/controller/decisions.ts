@@ -32,14 +32,19 @@ export const heldIPs = (svc: Service): IP[] =>
 const poolAnnotation = (svc: Service): string | undefined =>
   svc.metadata.annotations?.[Annotations.ipAllocatedFromPool] ?? svc.metadata.annotations?.[DeprecatedAnnotations.ipAllocatedFromPool]
 
-/** The state a decision asks for, or undefined when the service is not ours to touch. */
-export function desiredFor(d: Decision, svc: Service): Desired | undefined {
+/**
+ * The state a decision asks for, or undefined when the service is not ours to touch. `isOurPool` says whether a pool
+ * name is one of this controller's pools (its namespace).
+ */
+export function desiredFor(d: Decision, svc: Service, isOurPool: (name: string) => boolean = () => true): Desired | undefined {
   if (d.kind === 'assigned') return {ingress: d.ips, pool: d.pool}
   if (d.kind === 'failed') return {ingress: []}
-  // Not served any more: clear what we wrote. A service of another class is cleared only when it carries our pool
-  // annotation, because another load balancer may own its status.
-  const ours = poolAnnotation(svc) !== undefined
-  if (d.why === 'otherClass' && !ours) return undefined
+  // Not served any more: clear what we wrote. A service of another class is cleared only when it carries the pool
+  // annotation naming one of our pools: another load balancer (or a second lbctl with its own class and pools, which
+  // writes the same annotation) may own its status.
+  const pool = poolAnnotation(svc)
+  const ours = pool !== undefined
+  if (d.why === 'otherClass' && !(ours && isOurPool(pool))) return undefined
   if (!ours && ingressIPs(svc).length === 0) return undefined
   return {ingress: []}
 }

@@ -22,6 +22,7 @@ export class Metrics {
   readonly writes: Counter<'target' | 'result'>
   readonly events: Gauge<'result'>
   readonly passes: Counter<'kind'>
+  readonly deferred: Counter
   readonly passSeconds: Histogram
   readonly informerErrors: Counter<'resource' | 'phase'>
 
@@ -47,6 +48,7 @@ export class Metrics {
     this.writes = c('lbctl_controller_writes_total', 'Writes to the API server, by target and result', ['target', 'result'])
     this.events = g('lbctl_controller_events', 'Service events, by result (recorded, suppressed by rate limiting, dropped, failed)', ['result'])
     this.passes = c('lbctl_controller_reconcile_passes_total', 'Reconcile passes, full or incremental', ['kind'])
+    this.deferred = c('lbctl_controller_reconcile_deferred_total', 'Passes that were due while this replica could not act (not leading, caches not synced): the changes wait')
     this.passSeconds = new Histogram({name: 'lbctl_controller_reconcile_pass_seconds', help: 'Time spent computing a pass', buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2], registers: r})
     this.informerErrors = c('lbctl_controller_informer_errors_total', 'List/watch failures recovered from', ['resource', 'phase'])
     collectDefaultMetrics({register: this.registry})

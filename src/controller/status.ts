@@ -1,6 +1,8 @@
 // Status the controller reports beyond services: ConfigurationState `controller` (Valid/Invalid with a summary naming the
 // objects) and IPAddressPool counters. Written by the leader only, when changed, at most every `intervalMs`.
 import {Kinds, V1BETA1} from '../lib/api/constants.js'
+import {rfc3339} from '../lib/api/time.js'
+import {type Clock, systemClock, Timer} from '../lib/clock.js'
 import type {KubeApi} from '../lib/kube/rest.js'
 import type {PoolCounts} from '../lib/ipam/index.js'
 
@@ -15,6 +17,8 @@ interface Deps {
   canWrite: () => boolean
   intervalMs?: number
   log: {warn: (o: object, msg: string) => void}
+  /** The write delay runs on it (tests pass a FakeClock); default: the system clock. */
+  clock?: Clock
 }
 
 /** int64 in the CRD, but JSON numbers past 2^53 do not survive a round trip through JavaScript clients. */
@@ -29,14 +33,16 @@ export class StatusReporter {
   private writtenConfig?: string
   private pools = new Map<string, Record<string, number>>()
   private written = new Map<string, string>()
-  private timer?: NodeJS.Timeout
+  private readonly timer: Timer
   private running?: Promise<void>
-  private transition = new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+  private transition = rfc3339(Date.now())
 
-  constructor(private readonly d: Deps) {}
+  constructor(private readonly d: Deps) {
+    this.timer = new Timer(d.clock ?? systemClock, () => void this.flush())
+  }
 
   setConfig(r: ConfigReport): void {
-    if (this.config?.result !== r.result) this.transition = new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+    if (this.config?.result !== r.result) this.transition = rfc3339(Date.now())
     this.config = r
     this.schedule()
   }
@@ -59,25 +65,18 @@ export class StatusReporter {
   }
 
   async flush(): Promise<void> {
-    clearTimeout(this.timer)
-    this.timer = undefined
+    this.timer.stop()
     await this.running
     this.running = this.write()
     await this.running
   }
 
   stop(): void {
-    clearTimeout(this.timer)
-    this.timer = undefined
+    this.timer.stop()
   }
 
   private schedule(): void {
-    if (this.timer) return
-    this.timer = setTimeout(() => {
-      this.timer = undefined
-      void this.flush()
-    }, this.d.intervalMs ?? 500)
-    this.timer.unref?.()
+    if (!this.timer.running) this.timer.start(this.d.intervalMs ?? 500)
   }
 
   private async write(): Promise<void> {

@@ -2,6 +2,7 @@
 // when the write happens, from the latest decision, so a burst of changes to one service costs one write. Each write
 // carries the resourceVersion it was computed from, so it can never overwrite a change it has not seen.
 import {Annotations, DeprecatedAnnotations, Kinds} from '../lib/api/constants.js'
+import {type Clock, systemClock, Timer} from '../lib/clock.js'
 import type {Service} from '../lib/api/types.js'
 import type {KubeApi} from '../lib/kube/rest.js'
 import {backoffDelay} from '../lib/kube/retry.js'
@@ -21,6 +22,8 @@ export interface WriterDeps {
   /** A fresher object than the cache has (a write's response, or a re-read after a conflict). */
   observe: (svc: Service) => void
   log: {warn: (o: object, msg: string) => void; debug: (o: object, msg: string) => void}
+  /** Retry timers run on it (tests pass a FakeClock); default: the system clock. */
+  clock?: Clock
 }
 
 export class StatusWriter {
@@ -28,12 +31,18 @@ export class StatusWriter {
   private readonly inflight = new Set<string>()
   private readonly again = new Set<string>()
   private readonly retry = new Set<string>()
-  private retryTimer?: NodeJS.Timeout
+  private readonly retryTimer: Timer
   private retryFailures = 0
   private active = 0
   private idleWaiters: Array<() => void> = []
 
-  constructor(private readonly d: WriterDeps) {}
+  constructor(private readonly d: WriterDeps) {
+    this.retryTimer = new Timer(d.clock ?? systemClock, () => {
+      const keys = [...this.retry]
+      this.retry.clear()
+      for (const k of keys) this.enqueue(k)
+    })
+  }
 
   get backlog(): number {
     return this.queue.size + this.inflight.size + this.retry.size
@@ -50,8 +59,7 @@ export class StatusWriter {
     this.queue.clear()
     this.again.clear()
     this.retry.clear()
-    clearTimeout(this.retryTimer)
-    this.retryTimer = undefined
+    this.retryTimer.stop()
   }
 
   /** Resolves when nothing is queued or in flight (for shutdown; bounded by the caller). */
@@ -131,13 +139,6 @@ export class StatusWriter {
    */
   private later(key: string, delay = 1000): void {
     this.retry.add(key)
-    if (this.retryTimer) return
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined
-      const keys = [...this.retry]
-      this.retry.clear()
-      for (const k of keys) this.enqueue(k)
-    }, delay)
-    this.retryTimer.unref?.()
+    if (!this.retryTimer.running) this.retryTimer.start(delay)
   }
 }

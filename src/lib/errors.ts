@@ -77,3 +77,19 @@ export function toLbctlError(err: unknown, hint = 'This is a bug in lbctl: run t
   const e = err as {message?: string} | null
   return new LbctlError(e?.message ?? String(err), {code: 'INTERNAL', category: 'bug', hint, cause: err})
 }
+
+const PARTIAL = 'partialResult'
+
+/**
+ * Attach what an operation got done before it failed (a probe's steps, the answers it saw): `--json` prints it in the
+ * same shape as success, with the error beside it, instead of losing it. Returns the error, for `throw withResult(…)`.
+ */
+export function withResult<E extends Error>(err: E, result: unknown): E {
+  Object.defineProperty(err, PARTIAL, {value: result, enumerable: false, configurable: true})
+  return err
+}
+
+/** The result attached by withResult, if any (also on an error made by another copy of this module). */
+export function resultOf(err: unknown): unknown {
+  return err && typeof err === 'object' ? (err as Record<string, unknown>)[PARTIAL] : undefined
+}

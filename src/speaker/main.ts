@@ -5,7 +5,7 @@ import {serveEndpoints} from '../lib/daemon/http.js'
 import {runDaemon, type DaemonContext} from '../lib/daemon/run.js'
 import {badInput, missing} from '../lib/errors.js'
 import {L2Engine} from '../lib/l2/engine.js'
-import {watchInterfaces} from '../lib/l2/interfaces.js'
+import {type Link, watchInterfaces} from '../lib/l2/interfaces.js'
 import {connectApi} from '../lib/kube/connect.js'
 import {GossipMembership} from './membership/membership.js'
 import {parseFlags, type SpeakerFlags, USAGE} from './flags.js'
@@ -16,6 +16,7 @@ import {BgpSpeaker} from './bgp/index.js'
 import {kubeAuthorizer} from './diagnostics/auth.js'
 import {loadOrMakeCertificate} from './diagnostics/cert.js'
 import {startDiagnostics} from './diagnostics/server.js'
+import {describeLinks} from './diagnostics/interfaces.js'
 import {poolIndex} from './advertisements.js'
 import {probeL2} from '../lib/l2/probe.js'
 import type {KubeApi} from '../lib/kube/rest.js'
@@ -58,6 +59,7 @@ async function start(flags: SpeakerFlags, {log, lifecycle}: DaemonContext): Prom
   // The node's own addresses (router ID, source candidates), from the interface watch; service addresses on lo are
   // filtered out by the BGP planner.
   let nodeAddresses: string[] = []
+  let nodeLinks: Link[] = []
   const speakerRef: {s?: Speaker} = {}
   const bgp = new BgpSpeaker({node: flags.nodeName, nodeAddresses: () => nodeAddresses, log, onChange: () => speakerRef.s?.bgpChanged()})
   const speaker = new Speaker({kube, node: flags.nodeName, namespace: flags.namespace, lbClass: flags.lbClass, memberSelector: flags.memberSelector, membership, l2, bgp, log, metrics})
@@ -80,6 +82,7 @@ async function start(flags: SpeakerFlags, {log, lifecycle}: DaemonContext): Prom
   log.info({metricsPort: endpoints.metricsPort, healthPort: endpoints.healthPort}, 'listening')
 
   const watch = watchInterfaces((sel, links) => {
+    nodeLinks = links
     nodeAddresses = links.flatMap((k) => k.addresses.filter((a) => a.scope === 'global').map((a) => a.address))
     l2.setLinks(links)
     speaker.schedule()
@@ -91,7 +94,7 @@ async function start(flags: SpeakerFlags, {log, lifecycle}: DaemonContext): Prom
   lifecycle.onShutdown('gratuitous-metric', () => clearInterval(gratuitous))
   if (flags.diagnostics) {
     try {
-      const d = await startDiagnosticsFor(flags, kube, speaker, l2, engine)
+      const d = await startDiagnosticsFor(flags, kube, speaker, l2, engine, () => nodeLinks)
       lifecycle.onShutdown('diagnostics', () => d.close())
       log.info({diagnosticsPort: d.port}, 'diagnostics listening (HTTPS)')
     } catch (err) {
@@ -104,7 +107,7 @@ async function start(flags: SpeakerFlags, {log, lifecycle}: DaemonContext): Prom
   void speaker.start().catch((err) => log.error({err: (err as Error).stack}, 'speaker failed to start'))
 }
 
-function startDiagnosticsFor(flags: SpeakerFlags, kube: KubeApi, speaker: Speaker, l2: L2Manager, engine: L2Engine) {
+function startDiagnosticsFor(flags: SpeakerFlags, kube: KubeApi, speaker: Speaker, l2: L2Manager, engine: L2Engine, links: () => Link[]) {
   const hosts = [flags.memberlistBindAddress, flags.nodeName, '127.0.0.1', '::1', 'localhost'].filter((h): h is string => Boolean(h))
   const tls = loadOrMakeCertificate({certFile: flags.diagnosticsCertFile, keyFile: flags.diagnosticsKeyFile, hosts, node: flags.nodeName})
   return startDiagnostics({
@@ -121,7 +124,7 @@ function startDiagnosticsFor(flags: SpeakerFlags, kube: KubeApi, speaker: Speake
       bgp: () => ({sessions: speaker.bgpSessions(), routes: speaker.bgpRoutes()}),
       l2: () => {
         const v = speaker.view()
-        return {owned: l2.ownedAddresses(), membership: {source: v.source, alive: [...v.alive].sort(), reason: v.reason}}
+        return {owned: l2.ownedAddresses(), membership: {source: v.source, alive: [...v.alive].sort(), reason: v.reason}, interfaces: describeLinks(links())}
       },
     },
   })

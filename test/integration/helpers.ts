@@ -87,7 +87,7 @@ export async function runInProcess(args: string[]): Promise<CliResult> {
   return {code, stdout, stderr, json: tryJson(stdout)}
 }
 
-function tryJson(s: string): unknown {
+export function tryJson(s: string): any {
   try {
     return JSON.parse(s)
   } catch {

@@ -10,6 +10,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {missingTools, requirePrerequisites} from '../harness/lab/prereq.js'
+import {poll} from '../harness/poll.js'
 import {BIN, ROOT} from './helpers.js'
 
 interface Block {
@@ -77,8 +78,7 @@ describe.runIf(requirePrerequisites('README test', 'kubectl', missingTools(['kub
       const scratch = await readdir(join(dir, 'tmp'))
       expect(scratch.length).toBe(1)
       const pidFile = join(dir, 'tmp', scratch[0]!, 'harness.pid')
-      const deadline = Date.now() + 10_000
-      while (existsSync(pidFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+      await poll(() => !existsSync(pidFile), {what: 'the harness to remove its pid file', timeoutMs: 10_000, intervalMs: 100})
       expect(existsSync(pidFile), 'the harness stopped').toBe(false)
     } finally {
       try {

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
-import {LbctlCommand} from '../../lib/cli/base.js'
+import {LbctlCommand, outputFlag} from '../../lib/cli/base.js'
+import {count} from '../../lib/cli/words.js'
 import {parseDuration} from '../../lib/duration.js'
 import type {ProbeResult} from '../../lib/bgp/probe.js'
 import {readSecretFile} from '../../lib/cli/secrets.js'
@@ -43,6 +44,7 @@ export default class BgpProbe extends LbctlCommand<typeof BgpProbe> {
     'local-pref': Flags.integer({description: 'LOCAL_PREF for announced prefixes (iBGP only).'}),
     duration: Flags.string({description: 'How long to stay established after announcing: a duration (30s, 1m30s) or a number of seconds.', default: '0'}),
     timeout: Flags.string({description: 'How long to wait for the session to be established: a duration (30s, 2m) or a number of seconds.', default: '30'}),
+    output: outputFlag,
   }
 
   public async run(): Promise<ProbeResult> {
@@ -63,7 +65,7 @@ export default class BgpProbe extends LbctlCommand<typeof BgpProbe> {
         bfd: f.bfd, gracefulRestart: f['graceful-restart'], announce: f.announce, communities: f.community, largeCommunities: f['large-community'],
         localPref: f['local-pref'], duration, timeout, signal: abort.signal,
       }, {note: (l) => this.note(l)})
-      this.report(result, () => `Established with ${result.peer} (AS ${result.peerAsn}); ${result.announced} prefixes announced; exit: ${result.exit}`)
+      this.report(result, () => `Established with ${result.peer} (AS ${result.peerAsn}); ${count(result.announced, 'prefix', 'prefixes')} announced; exit: ${result.exit}`)
       return result
     } finally {
       process.off('SIGINT', onSignal)

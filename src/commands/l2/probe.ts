@@ -1,8 +1,9 @@
 import {Args, Flags} from '@oclif/core'
-import {LbctlCommand} from '../../lib/cli/base.js'
+import {LbctlCommand, outputFlag} from '../../lib/cli/base.js'
 import {conflict, problems} from '../../lib/cli/errors.js'
+import {withResult} from '../../lib/errors.js'
 import {parseDuration} from '../../lib/duration.js'
-import type {ProbeAddressResult, ProbeResult} from '../../lib/l2/probe.js'
+import type {ProbeAddressResult, ProbeAnswer, ProbeResult} from '../../lib/l2/probe.js'
 
 export default class L2Probe extends LbctlCommand<typeof L2Probe> {
   static override description = 'Send ARP (IPv4) or neighbor solicitations (IPv6) for addresses on a segment and list every MAC that answers.\n' +
@@ -19,6 +20,7 @@ export default class L2Probe extends LbctlCommand<typeof L2Probe> {
   static override flags = {
     interface: Flags.string({char: 'i', description: 'Interface on the segment to probe.', required: true}),
     timeout: Flags.string({description: 'How long to wait for answers: a duration (1s, 250ms, 1.5s) or a number of milliseconds (1ms to 60s).', default: '1000'}),
+    output: outputFlag,
   }
 
   public async run(): Promise<ProbeResult> {
@@ -26,22 +28,34 @@ export default class L2Probe extends LbctlCommand<typeof L2Probe> {
     const timeoutMs = parseDuration(this.flags.timeout, {name: '--timeout', bare: 'ms', minMs: 1, maxMs: 60_000})
     const {probeL2} = await import('../../lib/l2/probe.js') // the L2 engine and the native addon: only this command
     const result = await probeL2({interface: this.flags.interface, addresses: argv as string[], timeoutMs})
-    this.report(result, {rows: result.results, columns: [
-      {header: 'address', get: (r: ProbeAddressResult) => r.address},
+    // A failure prints the same result: tables here, -o json/yaml and --json with the error beside it (LbctlCommand).
+    if (result.status === 'announced' || this.format === 'table' || this.format === 'wide') this.report(result, {rows: answerRows(result), columns: [
+      {header: 'address', get: (r: AnswerRow) => r.address},
       {header: 'status', get: (r) => r.status},
-      {header: 'mac', get: (r) => r.answers.map((a) => a.mac).join(',')},
-      {header: 'rtt ms', get: (r) => r.answers.map((a) => a.rttMs.toFixed(3)).join(','), align: 'right'},
-      {header: 'answers', get: (r) => r.answers.map((a) => a.count).join(','), wide: true},
+      {header: 'mac', get: (r) => r.answer?.mac},
+      {header: 'rtt ms', get: (r) => r.answer?.rttMs.toFixed(3), align: 'right'},
+      {header: 'answers', get: (r) => r.answer?.count, wide: true},
     ]})
     const names = (s: string): string => result.results.filter((r) => r.status === s).map((r) => r.address).join(', ')
     if (result.status === 'conflict') {
-      throw conflict('ADDRESS_CONFLICT', `more than one MAC answers for ${names('conflict')}`,
-        'check that strict ARP is on (lbctl prepare --check), and that no other host or speaker carries the address', result)
+      throw withResult(conflict('ADDRESS_CONFLICT', `more than one MAC answers for ${names('conflict')}`,
+        'Check that strict ARP is on (lbctl prepare --check), and that no other host or speaker carries the address.'), result)
     }
     if (result.status === 'not-announced') {
-      throw problems('NOT_ANNOUNCED', `nobody answers for ${names('not-announced')} on ${result.interface}`,
-        'check that a service holds the address (lbctl status) and that a speaker runs on a node of this segment', result)
+      throw withResult(problems('NOT_ANNOUNCED', `nobody answers for ${names('not-announced')} on ${result.interface}`,
+        'Check that a service holds the address (lbctl status) and that a speaker runs on a node of this segment.'), result)
     }
     return result
   }
+}
+
+interface AnswerRow {
+  address: string
+  status: ProbeAddressResult['status']
+  answer?: ProbeAnswer
+}
+
+/** One row per answer (a conflict shows each MAC on its own line), one with dashes where nobody answered. */
+function answerRows(result: ProbeResult): AnswerRow[] {
+  return result.results.flatMap((r) => (r.answers.length ? r.answers : [undefined]).map((answer) => ({address: r.address, status: r.status, answer})))
 }

@@ -23,6 +23,7 @@ export default class PoolAdd extends ClusterCommand<typeof PoolAdd> {
       advertise: flags.advertise, force: flags.force, dryRun: flags['dry-run'],
     })
     this.report(result, () => renderChange(result))
+    this.warnings(result.warnings)
     return result
   }
 }

@@ -24,6 +24,7 @@ export default class PoolRemove extends ClusterCommand<typeof PoolRemove> {
       name: args.name, addresses: (argv as string[]).slice(1), force: flags.force, dryRun: flags['dry-run'],
     })
     this.report(result, () => renderChange(result))
+    this.warnings(result.warnings)
     return result
   }
 }

@@ -38,6 +38,7 @@ export default class PoolSet extends ClusterCommand<typeof PoolSet> {
       advertise: flags.advertise, force: flags.force, dryRun: flags['dry-run'],
     })
     this.report(result, () => renderChange(result))
+    this.warnings(result.warnings)
     return result
   }
 }

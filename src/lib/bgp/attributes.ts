@@ -1,7 +1,7 @@
 // Path attributes (RFC 4271 4.3/5, 1997, 8092, 4760, 6793) with RFC 7606 error handling: every problem becomes a
 // BgpProtocolError whose action says what the session does; the worst action of an UPDATE wins.
 import {ACTION_RANK, BgpProtocolError, ErrorCode, type Rfc7606Action, UpdateSubcode} from './errors.js'
-import {AFI, decodeNlri, formatIPv4, formatIPv6, parseIPv4, parseIPv6, SAFI} from './prefixes.js'
+import {AFI, decodeNlri, familyOfAfi, formatIPv4, formatIPv6, parseIPv4, parseIPv6} from './prefixes.js'
 import {AS_TRANS, type AsPathSegment, type AsPathSegmentType, type CodecContext, type PathAttributes} from './types.js'
 
 export const AttrType = {
@@ -180,8 +180,9 @@ export function decodeAttributes(buf: Buffer, start: number, end: number, ctx: C
         if (4 + nhLen + 1 > len) { fail(UpdateSubcode.OPTIONAL_ATTRIBUTE, 'session-reset', `MP_REACH_NLRI next hop length ${nhLen} runs past the attribute`); break }
         const nhBytes = v.subarray(4, 4 + nhLen)
         const nlriStart = 5 + nhLen
-        const fam = safi === SAFI.UNICAST ? (afi === AFI.IPV4 ? 'ipv4' : afi === AFI.IPV6 ? 'ipv6' : undefined) : undefined
-        if (!fam) { a.mpReach = {afi, safi, nextHops: [], nlri: [], raw: Buffer.from(v.subarray(4))}; break }
+        const fam = familyOfAfi(afi, safi)
+        // Kept verbatim from the next hop length on, so that encoding writes back exactly these bytes.
+        if (!fam) { a.mpReach = {afi, safi, nextHops: [], nlri: [], raw: Buffer.from(v.subarray(3))}; break }
         const nextHops = decodeMpNextHops(afi, nhBytes)
         if (!nextHops) { fail(UpdateSubcode.OPTIONAL_ATTRIBUTE, 'session-reset', `MP_REACH_NLRI next hop length ${nhLen} for AFI ${afi}`); break }
         const nlri = decodeNlri(v, nlriStart, v.length, fam)
@@ -193,7 +194,7 @@ export function decodeAttributes(buf: Buffer, start: number, end: number, ctx: C
         if (len < 3) { fail(UpdateSubcode.OPTIONAL_ATTRIBUTE, 'session-reset', `MP_UNREACH_NLRI length ${len}`); break }
         const afi = v.readUInt16BE(0)
         const safi = v[2]
-        const fam = safi === SAFI.UNICAST ? (afi === AFI.IPV4 ? 'ipv4' : afi === AFI.IPV6 ? 'ipv6' : undefined) : undefined
+        const fam = familyOfAfi(afi, safi)
         if (!fam) { a.mpUnreach = {afi, safi, withdrawn: [], raw: Buffer.from(v.subarray(3))}; break }
         const w = decodeNlri(v, 3, v.length, fam)
         if (!w) { fail(UpdateSubcode.OPTIONAL_ATTRIBUTE, 'session-reset', 'MP_UNREACH_NLRI prefixes malformed'); break }
@@ -279,10 +280,13 @@ const u32 = (n: number) => {
 export function encodeAttributes(a: PathAttributes, ctx: CodecContext, mpReachNlri?: Buffer, mpUnreachNlri?: Buffer): Buffer {
   const four = ctx.fourOctetAs !== false
   const out: Buffer[] = []
-  if (a.mpReach) {
+  if (a.mpReach?.raw) {
+    // A family this codec does not parse: next hop length, next hop, reserved octet and NLRI as received.
+    out.push(attr(OPTIONAL, AttrType.MP_REACH, Buffer.concat([Buffer.from([a.mpReach.afi >> 8, a.mpReach.afi & 0xff, a.mpReach.safi]), a.mpReach.raw])))
+  } else if (a.mpReach) {
     const nh = Buffer.concat(a.mpReach.nextHops.map((h) => (a.mpReach!.afi === AFI.IPV4 && !h.includes(':') ? parseIPv4(h) : parseIPv6(h)) ?? Buffer.alloc(0)))
     const head = Buffer.from([a.mpReach.afi >> 8, a.mpReach.afi & 0xff, a.mpReach.safi, nh.length])
-    out.push(attr(OPTIONAL, AttrType.MP_REACH, Buffer.concat([head, nh, Buffer.from([0]), mpReachNlri ?? a.mpReach.raw ?? Buffer.alloc(0)])))
+    out.push(attr(OPTIONAL, AttrType.MP_REACH, Buffer.concat([head, nh, Buffer.from([0]), mpReachNlri ?? Buffer.alloc(0)])))
   }
   if (a.mpUnreach) {
     const head = Buffer.from([a.mpUnreach.afi >> 8, a.mpUnreach.afi & 0xff, a.mpUnreach.safi])

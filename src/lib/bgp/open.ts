@@ -2,7 +2,8 @@
 // pure negotiation of what both sides support.
 import {BgpProtocolError, ErrorCode, OpenSubcode} from './errors.js'
 import {frame} from './header.js'
-import {AFI, formatIPv4, parseIPv4, SAFI, type Family} from './prefixes.js'
+import type {Family} from '../net/ip.js'
+import {AFI, FAMILY_AFI, familyName, familyOfAfi, formatIPv4, parseIPv4, SAFI} from './prefixes.js'
 import {AS_TRANS, type Capability, MessageType, type NotificationMessage, type OpenMessage} from './types.js'
 
 export const CapabilityCode = {
@@ -189,7 +190,6 @@ export interface LocalOpenOptions {
   extendedNextHop?: boolean
 }
 
-const FAMILY_AFI: Record<Family, number> = {ipv4: AFI.IPV4, ipv6: AFI.IPV6}
 
 const IPV4_OVER_IPV6 = {afi: AFI.IPV4, safi: SAFI.UNICAST, nextHopAfi: AFI.IPV6}
 
@@ -203,7 +203,7 @@ export function buildOpen(o: LocalOpenOptions): OpenMessage {
   const caps: Capability[] = o.families.map((f) => ({kind: 'multiprotocol', afi: FAMILY_AFI[f], safi: SAFI.UNICAST}))
   caps.push({kind: 'route-refresh'}, {kind: 'enhanced-route-refresh'}, {kind: 'four-octet-as', asn: o.asn})
   if (o.extendedMessage) caps.push({kind: 'extended-message'})
-  if (o.extendedNextHop && o.families.includes('ipv4')) caps.push({kind: 'extended-next-hop', tuples: [IPV4_OVER_IPV6]})
+  if (o.extendedNextHop && o.families.includes(4)) caps.push({kind: 'extended-next-hop', tuples: [IPV4_OVER_IPV6]})
   if (o.gracefulRestart) {
     const g = o.gracefulRestart
     caps.push({
@@ -260,10 +260,8 @@ export function negotiate(local: OpenMessage, localAsn: number, remote: OpenMess
   const localHas = (k: Capability['kind']) => local.capabilities.some((c) => c.kind === k)
   const mp = (cs: Capability[]) => cs.filter((c): c is Extract<Capability, {kind: 'multiprotocol'}> => c.kind === 'multiprotocol')
   const remoteMp = mp(caps)
-  const famOf = (afi: number, safi: number): Family | undefined =>
-    safi === SAFI.UNICAST ? (afi === AFI.IPV4 ? 'ipv4' : afi === AFI.IPV6 ? 'ipv6' : undefined) : undefined
-  const remoteFams = new Set(remoteMp.length ? remoteMp.map((c) => famOf(c.afi, c.safi)) : ['ipv4'])
-  const localFams = mp(local.capabilities).map((c) => famOf(c.afi, c.safi)).filter((f): f is Family => !!f)
+  const remoteFams = new Set(remoteMp.length ? remoteMp.map((c) => familyOfAfi(c.afi, c.safi)) : [4])
+  const localFams = mp(local.capabilities).map((c) => familyOfAfi(c.afi, c.safi)).filter((f): f is Family => !!f)
   return {
     peerAsn,
     peerRouterId: remote.routerId,
@@ -280,7 +278,10 @@ export function negotiate(local: OpenMessage, localAsn: number, remote: OpenMess
   }
 }
 
-const afiName = (afi: number) => (afi === 1 ? 'ipv4' : afi === 2 ? 'ipv6' : `afi ${afi}`)
+const afiName = (afi: number) => {
+  const f = familyOfAfi(afi, SAFI.UNICAST)
+  return f ? familyName(f) : `afi ${afi}`
+}
 
 /** "multiprotocol ipv4-unicast", "4-octet AS 4200000001", … for the probe's step lines. */
 export function describeCapability(c: Capability): string {

@@ -1,9 +1,22 @@
 // Addresses and NLRI prefixes for the codec: text ⇄ bytes, pure. Prefixes are canonical text ("203.0.113.0/24",
-// "2001:db8:ffff::/48") so they can be map keys; host bits are cleared on decode.
+// "2001:db8:ffff::/48") so they can be map keys; host bits are cleared on decode. Address families are src/lib/net's
+// 4 | 6; AFI/SAFI codes appear only here, where the wire needs them.
+import type {Family} from '../net/ip.js'
 
 export const AFI = {IPV4: 1, IPV6: 2} as const
 export const SAFI = {UNICAST: 1} as const
-export type Family = 'ipv4' | 'ipv6'
+
+/** The AFI of a family (RFC 4760 / IANA address family numbers). */
+export const FAMILY_AFI: Readonly<Record<Family, number>> = {4: AFI.IPV4, 6: AFI.IPV6}
+
+/** The family of an AFI/SAFI pair this codec parses (unicast IPv4 or IPv6), or undefined. */
+export function familyOfAfi(afi: number, safi: number): Family | undefined {
+  if (safi !== SAFI.UNICAST) return undefined
+  return afi === AFI.IPV4 ? 4 : afi === AFI.IPV6 ? 6 : undefined
+}
+
+/** A family as routers name it in their CLIs and as lbctl prints it ("ipv4", "ipv6"). */
+export const familyName = (f: Family): 'ipv4' | 'ipv6' => (f === 4 ? 'ipv4' : 'ipv6')
 
 export function parseIPv4(s: string): Buffer | null {
   // Hand-rolled: route sets of 100,000 prefixes are parsed on every change.
@@ -77,9 +90,9 @@ export function parseIPv6(s: string): Buffer | null {
 
 export function parseIP(s: string): {family: Family; bytes: Buffer} | null {
   const v4 = parseIPv4(s)
-  if (v4) return {family: 'ipv4', bytes: v4}
+  if (v4) return {family: 4, bytes: v4}
   const v6 = parseIPv6(s)
-  return v6 ? {family: 'ipv6', bytes: v6} : null
+  return v6 ? {family: 6, bytes: v6} : null
 }
 
 export function formatIPv4(b: Uint8Array, off = 0): string {
@@ -117,7 +130,7 @@ export function parsePrefix(s: string, lenient = false): ParsedPrefix | null {
   const addr = slash < 0 ? s : s.slice(0, slash)
   const ip = parseIP(addr)
   if (!ip) return null
-  const max = ip.family === 'ipv4' ? 32 : 128
+  const max = ip.family === 4 ? 32 : 128
   let len = max
   if (slash >= 0) {
     const n = s.length - slash - 1
@@ -146,7 +159,7 @@ function maskBytes(bytes: Buffer, len: number): Buffer {
 }
 
 export function formatPrefix(family: Family, bytes: Uint8Array, len: number): string {
-  return `${family === 'ipv4' ? formatIPv4(bytes) : formatIPv6(bytes)}/${len}`
+  return `${family === 4 ? formatIPv4(bytes) : formatIPv6(bytes)}/${len}`
 }
 
 /** Canonical text of a prefix ("203.0.113.7/32"), or null when it does not parse. */
@@ -156,7 +169,7 @@ export function canonicalPrefix(s: string): string | null {
 }
 
 export function prefixFamily(prefix: string): Family {
-  return prefix.includes(':') ? 'ipv6' : 'ipv4'
+  return prefix.includes(':') ? 6 : 4
 }
 
 /** NLRI encoding (RFC 4271 4.3): length in bits, then the fewest octets that hold it. */
@@ -180,7 +193,7 @@ export function nlriOf(p: ParsedPrefix): Buffer {
  * (RFC 7606 5.3: the caller resets the session, since the rest cannot be located reliably).
  */
 export function decodeNlri(buf: Buffer, start: number, end: number, family: Family): string[] | null {
-  const max = family === 'ipv4' ? 32 : 128
+  const max = family === 4 ? 32 : 128
   const size = max / 8
   const out: string[] = []
   const tmp = Buffer.alloc(size)

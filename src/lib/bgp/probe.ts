@@ -2,12 +2,13 @@
 // why in words. The command is a thin shell around runProbe().
 import {isIP} from 'node:net'
 import {networkInterfaces} from 'node:os'
-import {badInput, LbctlError, missing, problems} from '../errors.js'
+import {count} from '../cli/words.js'
+import {badInput, LbctlError, missing, problems, withResult} from '../errors.js'
 import {openBfd, type BfdLink} from './bfd-transport.js'
 import {notificationName} from './errors.js'
 import {describeNotification} from './notification.js'
-import {CapabilityCode, describeCapability} from './open.js'
-import {canonicalPrefix} from './prefixes.js'
+import {capabilityName, describeReceivedCapability} from './probe-capabilities.js'
+import {canonicalPrefix, familyName} from './prefixes.js'
 import {routerIdFrom, usableRouterId} from './router-id.js'
 import {BgpSession, type Route} from './session.js'
 import type {DownEvent} from './session-types.js'
@@ -64,7 +65,8 @@ export interface ProbeResult {
   /** GTSM in effect on the connection: TTL sent and the lowest TTL accepted. */
   ttlSecurity?: {hops: number; sendTtl: number; minTtl: number}
   bfd?: string
-  exit: 'withdrawn' | 'graceful' | 'peer-closed'
+  /** How it ended: routes withdrawn and Cease sent, closed for a graceful restart, closed by the peer, or failed. */
+  exit: 'withdrawn' | 'graceful' | 'peer-closed' | 'failed'
   steps: {ms: number; step: string}[]
 }
 
@@ -75,13 +77,6 @@ function parseAsn(flag: string, v: number): number {
   }
   return v
 }
-
-const CAPABILITY_NAMES: Record<number, string> = {
-  [CapabilityCode.MULTIPROTOCOL]: 'multiprotocol', [CapabilityCode.ROUTE_REFRESH]: 'route refresh', [CapabilityCode.EXTENDED_NEXT_HOP]: 'extended next hop (RFC 8950)',
-  [CapabilityCode.EXTENDED_MESSAGE]: 'extended messages (RFC 8654)', [CapabilityCode.GRACEFUL_RESTART]: 'graceful restart', [CapabilityCode.FOUR_OCTET_AS]: '4-octet AS numbers',
-  [CapabilityCode.ENHANCED_ROUTE_REFRESH]: 'enhanced route refresh',
-}
-const capabilityName = (code: number): string => CAPABILITY_NAMES[code] ?? `capability ${code}`
 
 /** "65000:100" or a 32-bit number; well-known names too. */
 export function parseCommunity(s: string): number {
@@ -141,6 +136,11 @@ export function checkProbeOptions(o: ProbeOptions): Checked {
   const routerId = o.routerId
   if (routerId !== undefined && !usableRouterId(routerId)) throw badInput('BAD_ROUTER_ID', `--router-id ${JSON.stringify(routerId)} is not a usable IPv4 address (not 0/8, 127/8, 169.254/16 or multicast)`, 'e.g. --router-id 198.18.0.2')
   if (o.bfd && o.ebgpMultihop !== undefined) throw badInput('BAD_BFD', '--bfd is single hop (RFC 5881); it cannot be combined with --ebgp-multihop')
+  // BFD's packets leave from the address of the link to the router: without it the probe would connect, come up, and
+  // only then find it cannot start BFD.
+  if (o.bfd && o.sourceAddress === undefined) {
+    throw badInput('USAGE', '--bfd needs --source-address (the local address BFD sends from, on the link to the router)', `Add --source-address with this host's address toward ${o.peerAddress}, e.g. --source-address 198.18.0.2.`)
+  }
   return {routes, routerId}
 }
 
@@ -242,15 +242,14 @@ export async function runProbe(o: ProbeOptions, hooks: ProbeHooks): Promise<Prob
   let sawTcp = false
   let lastDown: DownEvent | undefined
   let connectError: Error | undefined
-  session.on('state', (s) => {
-    if (s.to === 'OpenSent') {
-      sawTcp = true
-      step(o.passive ? `TCP connection accepted from ${o.peerAddress}` : `TCP connected to ${o.peerAddress} port ${port}`)
-    }
+  session.on('connected', (c) => {
+    sawTcp = true
+    if (c.localAddress) result.localAddress = c.localAddress
+    step(c.initiator === 'remote' ? `TCP connection accepted from ${o.peerAddress}` : `TCP connected to ${o.peerAddress} port ${port}${c.localAddress ? ` from ${c.localAddress}` : ''}`)
   })
   session.on('open-sent', (m) => step(`OPEN sent: AS ${o.myAsn}, hold time ${m.holdTime} s, router ID ${m.routerId}`))
   session.on('open-received', (m) => {
-    const caps = m.capabilities.map(describeCapability)
+    const caps = m.capabilities.map(describeReceivedCapability)
     result.capabilities = caps
     step(`OPEN received: hold time ${m.holdTime} s, router ID ${m.routerId}, capabilities: ${caps.join(', ') || 'none'}`)
   })
@@ -268,13 +267,13 @@ export async function runProbe(o: ProbeOptions, hooks: ProbeHooks): Promise<Prob
   session.on('protocol-error', (e) => step(`malformed message from the peer (${e.action}): ${e.message}`))
   session.on('sent', (s) => {
     if (s.announced) result.announced = session.routesAdvertised
-    step(`UPDATE sent: ${s.announced} announced, ${s.withdrawn} withdrawn in ${s.updates} messages${s.skipped.length ? `; ${s.skipped.length} not sent (${[...new Set(s.skipped.map((x) => x.reason))].join(', ')})` : ''}`)
+    step(`UPDATE sent: ${count(s.announced, 'prefix', 'prefixes')} announced, ${s.withdrawn} withdrawn in ${count(s.updates, 'message')}${s.skipped.length ? `; ${count(s.skipped.length, 'prefix', 'prefixes')} not sent (${[...new Set(s.skipped.map((x) => x.reason))].join(', ')})` : ''}`)
   })
   session.on('end-of-rib-sent', (f) => {
-    result.endOfRib.push(f)
-    step(`End-of-RIB sent (${f} unicast)`)
+    result.endOfRib.push(familyName(f))
+    step(`End-of-RIB sent (${familyName(f)} unicast)`)
   })
-  session.on('route-refresh-received', (r) => step(`ROUTE-REFRESH received (${r.family ?? 'unknown family'}, subtype ${r.subtype}): table re-sent`))
+  session.on('route-refresh-received', (r) => step(`ROUTE-REFRESH received (${r.family ? familyName(r.family) : 'unknown family'}, subtype ${r.subtype}): table re-sent`))
   session.on('down', (d) => {
     lastDown = d
     if (d.reason !== 'stopped') step(`session down: ${d.message}`)
@@ -311,7 +310,7 @@ export async function runProbe(o: ProbeOptions, hooks: ProbeHooks): Promise<Prob
       o.signal?.addEventListener('abort', () => done(false), {once: true})
     })
     if (!established) {
-      await session.stop()
+      await session.stop({reason: o.signal?.aborted ? 'lbctl bgp probe interrupted' : 'lbctl bgp probe gave up'})
       if (lastDown && lastDown.reason !== 'stopped') throw explainDown(lastDown, o, sawTcp)
       if (o.signal?.aborted) throw problems('INTERRUPTED', 'interrupted before the session was established')
       if (sawTcp && o.password !== undefined) throw problems('BGP_NO_OPEN', `TCP to ${o.peerAddress} opened but no OPEN came back within ${o.timeout ?? 30} s`, 'Check the password on both sides.')
@@ -333,11 +332,11 @@ export async function runProbe(o: ProbeOptions, hooks: ProbeHooks): Promise<Prob
         : `no answer on TCP ${port} from ${o.peerAddress}: check the router's neighbor statement and firewall`, `Try \`nc -vz ${o.peerAddress} ${port}\` from this host; check routes and ACLs.`)
     }
     const n = session.negotiated!
-    Object.assign(result, {established: true, peerAsn: n.peerAsn, peerRouterId: n.peerRouterId, holdTime: n.holdTime, keepaliveTime: n.keepaliveTime, families: n.families})
+    Object.assign(result, {established: true, peerAsn: n.peerAsn, peerRouterId: n.peerRouterId, holdTime: n.holdTime, keepaliveTime: n.keepaliveTime, families: n.families.map(familyName)})
     if (o.extendedMessage) result.extendedMessage = n.extendedMessage
     if (o.extendedNextHop) result.extendedNextHop = n.extendedNextHop
     if (gtsm) result.ttlSecurity = gtsm
-    step(`Established with AS ${n.peerAsn} (${ibgp ? 'iBGP' : 'eBGP'}), router ID ${n.peerRouterId}, hold time ${n.holdTime} s, keepalive ${n.keepaliveTime} s, families ${n.families.join(' ')}`)
+    step(`Established with AS ${n.peerAsn} (${ibgp ? 'iBGP' : 'eBGP'}), router ID ${n.peerRouterId}, hold time ${n.holdTime} s, keepalive ${n.keepaliveTime} s, families ${n.families.map(familyName).join(' ')}`)
     if (o.extendedMessage) step(n.extendedMessage ? 'extended messages (RFC 8654): both sides, UPDATEs up to 65535 octets' : 'extended messages (RFC 8654): not offered by the peer, UPDATEs stay within 4096 octets')
     if (o.extendedNextHop) {
       step(n.extendedNextHop ? 'extended next hop (RFC 8950): both sides, IPv4 routes may carry an IPv6 next hop'
@@ -345,9 +344,13 @@ export async function runProbe(o: ProbeOptions, hooks: ProbeHooks): Promise<Prob
     }
     if (gtsm) step(`TTL security (RFC 5082): sending TTL ${gtsm.sendTtl}, accepting TTL ≥ ${gtsm.minTtl}`)
     if (o.bfd) {
-      const local = o.sourceAddress
-      if (!local) throw badInput('BAD_BFD', '--bfd needs --source-address (the local address of the link)')
-      bfd = openBfd(local, o.peerAddress)
+      const local = o.sourceAddress ?? '' // checkProbeOptions: --bfd comes with --source-address
+      try {
+        bfd = openBfd(local, o.peerAddress)
+      } catch (e) {
+        throw problems('BFD_FAILED', `could not start BFD from ${local} to ${o.peerAddress}: ${(e as Error).message}`,
+          `Another BFD speaker (FRR's bfdd?) may hold UDP port 3784 on ${local}: \`ss -ulpn sport = :3784\`.`)
+      }
       bfd.session.on('state', (s) => step(`BFD ${s.from} → ${s.to}${s.diag ? ` (diag ${s.diag})` : ''}`))
       bfd.session.on('down', () => session.bfdDown())
       bfd.session.start()
@@ -380,6 +383,12 @@ export async function runProbe(o: ProbeOptions, hooks: ProbeHooks): Promise<Prob
       step('Cease sent (administrative shutdown), session closed')
     }
     return result
+  } catch (e) {
+    // Every early exit ends what is open with a NOTIFICATION (RFC 4271 6.7 Cease, 6/2 with the reason, RFC 9003): a
+    // failure after OPEN, a timeout, an interrupt. What the probe saw so far goes with the error (--json prints it).
+    if (session.state !== 'Idle') await session.stop({reason: 'lbctl bgp probe stopped early'})
+    if (result.exit === 'withdrawn') result.exit = 'failed'
+    throw withResult(e instanceof Error ? e : new Error(String(e)), result)
   } finally {
     await cleanup()
   }

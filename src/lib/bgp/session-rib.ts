@@ -1,6 +1,7 @@
 // Adj-RIB-Out: the routes we want the peer to have, what it has been sent, and the UPDATEs that close the gap,
 // packing every prefix that shares attributes into as few UPDATEs as fit.
-import {canonicalPrefix, type Family, formatPrefix, nlriOf, parseIP, parsePrefix, AFI, SAFI} from './prefixes.js'
+import type {Family} from '../net/ip.js'
+import {canonicalPrefix, formatPrefix, nlriOf, parseIP, parsePrefix, AFI, SAFI} from './prefixes.js'
 import type {CodecContext, LargeCommunity, PathAttributes} from './types.js'
 import {packAnnouncements, packWithdrawals} from './update.js'
 
@@ -90,10 +91,10 @@ function addRoute(next: Map<string, Entry>, r: Route): boolean {
   const p = parsePrefix(r.prefix)
   if (!p) return false
   // A valid IPv4 prefix with an explicit length is already canonical.
-  const prefix = p.family === 'ipv4' && r.prefix.includes('/') ? r.prefix : formatPrefix(p.family, p.bytes, p.len)
+  const prefix = p.family === 4 && r.prefix.includes('/') ? r.prefix : formatPrefix(p.family, p.bytes, p.len)
   if (next.has(prefix)) return false
   const plain = r.nextHop === undefined && r.med === undefined && r.localPref === undefined && !r.communities?.length && !r.largeCommunities?.length && !r.asPathPrepend?.length && r.origin === undefined
-  next.set(prefix, {route: r, prefix, family: p.family, key: plain ? p.family : keyOf(r, p.family), nlri: nlriOf(p)})
+  next.set(prefix, {route: r, prefix, family: p.family, key: plain ? String(p.family) : keyOf(r, p.family), nlri: nlriOf(p)})
   return plain || validateRoutes([r]).length === 0
 }
 
@@ -191,7 +192,7 @@ export class AdjRibOut {
     const out: RibDiff = {messages: [], announced: 0, withdrawn: 0, skipped: [], more: false}
     const plan = (this.plan ??= this.makePlan(ctx))
     let budget = limit
-    const withdraw: Record<Family, Buffer[]> = {ipv4: [], ipv6: []}
+    const withdraw: Record<Family, Buffer[]> = {4: [], 6: []}
     // Withdrawing everything that was sent (a speaker giving up all its addresses) clears the map in one go.
     const all = plan.w === 0 && plan.withdraw.length === this.advertised.size && plan.withdraw.length <= budget
     for (; plan.w < plan.withdraw.length && budget > 0; plan.w++, budget--) {
@@ -201,7 +202,7 @@ export class AdjRibOut {
       if (!all) this.advertised.delete(e.prefix)
     }
     if (all) this.advertised.clear()
-    for (const f of ['ipv4', 'ipv6'] as const) if (withdraw[f].length) out.messages.push(...packWithdrawals(f, withdraw[f], ctx.codec, ctx.maxLength))
+    for (const f of [4, 6] as const) if (withdraw[f].length) out.messages.push(...packWithdrawals(f, withdraw[f], ctx.codec, ctx.maxLength))
     for (; plan.g < plan.groups.length && budget > 0; plan.g++, plan.e = 0) {
       const g = plan.groups[plan.g]
       const attrs = attributesFor(g[0], ctx)
@@ -234,7 +235,7 @@ function attributesFor(e: Entry, ctx: RibContext): PathAttributes | undefined {
   const r = e.route
   const path = ctx.ibgp ? [...(r.asPathPrepend ?? [])] : [ctx.localAsn, ...(r.asPathPrepend ?? [])]
   const a: PathAttributes = {origin: r.origin ?? 0, asPath: path.length ? [{type: 'sequence', asns: path}] : []}
-  if (e.family === 'ipv4') {
+  if (e.family === 4) {
     const nh = r.nextHop ?? ctx.nextHopIpv4
     if (nh && !nh.includes(':') && parseIP(nh)) a.nextHop = nh
     else if (ctx.extendedNextHop) {

@@ -3,7 +3,7 @@ import type {Clock} from '../clock.js'
 import type {BgpProtocolError} from './errors.js'
 import type {Negotiated} from './open.js'
 import type {ReceiveBudget} from './schedule.js'
-import type {Family} from './prefixes.js'
+import type {Family} from '../net/ip.js'
 import type {SkipReason} from './session-rib.js'
 import type {NotificationMessage, OpenMessage, UpdateMessage} from './types.js'
 
@@ -85,6 +85,8 @@ export interface DownEvent {
 
 export interface SessionEvents {
   state: [{from: SessionState; to: SessionState}]
+  /** A TCP connection to the peer is up (dialled or accepted), before our OPEN goes out on it. */
+  connected: [{initiator: 'local' | 'remote'; localAddress?: string; remoteAddress?: string}]
   'connect-failed': [Error]
   'open-sent': [OpenMessage]
   'open-received': [OpenMessage]

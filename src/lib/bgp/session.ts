@@ -5,13 +5,14 @@ import {EventEmitter} from 'node:events'
 import {type Clock, systemClock, Timer} from '../clock.js'
 import {Link, type LinkHandler} from './session-link.js'
 import {BgpProtocolError, CeaseSubcode, ErrorCode, OpenSubcode} from './errors.js'
-import {describeNotification, encodeKeepalive, encodeNotification, encodeRouteRefresh, shutdownMessage} from './notification.js'
+import {describeNotification, encodeKeepalive, encodeNotification, shutdownMessage} from './notification.js'
 import {buildOpen, capabilityCode, encodeOpen, type Negotiated, negotiate, refusedCapabilities} from './open.js'
-import {AFI, type Family, parseIPv4, SAFI} from './prefixes.js'
-import {AdjRibOut, type RibContext, type Route, type RouteSet} from './session-rib.js'
+import {familyOfAfi, parseIPv4} from './prefixes.js'
+import type {Route, RouteSet} from './session-rib.js'
+import {RouteSync} from './session-sync.js'
 import type {Conn, DownEvent, SessionEvents, SessionOptions, SessionState, Transport} from './session-types.js'
-import {MAX_EXTENDED_MESSAGE, MAX_MESSAGE, type BgpMessage, type OpenMessage, type PathAttributes} from './types.js'
-import {endOfRib, isEndOfRib} from './update.js'
+import {MAX_EXTENDED_MESSAGE, type BgpMessage, type OpenMessage, type PathAttributes} from './types.js'
+import {isEndOfRib} from './update.js'
 
 export type {Route} from './session-rib.js'
 import {fairDefer, receiveBudget, type ReceiveBudget} from './schedule.js'
@@ -22,9 +23,6 @@ export type {Conn, SessionOptions, SessionState, Transport} from './session-type
 const OPEN_HOLD_MS = 240_000
 const CLOSE_GRACE_MS = 1000
 
-const familyOf = (afi: number, safi: number): Family | undefined =>
-  safi !== SAFI.UNICAST ? undefined : afi === AFI.IPV4 ? 'ipv4' : afi === AFI.IPV6 ? 'ipv6' : undefined
-const AFI_OF: Record<Family, number> = {ipv4: AFI.IPV4, ipv6: AFI.IPV6}
 const asBytes = (asn: number, four: boolean): Buffer => {
   const b = Buffer.alloc(four ? 4 : 2)
   if (four) b.writeUInt32BE(asn >>> 0)
@@ -43,17 +41,12 @@ export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandl
   private readonly o: Required<Pick<SessionOptions, 'holdTime' | 'connectRetryTime' | 'connectRetryMax' | 'families' | 'autoRestart'>> & SessionOptions
   private readonly clock: Clock
   private readonly random: () => number
-  private readonly defer: (fn: () => void) => void
   private readonly links = new Set<Link>()
-  private readonly rib = new AdjRibOut()
+  private readonly routes: RouteSync
   private readonly retry: Timer
   private connectAbort?: AbortController
   private stopped = true
-  private syncScheduled = false
-  private syncWaiters: (() => void)[] = []
   private readonly budget: ReceiveBudget
-  /** Families a ROUTE-REFRESH asked for whose End-of-RR is due once the table is sent. */
-  private refreshing = new Set<Family>()
   private closeWaiters: (() => void)[] = []
   /** Capability codes the peer refused with 2/7; the OPENs that follow leave them out (RFC 5492 3). */
   private readonly refused = new Set<number>()
@@ -63,12 +56,17 @@ export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandl
     const hold = options.holdTime ?? 90
     if (!Number.isInteger(hold) || hold < 0 || hold > 65535 || hold === 1 || hold === 2) throw new RangeError(`hold time ${hold}: must be 0 or 3..65535 seconds`)
     if (!parseIPv4(options.routerId)) throw new RangeError(`router ID ${options.routerId} is not an IPv4 address`)
-    this.o = {holdTime: hold, connectRetryTime: 5, connectRetryMax: 120, families: ['ipv4', 'ipv6'], autoRestart: true, ...options}
+    this.o = {holdTime: hold, connectRetryTime: 5, connectRetryMax: 120, families: [4, 6], autoRestart: true, ...options}
     this.clock = options.clock ?? systemClock
     this.random = options.random ?? Math.random
-    this.defer = options.defer ?? fairDefer
     this.budget = options.receiveBudget ?? receiveBudget
     this.retry = new Timer(this.clock, () => this.onRetryTimer())
+    const host = {
+      emit: this.emit.bind(this) as BgpSession['emit'],
+      established: () => [...this.links].find((x) => x.state === 'Established'),
+      send: (l: Link, data: Buffer) => l.send(data),
+    }
+    this.routes = new RouteSync(host, {...this.o, ibgp: this.ibgp}, options.defer ?? fairDefer)
   }
 
   get ibgp(): boolean {
@@ -120,14 +118,12 @@ export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandl
    * for large tables: it is prepared without blocking the event loop and shared between sessions.
    */
   setRoutes(routes: readonly Route[] | RouteSet): void {
-    this.rib.setRoutes(routes)
-    this.scheduleSync()
+    this.routes.setRoutes(routes)
   }
 
   /** Resolves once everything set so far has been handed to the connection (or at once when not established). */
   synced(): Promise<void> {
-    if (!this.syncScheduled) return Promise.resolve()
-    return new Promise((resolve) => this.syncWaiters.push(resolve))
+    return this.routes.synced()
   }
 
   /** An incoming connection from this peer (the listener matched it by address). */
@@ -158,7 +154,7 @@ export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandl
   }
 
   get routesAdvertised(): number {
-    return this.rib.advertisedCount
+    return this.routes.advertisedCount
   }
 
   // ---- connecting ----
@@ -221,8 +217,10 @@ export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandl
       this.maybeResolveClose()
     })
     conn.on('drain', () => { l.pendingSince = undefined })
+    const unmapped = (a?: string) => a?.replace(/^::ffff:/, '')
+    this.emit('connected', {initiator, localAddress: unmapped(conn.localAddress), remoteAddress: unmapped(conn.remoteAddress)})
     const open = this.localOpen()
-    this.send(l, encodeOpen(open))
+    l.send(encodeOpen(open))
     this.emit('open-sent', open)
     l.hold.start(OPEN_HOLD_MS)
     this.setState()
@@ -250,7 +248,7 @@ export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandl
     this.emit('protocol-error', e)
     if (e.action === 'treat-as-withdraw' && l.state === 'Established') {
       for (const p of e.withdraw ?? []) this.adjRibIn.delete(p)
-      this.restartHold(l)
+      l.restartHold()
       return
     }
     this.fail(l, e)
@@ -266,7 +264,7 @@ export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandl
   }
 
   onMessage(l: Link, m: BgpMessage): void {
-    if (m.type !== 'open' && m.type !== 'notification') this.restartHold(l)
+    if (m.type !== 'open' && m.type !== 'notification') l.restartHold()
     switch (m.type) {
       case 'notification':
         if (l.state === 'OpenSent' || l.state === 'OpenConfirm') {
@@ -300,13 +298,11 @@ export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandl
       }
       case 'route-refresh': {
         if (l.state !== 'Established') return this.fsmError(l, 'ROUTE-REFRESH')
-        const family = familyOf(m.afi, m.safi)
+        const family = familyOfAfi(m.afi, m.safi)
         this.emit('route-refresh-received', {family, subtype: m.subtype})
         // RFC 7313 5: only subtype 0 asks us for anything; BoRR/EoRR concern the peer's own routes.
         if (m.subtype !== 0 || !family || !l.negotiated?.families.includes(family)) return
-        this.rib.resend(family)
-        if (l.negotiated.enhancedRouteRefresh) this.send(l, encodeRouteRefresh({afi: m.afi, safi: m.safi, subtype: 1}))
-        this.runSync(l, family)
+        this.routes.refresh(l, family)
         return
       }
     }
@@ -337,8 +333,8 @@ export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandl
     l.ctx = {fourOctetAs: n.fourOctetAs, extendedMessage: n.extendedMessage, ebgp: !this.ibgp}
     if (n.extendedMessage) l.framer.maxLength = MAX_EXTENDED_MESSAGE
     l.state = 'OpenConfirm'
-    this.send(l, encodeKeepalive())
-    this.restartHold(l)
+    l.send(encodeKeepalive())
+    l.restartHold()
     if (n.keepaliveTime > 0) l.keepalive.start(n.keepaliveTime * 1000)
     this.setState()
   }
@@ -352,22 +348,14 @@ export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandl
     for (const o of [...this.links]) if (o !== l) this.collision(o)
     this.failures = 0
     this.negotiated = l.negotiated
-    this.rib.reset()
-    this.refreshing.clear()
+    this.routes.reset()
     this.adjRibIn.clear()
     this.setState()
     this.emit('established', l.negotiated!)
-    this.scheduleSync()
+    this.routes.schedule()
   }
 
-  // ---- timers ----
-
-  private restartHold(l: Link): void {
-    const h = l.negotiated?.holdTime
-    if (h === undefined) return
-    if (h === 0) l.hold.stop()
-    else l.hold.start(h * 1000)
-  }
+  // ---- timers (the link runs them: session-link.ts) ----
 
   /** @internal */
   onHoldExpired(l: Link): void {
@@ -375,104 +363,15 @@ export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandl
       {code: ErrorCode.HOLD_TIMER_EXPIRED, subcode: 0}, true)
   }
 
-  /** @internal */
-  onKeepaliveTimer(l: Link): void {
-    const ms = (l.negotiated?.keepaliveTime ?? 0) * 1000
-    if (l.closed || ms <= 0) return
-    const since = this.clock.now() - l.lastSent
-    // RFC 4271 4.4: an UPDATE sent also restarts the keepalive timer.
-    if (since >= ms - 1) this.send(l, encodeKeepalive())
-    l.keepalive.start(since >= ms - 1 ? ms : ms - since)
-  }
-
-  private sendHoldMs(l: Link): number {
+  /** @internal RFC 9687: how long data may stay queued without progress. */
+  sendHoldMs(l: Link): number {
     return (this.o.sendHoldTime ?? Math.max(480, 2 * (l.negotiated?.holdTime ?? this.o.holdTime))) * 1000
   }
 
-  /** @internal RFC 9687: data queued without progress for the send hold time ends the session. */
-  onSendHoldCheck(l: Link): void {
-    if (l.closed) return
-    const wl = l.conn.writableLength ?? 0
-    const now = this.clock.now()
-    if (wl === 0) {
-      l.pendingSince = undefined
-      return
-    }
-    if (l.pendingSince === undefined || wl < l.lastPending) {
-      l.pendingSince = now
-      l.lastPending = wl
-    } else if (now - l.pendingSince >= this.sendHoldMs(l)) {
-      this.closeLink(l, {reason: 'send-hold-timer-expired', message: `could not send to the peer for ${this.sendHoldMs(l) / 1000} s (send hold timer expired)`},
-        {code: ErrorCode.SEND_HOLD_TIMER_EXPIRED, subcode: 0}, true)
-      return
-    }
-    l.sendHold.start(this.sendHoldMs(l) / 8)
-  }
-
-  // ---- sending ----
-
-  private send(l: Link, data: Buffer): void {
-    if (l.closed) return
-    l.conn.write(data)
-    l.lastSent = this.clock.now()
-    if ((l.conn.writableLength ?? 0) > 0 && !l.sendHold.running) {
-      l.pendingSince = l.lastSent
-      l.lastPending = l.conn.writableLength ?? 0
-      l.sendHold.start(this.sendHoldMs(l) / 8)
-    }
-  }
-
-  private scheduleSync(): void {
-    if (this.syncScheduled) return
-    this.syncScheduled = true
-    this.defer(() => {
-      this.syncScheduled = false
-      const l = [...this.links].find((x) => x.state === 'Established')
-      if (l) this.runSync(l)
-      // runSync schedules itself again while a large table is still being sent; wait for the last part.
-      if (!this.syncScheduled) for (const w of this.syncWaiters.splice(0)) w()
-    })
-  }
-
-  private ribContext(l: Link): RibContext {
-    const local = l.conn.localAddress?.replace(/^::ffff:/, '')
-    const isV6 = !!local && local.includes(':')
-    return {
-      ibgp: this.ibgp, localAsn: this.o.localAsn, families: l.negotiated?.families ?? [],
-      nextHopIpv4: this.o.nextHopIpv4 ?? (local && !isV6 ? local : undefined),
-      nextHopIpv6: this.o.nextHopIpv6 ?? (isV6 && !local!.startsWith('fe80') ? local : undefined),
-      extendedNextHop: l.negotiated?.extendedNextHop,
-      codec: l.ctx, maxLength: l.ctx.extendedMessage ? MAX_EXTENDED_MESSAGE : MAX_MESSAGE,
-    }
-  }
-
-  /**
-   * Send the difference, at most `syncChunk` prefixes per event-loop turn; once all is sent: End-of-RIB after the first
-   * table, End-of-RR (RFC 7313) after a refresh of `refreshed`.
-   */
-  private runSync(l: Link, refreshed?: Family): void {
-    if (refreshed) this.refreshing.add(refreshed)
-    const d = this.rib.diff(this.ribContext(l), this.o.syncChunk ?? 20_000)
-    const batch = 64
-    for (let i = 0; i < d.messages.length; i += batch) this.send(l, Buffer.concat(d.messages.slice(i, i + batch)))
-    if (d.messages.length || (d.skipped.length && !d.more)) {
-      this.emit('sent', {announced: d.announced, withdrawn: d.withdrawn, updates: d.messages.length, skipped: d.more ? [] : d.skipped})
-    }
-    if (d.more) {
-      this.scheduleSync()
-      return
-    }
-    if (!l.eorSent) {
-      l.eorSent = true
-      for (const f of l.negotiated?.families ?? []) {
-        this.send(l, endOfRib(f))
-        this.emit('end-of-rib-sent', f)
-      }
-    }
-    for (const f of this.refreshing) {
-      if (l.negotiated?.enhancedRouteRefresh) this.send(l, encodeRouteRefresh({afi: AFI_OF[f], safi: SAFI.UNICAST, subtype: 2}))
-    }
-    this.refreshing.clear()
+  /** @internal */
+  onSendHoldExpired(l: Link, ms: number): void {
+    this.closeLink(l, {reason: 'send-hold-timer-expired', message: `could not send to the peer for ${ms / 1000} s (send hold timer expired)`},
+      {code: ErrorCode.SEND_HOLD_TIMER_EXPIRED, subcode: 0}, true)
   }
 
   // ---- closing ----
@@ -482,7 +381,7 @@ export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandl
     if (l.closed) return
     if (notification) {
       const n = {type: 'notification' as const, code: notification.code, subcode: notification.subcode, data: notification.data ?? Buffer.alloc(0)}
-      this.send(l, encodeNotification(n))
+      l.send(encodeNotification(n))
       this.emit('notification-sent', n)
     }
     l.closed = true
@@ -503,7 +402,7 @@ export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandl
     if (wasUp) {
       this.negotiated = undefined
       this.adjRibIn.clear()
-      this.rib.reset()
+      this.routes.reset()
     }
     if (this.links.size === 0) {
       if (!this.stopped && !wasUp) this.failures++

@@ -46,7 +46,10 @@ export interface MpReach {
   /** One next hop, or a global and a link-local one (RFC 2545, 32-byte next hop). */
   nextHops: string[]
   nlri: string[]
-  /** Next hop and NLRI bytes of families this codec does not parse. */
+  /**
+   * For families this codec does not parse: the attribute's bytes after AFI and SAFI (next hop length, next hop,
+   * reserved octet, NLRI), as received; encode writes them back unchanged.
+   */
   raw?: Buffer
 }
 

@@ -2,7 +2,8 @@
 import {decodeAttributes, encodeAttributes, mergeAs4Path, worst} from './attributes.js'
 import {BgpProtocolError, ErrorCode, UpdateSubcode} from './errors.js'
 import {frame} from './header.js'
-import {AFI, decodeNlri, encodeNlri, type Family, SAFI} from './prefixes.js'
+import type {Family} from '../net/ip.js'
+import {decodeNlri, encodeNlri, FAMILY_AFI, familyOfAfi, SAFI} from './prefixes.js'
 import {type CodecContext, HEADER_LENGTH, MessageType, type PathAttributes, type UpdateMessage} from './types.js'
 
 const sessionReset = (sub: number, reason: string) => new BgpProtocolError(ErrorCode.UPDATE, sub, reason, {action: 'session-reset'})
@@ -15,12 +16,12 @@ export function decodeUpdateBody(buf: Buffer, start: number, end: number, ctx: C
   if (end - start < 4) return sessionReset(UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, 'UPDATE shorter than its length fields')
   const wlen = buf.readUInt16BE(start)
   if (start + 2 + wlen + 2 > end) return sessionReset(UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, `withdrawn routes length ${wlen} runs past the message`)
-  const withdrawn = decodeNlri(buf, start + 2, start + 2 + wlen, 'ipv4')
+  const withdrawn = decodeNlri(buf, start + 2, start + 2 + wlen, 4)
   if (!withdrawn) return sessionReset(UpdateSubcode.INVALID_NETWORK_FIELD, 'withdrawn routes malformed')
   const aStart = start + 4 + wlen
   const tal = buf.readUInt16BE(start + 2 + wlen)
   if (aStart + tal > end) return sessionReset(UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, `total path attribute length ${tal} runs past the message`)
-  const nlri = decodeNlri(buf, aStart + tal, end, 'ipv4')
+  const nlri = decodeNlri(buf, aStart + tal, end, 4)
   if (!nlri) return sessionReset(UpdateSubcode.INVALID_NETWORK_FIELD, 'NLRI malformed')
   const r = decodeAttributes(buf, aStart, aStart + tal, ctx)
   const a = r.attributes
@@ -73,20 +74,19 @@ export function encodeUpdate(m: UpdateMessage, ctx: CodecContext = {}): Buffer {
   return frame(MessageType.UPDATE, body)
 }
 
-const FAMILY_AFI: Record<Family, number> = {ipv4: AFI.IPV4, ipv6: AFI.IPV6}
 
 /** End-of-RIB: an empty UPDATE for IPv4 unicast, an empty MP_UNREACH_NLRI for the others (RFC 4724 2). */
 export function endOfRib(family: Family): Buffer {
-  if (family === 'ipv4') return encodeUpdate({type: 'update', withdrawn: [], attributes: {}, nlri: []})
+  if (family === 4) return encodeUpdate({type: 'update', withdrawn: [], attributes: {}, nlri: []})
   return encodeUpdate({type: 'update', withdrawn: [], nlri: [], attributes: {mpUnreach: {afi: FAMILY_AFI[family], safi: SAFI.UNICAST, withdrawn: []}}})
 }
 
 export function isEndOfRib(m: UpdateMessage): Family | undefined {
   const a = m.attributes
   if (m.withdrawn.length || m.nlri.length) return undefined
-  if (Object.keys(a).length === 0) return 'ipv4'
+  if (Object.keys(a).length === 0) return 4
   if (Object.keys(a).length === 1 && a.mpUnreach && !a.mpUnreach.raw && a.mpUnreach.withdrawn.length === 0 && a.mpUnreach.safi === SAFI.UNICAST) {
-    return a.mpUnreach.afi === AFI.IPV4 ? 'ipv4' : a.mpUnreach.afi === AFI.IPV6 ? 'ipv6' : undefined
+    return familyOfAfi(a.mpUnreach.afi, a.mpUnreach.safi)
   }
   return undefined
 }
@@ -149,7 +149,7 @@ function ipv4Update(prefixes: Buffer[], [from, to, size]: Run, attrs?: Buffer): 
  * `attributes.mpReach.nextHops`.
  */
 export function packAnnouncements(family: Family, nlri: Buffer[], attributes: PathAttributes, ctx: CodecContext, maxLength: number): Buffer[] {
-  if (family === 'ipv4' && !attributes.mpReach) {
+  if (family === 4 && !attributes.mpReach) {
     const attrs = encodeAttributes(attributes, ctx)
     return ranges(nlri, maxLength - HEADER_LENGTH - 4 - attrs.length).map((run) => ipv4Update(nlri, run, attrs))
   }
@@ -167,7 +167,7 @@ export function packAnnouncements(family: Family, nlri: Buffer[], attributes: Pa
 
 /** UPDATEs withdrawing `nlri` (encoded): the withdrawn routes field for IPv4, MP_UNREACH_NLRI otherwise. */
 export function packWithdrawals(family: Family, nlri: Buffer[], ctx: CodecContext, maxLength: number): Buffer[] {
-  if (family === 'ipv4') {
+  if (family === 4) {
     return ranges(nlri, maxLength - HEADER_LENGTH - 4).map((run) => ipv4Update(nlri, run))
   }
   const mp = {mpUnreach: {afi: FAMILY_AFI[family], safi: SAFI.UNICAST, withdrawn: []}}

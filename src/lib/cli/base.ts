@@ -1,7 +1,7 @@
 import {Command, Errors, Flags, Interfaces} from '@oclif/core'
 import chalk from 'chalk'
 import {validNamespaceName} from '../api/selectors.js'
-import {badInput, isLbctlError, type LbctlError} from '../errors.js'
+import {badInput, isLbctlError, type LbctlError, resultOf, withResult} from '../errors.js'
 import {errorJson, exitCodeOf, toLbctlError} from './errors.js'
 import {configureColor, type Column, OUTPUT_FORMATS, type OutputFormat, plain, render} from './output.js'
 
@@ -37,12 +37,22 @@ export abstract class LbctlCommand<T extends typeof Command> extends Command {
       const cause = (e as {cause?: {stack?: string}}).cause
       process.stderr.write(`${e.stack ?? e.message}\n${cause?.stack ? `caused by: ${cause.stack}\n` : ''}`)
     }
-    return super.catch(toOclifError(e))
+    // -o json/yaml print on stdout what --json prints (toErrorJson): the error, beside what the command got done before
+    // it failed, where success puts it; the message for people still goes to stderr. Tables were printed by the command.
+    const partial = resultOf(err) ?? resultOf(e)
+    const f = this.format
+    if (!this.jsonEnabled() && (f === 'json' || f === 'yaml')) {
+      this.log(render(f, {...(partial === undefined ? {} : plain(partial) as object), error: plain(errorJson(e))}))
+    }
+    return super.catch(partial === undefined ? toOclifError(e) : withResult(toOclifError(e), partial))
   }
 
+  /** `--json` of a failure: `{error}`, or the partial result (resultOf) in the shape of success with `error` added. */
   protected override toErrorJson(err: unknown): unknown {
     const own = (err as {lbctl?: unknown} | null)?.lbctl
-    return {error: plain(errorJson(isLbctlError(own) ? own : toLbctlError(err, this.id)))}
+    const error = plain(errorJson(isLbctlError(own) ? own : toLbctlError(err, this.id)))
+    const partial = resultOf(err) ?? resultOf(own)
+    return partial === undefined ? {error} : {...(plain(partial) as object), error}
   }
 
   /**
@@ -61,7 +71,7 @@ export abstract class LbctlCommand<T extends typeof Command> extends Command {
   /** Output format chosen by -o/--output, with --json taking precedence. */
   protected get format(): OutputFormat {
     if (this.jsonEnabled()) return 'json'
-    const f = (this.flags as {output?: OutputFormat}).output
+    const f = (this.flags as {output?: OutputFormat} | undefined)?.output
     return f ?? 'table'
   }
 
@@ -83,6 +93,11 @@ export abstract class LbctlCommand<T extends typeof Command> extends Command {
   protected note(message: string): void {
     if (!this.jsonEnabled()) process.stderr.write(message + '\n')
   }
+
+  /** A result's warnings, for people: on stderr, one per line (--json and -o json/yaml carry them in the data). */
+  protected warnings(list: readonly string[]): void {
+    for (const w of list) this.note(chalk.yellow(`Warning: ${w}`))
+  }
 }
 
 /** How oclif prints an LbctlError and exits: "Error: <message>", the hint as a suggestion, the category's exit code. */
@@ -98,12 +113,15 @@ export function toOclifError(e: LbctlError): Errors.CLIError & {exitCode: number
   return out
 }
 
+/** -o/--output, on every command that has --json (-o json is --json's data, -o yaml the same as YAML). */
+export const outputFlag = Flags.option({char: 'o', description: 'Output format.', options: OUTPUT_FORMATS, helpGroup: 'OUTPUT'})()
+
 /** Flags of every command that talks to a cluster (kubectl's spellings). */
 export const clusterFlags = {
   kubeconfig: Flags.string({description: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).', helpGroup: 'CLUSTER'}),
   context: Flags.string({description: 'The kubeconfig context to use.', helpGroup: 'CLUSTER'}),
   namespace: Flags.string({char: 'n', description: 'Namespace of the load balancer.', default: 'metallb-system', helpGroup: 'CLUSTER'}),
-  output: Flags.option({char: 'o', description: 'Output format.', options: OUTPUT_FORMATS, helpGroup: 'OUTPUT'})(),
+  output: outputFlag,
 }
 
 export interface ClusterTarget {

@@ -1,6 +1,7 @@
 import {LbctlError} from '../errors.js'
 import type {Kube} from '../kube/client.js'
-import {DaemonSetKind, rfc3339} from '../kube/rollout.js'
+import {rfc3339} from '../api/time.js'
+import {DaemonSetKind} from '../kube/rollout.js'
 import {followRollout, planAndConfirm} from './confirm.js'
 import {readDaemonSetFlags, withIpvsFlags} from './daemonset-flags.js'
 import {unifiedDiff} from './diff.js'

@@ -14,7 +14,7 @@ import {diagnosticsClient, type DiagnosticsClient} from './diagnostics.js'
 import {DoctorKinds} from './kinds.js'
 import {readSnapshot} from './snapshot.js'
 import type {DoctorReport} from './types.js'
-import {speakerEndpoints} from './wire.js'
+import {speakerEndpoints} from './speakers.js'
 
 export interface BundleEntry {
   path: string

@@ -9,6 +9,7 @@ import {installedMode, lbNs, sh} from './fixes.js'
 import type {Indexes} from './indexes.js'
 import {EXPECTED_CRDS} from './kinds.js'
 import type {BGPPeerSession, Snapshot} from './snapshot.js'
+import type {SpeakerReports} from './speakers.js'
 import {check, type Check} from './types.js'
 
 export interface Context {
@@ -18,6 +19,8 @@ export interface Context {
   /** Nodes with a running, ready speaker. */
   live: Set<string>
   ix: Indexes
+  /** What the live speakers report about their nodes (`/v1/l2`), once read; absent in the objects-only checks. */
+  speakers?: SpeakerReports
 }
 
 const unreadable = (c: Context, resource: string): string | undefined => {

@@ -12,7 +12,8 @@ import {buildIndexes} from './indexes.js'
 import {readSnapshot, type Snapshot} from './snapshot.js'
 import {serviceVerdict, stageResult} from './service-checks.js'
 import {check, type Check, type DoctorReport, type ServiceVerdict} from './types.js'
-import {wireCheck} from './wire.js'
+import {readSpeakerReports} from './speakers.js'
+import {wireChecks} from './wire.js'
 
 export * from './types.js'
 
@@ -84,6 +85,8 @@ export async function runDoctor(kube: Kube, opts: DoctorOptions): Promise<Doctor
 /** Everything after the reads; exported for the benchmark and for tests that build a snapshot by hand. */
 export async function diagnose(s: Snapshot, opts: {services: ServiceRef[]; all: boolean; contextNamespace: string}, wire: {client?: DiagnosticsClient; skip?: string}): Promise<DoctorReport> {
   const c = contextOf(s)
+  // What the speakers say about their nodes (interfaces, MACs): read once, for the advertisement and wire stages.
+  c.speakers = await readSpeakerReports(c, wire)
   const checks = clusterChecks(c)
   const alloc = planAllocations(c)
   const byKey = new Map(s.services.map((x) => [serviceKey(x), x]))
@@ -95,7 +98,7 @@ export async function diagnose(s: Snapshot, opts: {services: ServiceRef[]; all: 
       .map(({svc}) => svc)
       .map((svc) => ({svc, ref: {namespace: svc.metadata.namespace ?? 'default', name: svc.metadata.name}, named: false}))
   const services: ServiceVerdict[] = []
-  const cache = new Map<string, Promise<Check>>()
+  const cache = new Map<string, Promise<Check[]>>()
   const pending: Array<Promise<void>> = []
   for (const t of targets) {
     if (!t.svc) {
@@ -112,8 +115,8 @@ export async function diagnose(s: Snapshot, opts: {services: ServiceRef[]; all: 
     const svc = t.svc
     const address = v.addresses[0]
     pending.push((async () => {
-      const wc = address ? await wireCheck(c, svc, address, wire, cache) : check('wire.single-mac', 'One MAC on the wire', 'skip', 'no address', {subject: `Service ${t.ref.namespace}/${t.ref.name}`})
-      const r = stageResult('wire', [wc])
+      const wc = address ? await wireChecks(c, svc, address, wire, cache) : [check('wire.single-mac', 'One MAC on the wire', 'skip', 'no address', {subject: `Service ${t.ref.namespace}/${t.ref.name}`})]
+      const r = stageResult('wire', wc)
       v.stages.push(r)
       if (r.status === 'fail') v.brokenAt = 'wire'
     })())

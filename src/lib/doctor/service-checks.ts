@@ -8,6 +8,7 @@ import type {EndpointSlice} from '../../speaker/state.js'
 import {allocationChecks, type AllocationView, eventsOf} from './allocation.js'
 import {advertisementNodes, type Context, describeSessionError, noNodesCheck, peerSessions, poolNotAdvertised} from './cluster-checks.js'
 import {sh} from './fixes.js'
+import {interfaceCheck} from './interfaces.js'
 import {check, type Check, type CheckStatus, type ServiceVerdict, type Stage, type StageResult} from './types.js'
 
 export interface Selected {
@@ -99,8 +100,9 @@ function advertisementChecks(c: Context, alloc: AllocationView, svc: Service, su
     const a = [...sel.l2, ...sel.bgp][0]
     out.push(noNodesCheck(c, a.kind, a.metadata.name, a.spec?.nodeSelectors, advertisementNodes(c, a.spec?.nodeSelectors).why, subject))
   } else {
-    const ifaces = sel.l2.flatMap((a) => a.spec?.interfaces ?? [])
-    out.push(check('advertisement.nodes', 'Advertisement has nodes', 'pass', `may be announced from ${sel.nodes.join(', ')}${ifaces.length ? ` on interfaces ${ifaces.join(', ')} (interfaces are checked by the speakers: see ConfigurationState)` : ''}`, {subject}))
+    out.push(check('advertisement.nodes', 'Advertisement has nodes', 'pass', `may be announced from ${sel.nodes.join(', ')}`, {subject}))
+    const ic = interfaceCheck(c, sel, subject)
+    if (ic) out.push(ic)
   }
   return out
 }

@@ -32,6 +32,7 @@ export const CHECK_IDS = [
   'pools.overlap',
   'advertisement.pool-selected',
   'advertisement.nodes',
+  'advertisement.interfaces',
   'bgp.sessions',
   'nodes.excluded',
   'leftovers.webhook',
@@ -47,6 +48,7 @@ export const CHECK_IDS = [
   'endpoints.local-on-announcer',
   'announcement.node',
   'wire.single-mac',
+  'wire.announcer-mac',
 ] as const
 export type CheckId = (typeof CHECK_IDS)[number]
 

@@ -1,6 +1,7 @@
 // `lbctl install`: validate, pre-flight, then apply in the safe order (CRDs, access, config, controller, speakers),
 // then the pool, its advertisement and the BGP peer. Every check runs before the first write.
 import {Kinds} from '../api/constants.js'
+import {rfc3339} from '../api/time.js'
 import type {BGPAdvertisement, IPAddressPool, L2Advertisement, Service} from '../api/types.js'
 import {badInput, problems} from '../errors.js'
 import {inspectKubeProxy, prepareIpvs, type PrepareIO} from '../cluster/prepare.js'
@@ -11,13 +12,22 @@ import {type PeerInput, peerManifests, validatePeer, type ValidPeer} from '../pe
 import {type InstallRecord, type Manifest, newMemberlistKey, type Planned, planManifests} from './manifests.js'
 import {BuiltinKinds, DEFAULT_IMAGE_REGISTRY, imageFor, INSTALL_MODES, type InstallMode, Names, objectLabels} from './names.js'
 import {checkAccess, findOtherLoadBalancers, refuse, requiredAccess} from './preflight.js'
+import {checkRegistry} from './registry.js'
+import {planTakeover, takeOver, type TakeoverPlan, type TakeoverStep} from './takeover.js'
 import {type Readiness, waitReady} from './wait.js'
+import {count} from '../cli/words.js'
 
 export interface InstallInput {
   mode: string
   namespace: string
   version: string
   imageRegistry?: string
+  /** Look at --image-registry from here before anything is written (GET /v2/, the tags); false: --skip-registry-check. */
+  registryCheck?: boolean
+  /** --take-over-metallb: replace a running MetalLB, keeping its configuration and every assigned address. */
+  takeOverMetallb?: boolean
+  /** --insecure-registry: the registry check may fall back to plain HTTP. */
+  insecureRegistry?: boolean
   /** --pool: addresses of the pool to create (none: no pool). */
   addresses: string[]
   poolName: string
@@ -36,6 +46,7 @@ export interface InstallIO {
   juju?: PrepareIO['juju']
   now?: () => number
   sleep?: (ms: number) => Promise<void>
+  fetch?: typeof fetch
 }
 
 export interface AppliedObject {
@@ -59,6 +70,8 @@ export interface InstallResult {
   kubeProxy?: {ready: boolean | 'unknown'; arpHazard: boolean; fixed?: boolean}
   warnings: string[]
   readiness?: Readiness
+  /** --take-over-metallb: what was found, and (unless a dry run) what was done, in order. */
+  takeover?: {plan: TakeoverPlan; steps: TakeoverStep[]}
 }
 
 /** The validated input: nothing here needs the cluster. */
@@ -109,9 +122,19 @@ export async function install(kube: Kube, input: InstallInput, io: InstallIO = {
 
   // Pre-flight: permissions, other load balancers, kube-proxy, the pool against existing pools. Nothing written yet.
   await checkAccess(kube, requiredAccess(ns))
-  const others = await findOtherLoadBalancers(kube, ns)
+  // The registry only when one was named: the default one is the public place every release is pushed to.
+  // `localhost/…` without a port is no registry: it names images already on each node (podman's local storage).
+  if (input.imageRegistry !== undefined && /^localhost(\/|$)/.test(input.imageRegistry)) {
+    result.warnings.push(`--image-registry ${input.imageRegistry} is not a registry: every node must already hold ${images.controller} and ${images.speaker}`)
+  } else if (input.imageRegistry !== undefined && input.registryCheck !== false) {
+    const reg = await checkRegistry([images.controller, images.speaker], {insecure: input.insecureRegistry ?? false, fetch: io.fetch})
+    result.warnings.push(...reg.warnings)
+  }
+  const others = await findOtherLoadBalancers(kube, ns, {takeOver: input.takeOverMetallb})
   if (others.refusals.length > 0) throw refuse(others.refusals)
   result.warnings.push(...others.warnings)
+  const takeover = input.takeOverMetallb && (others.metallb.workloads.length > 0 || others.metallb.webhooks.length > 0)
+    ? await planTakeover(kube, others.metallb.workloads, others.metallb.webhooks) : undefined
   let fixArp = false
   if (checked.mode === 'l2') {
     const kp = await inspectKubeProxy(kube, {}, {juju: io.juju})
@@ -139,7 +162,7 @@ export async function install(kube: Kube, input: InstallInput, io: InstallIO = {
   const manifests = planManifests({
     namespace: ns, mode: checked.mode, version: input.version, controllerImage: images.controller, speakerImage: images.speaker,
     controllerReplicas: input.controllerReplicas, logLevel: input.logLevel,
-    installedAt: keepDate ? prev!.installedAt! : new Date(now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    installedAt: keepDate ? prev!.installedAt! : rfc3339(now()),
     // Generated once: a second run never replaces the key the speakers share.
     memberlistKey: secret ? undefined : newMemberlistKey(),
   })
@@ -156,6 +179,10 @@ export async function install(kube: Kube, input: InstallInput, io: InstallIO = {
   }
   const isSecretCreate = (p: Planned): boolean => p.object.kind === 'Secret' && p.object.metadata.name === Names.memberlistSecret
   if (secret) result.objects.push({kind: 'Secret', name: Names.memberlistSecret, namespace: ns, action: 'kept'})
+  if (takeover) {
+    result.takeover = {plan: takeover, steps: []}
+    if (input.dryRun) result.warnings.push(`--take-over-metallb would delete ${[...takeover.webhooks.map((w) => `ValidatingWebhookConfiguration ${w}`), ...takeover.workloads.map((w) => `${w.kind} ${w.namespace}/${w.name}`)].join(', ')}${takeover.conversionWebhook ? ' and set the bgppeers CRD\'s conversion to None' : ''}, keeping every pool, peer and assigned address`)
+  }
   if (input.dryRun) {
     for (const p of manifests) result.objects.push({kind: p.object.kind, name: p.object.metadata.name, namespace: p.object.metadata.namespace, action: isSecretCreate(p) ? 'would-create' : 'would-apply'})
     return {result, manifests}
@@ -166,6 +193,7 @@ export async function install(kube: Kube, input: InstallInput, io: InstallIO = {
     await prepareIpvs(kube, {strictARP: true, yes: true, timeoutMs: input.timeoutMs}, {note: io.note, juju: io.juju, now: io.now, sleep: io.sleep})
     result.kubeProxy!.fixed = true
   }
+  if (takeover) result.takeover!.steps = await takeOver(kube, takeover, {timeoutMs: input.timeoutMs, note: io.note, now: io.now, sleep: io.sleep})
   // Upgrade order: CRDs, then the controller (ready before the speakers move), then speakers one node at a time.
   const upgrading = deployment !== undefined
   let cr = kube
@@ -189,7 +217,7 @@ export async function install(kube: Kube, input: InstallInput, io: InstallIO = {
       await waitServed(cr, input.timeoutMs, io)
     }
   }
-  io.note?.(`applied ${result.objects.length} objects in namespace ${ns}`)
+  io.note?.(`applied ${count(result.objects.length, 'object')} in namespace ${ns}`)
   if (input.wait) {
     io.note?.('waiting for the controller and every speaker to be ready')
     result.readiness = await waitReady(kube, ns, input.timeoutMs, {note: io.note, now: io.now, sleep: io.sleep})

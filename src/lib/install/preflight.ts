@@ -4,6 +4,7 @@ import {crdNames} from '../api/crds.js'
 import {conflict, type LbctlError, unreachable} from '../errors.js'
 import type {Kube, KubernetesObject} from '../kube/client.js'
 import {PART_OF} from './names.js'
+import type {MetallbWorkload} from './takeover.js'
 
 type Obj = KubernetesObject & {metadata?: {name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>}}
 
@@ -78,10 +79,11 @@ const jujuApp = (o: Obj): string | undefined => {
 const ours = (o: Obj): boolean => o.metadata?.labels?.['app.kubernetes.io/part-of'] === PART_OF['app.kubernetes.io/part-of']
 
 /** Another MetalLB (upstream, Helm, or Charmed Kubernetes' charms), and what MetalLB leaves behind. */
-export async function findOtherLoadBalancers(kube: Kube, namespace: string): Promise<{refusals: Finding[]; warnings: string[]}> {
+export async function findOtherLoadBalancers(kube: Kube, namespace: string, o: {takeOver?: boolean} = {}): Promise<{refusals: Finding[]; warnings: string[]; metallb: {workloads: MetallbWorkload[]; webhooks: string[]}}> {
   const refusals: Finding[] = []
   const warnings: string[] = []
-  const lists = await Promise.all(WORKLOAD_KINDS.map(async (k) => (await kube.list<Obj>(k)).items.map((o) => ({...o, kind: k.kind}))))
+  const metallb: {workloads: MetallbWorkload[]; webhooks: string[]} = {workloads: [], webhooks: []}
+  const lists = await Promise.all(WORKLOAD_KINDS.map(async (k) => (await kube.list<Obj>(k)).items.map((o) => ({...o, kind: k.kind, apiVersion: k.apiVersion, plural: k.plural}))))
   const theirs = lists.flat().filter((o) => mentionsMetallb(o) && !ours(o))
   const charms = theirs.filter((o) => jujuApp(o))
   if (charms.length > 0) {
@@ -93,20 +95,24 @@ export async function findOtherLoadBalancers(kube: Kube, namespace: string): Pro
     })
   }
   const upstream = theirs.filter((o) => !jujuApp(o))
-  if (upstream.length > 0) {
+  metallb.workloads = upstream.map((w) => ({apiVersion: w.apiVersion, kind: w.kind, plural: w.plural, name: w.metadata!.name!, namespace: w.metadata!.namespace!,
+    selector: (w as {spec?: {selector?: {matchLabels?: Record<string, string>}}}).spec?.selector?.matchLabels ?? {}}))
+  if (upstream.length > 0 && !o.takeOver) {
     refusals.push({
       code: 'METALLB_INSTALLED',
       message: `MetalLB runs here (${upstream.map((o) => `${o.kind} ${o.metadata?.namespace}/${o.metadata?.name}`).join(', ')}); its speakers hold the same host ports (7472, 7946) and both would answer for the same addresses`,
-      fix: 'Taking over a running MetalLB (keeping its pools, peers and assigned addresses) is not implemented yet. Export its configuration first (`kubectl get ipaddresspools,l2advertisements,bgpadvertisements,bgppeers -A -o yaml > metallb-config.yaml`), remove MetalLB (`helm uninstall metallb -n metallb-system`, or `kubectl delete -f` the manifest it came from), then run install again.',
+      fix: 'Pass --take-over-metallb to replace it, keeping every pool, peer, advertisement and assigned address (install removes its webhook configuration, sets the bgppeers CRD\'s conversion to None, deletes its controller and speakers, waits until their pods are gone, then installs lbctl). Or remove MetalLB yourself first (`helm uninstall metallb -n metallb-system`, or `kubectl delete -f` the manifest it came from, keeping the CRDs), then run install again.',
     })
   }
   if (await kube.serves(WEBHOOKS)) {
     const hooks = (await kube.list<Obj & {webhooks?: Array<{name?: string}>}>(WEBHOOKS)).items
     for (const h of hooks.filter((h) => !ours(h) && (/metallb/i.test(h.metadata?.name ?? '') || (h.webhooks ?? []).some((w) => /metallb\.io/.test(w.name ?? ''))))) {
+      metallb.webhooks.push(h.metadata!.name!)
+      if (o.takeOver) continue
       refusals.push({
         code: 'METALLB_WEBHOOK',
         message: `MetalLB's validating webhook configuration ${h.metadata?.name} is still registered; with its service gone, every write to a metallb.io object fails`,
-        fix: `Delete it: \`kubectl delete validatingwebhookconfiguration ${h.metadata?.name}\`.`,
+        fix: `Delete it: \`kubectl delete validatingwebhookconfiguration ${h.metadata?.name}\` (--take-over-metallb does).`,
       })
     }
   }
@@ -117,7 +123,7 @@ export async function findOtherLoadBalancers(kube: Kube, namespace: string): Pro
   // One rule for "is there a legacy configuration to carry over" (the same one doctor and config import use).
   const legacy = await findLegacyConfig(kube, namespace)
   if (legacy?.configMap) warnings.push(legacy.message)
-  return {refusals, warnings}
+  return {refusals, warnings, metallb}
 }
 
 export function refuse(findings: Finding[]): LbctlError {

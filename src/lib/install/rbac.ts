@@ -7,7 +7,9 @@ import type {V1ClusterRole, V1ClusterRoleBinding, V1PolicyRule, V1Role, V1RoleBi
 import {GROUP, LBCTL_GROUP} from '../api/constants.js'
 import {type Component, Names, objectLabels} from './names.js'
 
-const READ = ['get', 'list', 'watch']
+// Informers list and watch; nothing reads these kinds one by one (test/integration/install/rbac.test.ts shows every
+// verb below in use: removing any one of them makes a named case fail).
+const WATCH = ['list', 'watch']
 const rule = (apiGroups: string[], resources: string[], verbs: string[]): V1PolicyRule => ({apiGroups, resources, verbs})
 
 /** The metallb.io configuration kinds the speaker reads (the controller reads only pools). */
@@ -16,45 +18,48 @@ const CONFIG_KINDS = ['ipaddresspools', 'l2advertisements', 'bgpadvertisements',
 export const RULES: Record<Component, {cluster: V1PolicyRule[]; namespaced: V1PolicyRule[]}> = {
   controller: {
     cluster: [
-      // Watches every Service; writes the assignment into status.loadBalancer and the pool annotation.
-      rule([''], ['services'], [...READ, 'update', 'patch']),
-      rule([''], ['services/status'], ['update', 'patch']),
+      // Watches every Service; writes the pool annotation and status.loadBalancer (merge patches carrying the
+      // resourceVersion), reading the Service again after a conflict.
+      rule([''], ['services'], ['get', ...WATCH, 'patch']),
+      rule([''], ['services/status'], ['patch']),
       // serviceAllocation.namespaceSelectors match namespace labels.
-      rule([''], ['namespaces'], READ),
-      // Events on Services (which live in every namespace): nodeAssigned-style reasons, AllocationFailed, …
+      rule([''], ['namespaces'], WATCH),
+      // Events on Services (which live in every namespace): created once, a repeat patches the count.
       rule([''], ['events'], ['create', 'patch']),
     ],
     namespaced: [
-      rule([GROUP], ['ipaddresspools'], READ),
-      rule([GROUP], ['ipaddresspools/status'], ['get', 'update', 'patch']),
+      rule([GROUP], ['ipaddresspools'], WATCH),
+      rule([GROUP], ['ipaddresspools/status'], ['patch']),
       rule([GROUP], ['configurationstates'], ['get', 'create']),
-      rule([GROUP], ['configurationstates/status'], ['get', 'update', 'patch']),
-      // Leader election when replicas > 1.
+      rule([GROUP], ['configurationstates/status'], ['patch']),
+      // Leader election when replicas > 1 (the test runs the controller with it on).
       rule(['coordination.k8s.io'], ['leases'], ['get', 'create', 'update']),
     ],
   },
   speaker: {
     cluster: [
-      rule([''], ['services', 'nodes'], READ),
+      rule([''], ['services', 'nodes'], WATCH),
       // Local traffic policy and layer-2 election follow the ready endpoints.
-      rule(['discovery.k8s.io'], ['endpointslices'], READ),
+      rule(['discovery.k8s.io'], ['endpointslices'], WATCH),
       rule([''], ['events'], ['create', 'patch']),
       // The diagnostics endpoint authenticates bearer tokens and authorizes them (CONTRACTS.md).
       rule(['authentication.k8s.io'], ['tokenreviews'], ['create']),
       rule(['authorization.k8s.io'], ['subjectaccessreviews'], ['create']),
     ],
     namespaced: [
-      rule([GROUP], CONFIG_KINDS, READ),
-      // Memberlist key and BGP passwords: only in the load balancer's namespace.
-      rule([''], ['secrets'], READ),
+      rule([GROUP], CONFIG_KINDS, WATCH),
+      // BGP passwords, read by name (the BGPPeers name them), only in the load balancer's namespace; never listed. The
+      // memberlist key is a mounted Secret volume (the kubelet reads it, not the speaker).
+      rule([''], ['secrets'], ['get']),
       // Memberlist finds the other speakers by their pod labels.
-      rule([''], ['pods'], READ),
-      rule([GROUP], ['servicel2statuses', 'servicebgpstatuses'], [...READ, 'create', 'update', 'patch', 'delete']),
-      rule([GROUP], ['servicel2statuses/status', 'servicebgpstatuses/status'], ['get', 'update', 'patch']),
-      rule([GROUP], ['configurationstates'], ['get', 'create']),
-      rule([GROUP], ['configurationstates/status'], ['get', 'update', 'patch']),
-      rule([LBCTL_GROUP], ['bgppeersessions'], [...READ, 'create', 'update', 'patch', 'delete']),
-      rule([LBCTL_GROUP], ['bgppeersessions/status'], ['get', 'update', 'patch']),
+      rule([''], ['pods'], WATCH),
+      // Status objects: created, their labels patched, deleted; the status written through the subresource.
+      rule([GROUP], ['servicel2statuses', 'servicebgpstatuses'], [...WATCH, 'create', 'patch', 'delete']),
+      rule([GROUP], ['servicel2statuses/status', 'servicebgpstatuses/status'], ['patch']),
+      rule([GROUP], ['configurationstates'], ['create']),
+      rule([GROUP], ['configurationstates/status'], ['patch']),
+      rule([LBCTL_GROUP], ['bgppeersessions'], [...WATCH, 'create', 'patch', 'delete']),
+      rule([LBCTL_GROUP], ['bgppeersessions/status'], ['patch']),
     ],
   },
 }

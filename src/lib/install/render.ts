@@ -1,6 +1,7 @@
 // Text output of install and uninstall (tables and -o json/yaml are the shared renderers').
 import type {InstallResult} from './install.js'
 import type {UninstallResult} from './uninstall.js'
+import {count} from '../cli/words.js'
 
 export function renderInstall(r: InstallResult): string {
   const lines: string[] = []
@@ -20,8 +21,8 @@ export function renderInstall(r: InstallResult): string {
 }
 
 export function renderUninstall(r: UninstallResult): string {
-  const lines = [`lbctl ${r.dryRun ? 'would remove' : 'removed'} ${r.removed.length} objects from namespace ${r.namespace}${r.keptCrds ? ' (CRDs and their objects kept)' : ''}`]
+  const lines = [`lbctl ${r.dryRun ? 'would remove' : 'removed'} ${count(r.removed.length, 'object')} from namespace ${r.namespace}${r.keptCrds ? ' (CRDs and their objects kept)' : ''}`]
   for (const o of r.removed) lines.push(`  ${o.kind}/${o.name}${o.namespace ? ` (${o.namespace})` : ''}`)
-  if (r.servicesLosingAddresses.length > 0) lines.push(`warning: ${r.servicesLosingAddresses.length} services lose their addresses: ${r.servicesLosingAddresses.map((h) => `${h.namespace}/${h.name}`).join(', ')}`)
+  if (r.servicesLosingAddresses.length > 0) lines.push(`warning: ${count(r.servicesLosingAddresses.length, 'service loses its addresses', 'services lose their addresses')}: ${r.servicesLosingAddresses.map((h) => `${h.namespace}/${h.name}`).join(', ')}`)
   return lines.join('\n')
 }

@@ -4,6 +4,7 @@
 import {formatIP, type Family, type IP} from '../net/index.js'
 import {FreeSet} from './freeset.js'
 import type {PoolDef} from './pools.js'
+import {RangeIndex} from './ranges.js'
 import type {Failure} from './reasons.js'
 import type {ServiceRequest} from './request.js'
 import {admits, bestPool, familyLabel, pinnedPools, sharingProblem, type Use} from './select.js'
@@ -34,12 +35,6 @@ export interface PoolCounts {
   size: Record<Family, bigint>
 }
 
-interface Span {
-  start: bigint
-  end: bigint
-  pool: number
-}
-
 export const ipKey = (f: Family, v: bigint): string => `${f}:${v}`
 const sameIPs = (a: IP[], b: IP[]): boolean =>
   a.length === b.length && a.every((x) => b.some((y) => y.family === x.family && y.value === x.value))
@@ -47,7 +42,7 @@ const sameIPs = (a: IP[], b: IP[]): boolean =>
 export class Allocator {
   readonly pools: LivePool[]
   private readonly byName = new Map<string, LivePool>()
-  private readonly spans: Record<Family, Span[]> = {4: [], 6: []}
+  private readonly spans = new RangeIndex<LivePool>()
   private readonly uses = new Map<string, Use>()
   private readonly held = new Map<string, Assignment>()
   /** sharing key → addresses in use under that key, to find a shareable address without scanning pools. */
@@ -64,9 +59,8 @@ export class Allocator {
     }))
     for (const p of this.pools) {
       this.byName.set(p.def.name, p)
-      for (const f of [4, 6] as const) for (const iv of p.def.usable[f]) this.spans[f].push({...iv, pool: p.index})
+      for (const f of [4, 6] as const) for (const iv of p.def.usable[f]) this.spans.add(f, iv.start, iv.end, p)
     }
-    for (const f of [4, 6] as const) this.spans[f].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))
   }
 
   pool(name: string): LivePool | undefined {
@@ -75,16 +69,7 @@ export class Allocator {
 
   /** The pool an address may be handed out from (avoidBuggyIPs respected), by binary search. */
   poolOf(ip: IP): LivePool | undefined {
-    const s = this.spans[ip.family]
-    let lo = 0
-    let hi = s.length - 1
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1
-      if (ip.value < s[mid].start) hi = mid - 1
-      else if (ip.value > s[mid].end) lo = mid + 1
-      else return this.pools[s[mid].pool]
-    }
-    return undefined
+    return this.spans.find(ip)
   }
 
   /** In a pool and held by nobody. */

@@ -4,6 +4,7 @@
 import type {IPAddressPool, ServiceAllocation} from '../api/types.js'
 import {findOverlaps, formatRange, mergeRanges, tryParsePoolAddresses, type Family, type IPRange} from '../net/index.js'
 import type {Interval} from './freeset.js'
+import {poolSize, usableIntervals} from './ranges.js'
 
 export interface PoolDef {
   name: string
@@ -32,21 +33,6 @@ export interface CompiledConfig {
   problems: ConfigProblem[]
 }
 
-/** The usable part of a range: IPv4 addresses ending in .0 or .255 removed when `avoid` (MetalLB's avoidBuggyIPs). */
-export function usableIntervals(r: IPRange, avoid: boolean): Interval[] {
-  if (!avoid || r.family !== 4) return [{start: r.start, end: r.end}]
-  const out: Interval[] = []
-  // One piece per /24 touched: [x.1, x.254] clipped to the range. A /8 gives 65,536 pieces, which is still small.
-  for (let block = r.start >> 8n; block <= r.end >> 8n; block++) {
-    const lo = (block << 8n) + 1n
-    const hi = (block << 8n) + 254n
-    const s = r.start > lo ? r.start : lo
-    const e = r.end < hi ? r.end : hi
-    if (s <= e) out.push({start: s, end: e})
-  }
-  return out
-}
-
 export function compilePool(pool: IPAddressPool): {pool?: PoolDef; problems: ConfigProblem[]} {
   const name = pool.metadata.name
   const obj = `IPAddressPool ${pool.metadata.namespace ? `${pool.metadata.namespace}/` : ''}${name}`
@@ -63,13 +49,8 @@ export function compilePool(pool: IPAddressPool): {pool?: PoolDef; problems: Con
   const merged = mergeRanges(ranges)
   const avoid = spec.avoidBuggyIPs === true
   const usable: Record<Family, Interval[]> = {4: [], 6: []}
-  const size: Record<Family, bigint> = {4: 0n, 6: 0n}
-  for (const r of merged) {
-    for (const iv of usableIntervals(r, avoid)) {
-      usable[r.family].push(iv)
-      size[r.family] += iv.end - iv.start + 1n
-    }
-  }
+  for (const r of merged) usable[r.family].push(...usableIntervals(r, avoid))
+  const size = poolSize(merged, avoid)
   const priority = spec.serviceAllocation?.priority ?? 0
   return {
     pool: {

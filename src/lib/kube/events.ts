@@ -4,7 +4,7 @@
 // object gets a token bucket, and the write queue is bounded (events are best effort: the oldest queued one is
 // dropped, and counted, when it is full).
 import type {KubeApi} from './rest.js'
-import {microTime} from './lease.js'
+import {microTime, rfc3339} from '../api/time.js'
 
 export interface EventTarget {
   apiVersion?: string
@@ -27,7 +27,6 @@ type Write =
   | {op: 'count'; name: string; namespace: string; patch: Record<string, unknown>}
 
 const EVENT = {apiVersion: 'v1', kind: 'Event', plural: 'events'}
-const timestamp = (t: number) => new Date(t).toISOString().replace(/\.\d+Z$/, 'Z')
 
 /** Token buckets keyed by string, on an injected clock. */
 export class RateLimiter {
@@ -107,7 +106,7 @@ export class EventRecorder {
       this.stats.suppressed++
       if (t - last.countedAt >= (this.opts.countEveryMs ?? 60_000)) {
         last.countedAt = t
-        this.enqueue({op: 'count', name: last.name, namespace: last.namespace, patch: {count: last.count, lastTimestamp: timestamp(t), series: {count: last.count, lastObservedTime: microTime(t)}}})
+        this.enqueue({op: 'count', name: last.name, namespace: last.namespace, patch: {count: last.count, lastTimestamp: rfc3339(t), series: {count: last.count, lastObservedTime: microTime(t)}}})
       }
       return false
     }
@@ -118,7 +117,7 @@ export class EventRecorder {
     const name = `${obj.metadata.name}.${t.toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`
     const namespace = obj.metadata.namespace ?? 'default'
     this.seen.set(key, {at: t, name, namespace, count: 1, countedAt: t})
-    const ts = timestamp(t)
+    const ts = rfc3339(t)
     this.enqueue({op: 'create', key, body: {
       apiVersion: 'v1', kind: 'Event',
       metadata: {name, namespace},

@@ -2,6 +2,7 @@
 // clocks never being compared: a holder stops writing once `renewDeadline` has passed since it last *sent* a renewal
 // that succeeded, and a contender takes over only after `leaseDuration` has passed on its own clock since it last saw
 // the lease change. renewDeadline < leaseDuration leaves a gap in which nobody writes.
+import {microTime} from '../api/time.js'
 import type {KubeApi} from './rest.js'
 import {realSleep} from './retry.js'
 
@@ -31,9 +32,6 @@ export interface LeaderElectorOptions {
   /** The calls the elector makes (tests pass a fake); default: `kube` with one attempt and a short timeout. */
   client?: Pick<KubeApi, 'get' | 'create' | 'replace'>
 }
-
-/** Kubernetes MicroTime: RFC 3339 with exactly six fractional digits. */
-export const microTime = (ms: number): string => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z')
 
 export class LeaderElector {
   private readonly kube: Pick<KubeApi, 'get' | 'create' | 'replace'>

@@ -1,3 +1,4 @@
+import {rfc3339} from '../api/time.js'
 import {LbctlError} from '../errors.js'
 import type {Kube, KubernetesObject} from './client.js'
 import {realSleep} from './retry.js'
@@ -19,9 +20,6 @@ export interface RolloutProgress {
   observed: boolean
   done: boolean
 }
-
-/** kubectl's RFC 3339 timestamp (seconds precision), so `kubectl rollout history` shows ours like its own. */
-export const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 
 /**
  * `kubectl rollout restart daemonset/NAME`: a merge patch of the pod template's restartedAt annotation, which

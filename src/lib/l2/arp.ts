@@ -1,6 +1,6 @@
 // ARP for Ethernet/IPv4 (RFC 826), gratuitous forms per RFC 5227 §3 and MetalLB. Pure; malformed input is a value,
 // never an exception.
-import {BROADCAST_MAC, ZERO_MAC} from './mac.js'
+import {BROADCAST_MAC, ZERO_MAC} from '../net/mac.js'
 import {encodeEthernet, ETH_HEADER, ETHERTYPE_ARP} from './ethernet.js'
 
 export const ARP_REQUEST = 1

@@ -7,8 +7,8 @@ import {garpReplyFrame, garpRequestFrame} from './arp.js'
 import {BPF} from './bpf.js'
 import {type Clock, systemClock} from '../clock.js'
 import {ETHERTYPE_ARP, ETHERTYPE_IPV6} from './ethernet.js'
-import {ipv6MulticastMac, solicitedNodeAddress} from './mac.js'
-import {unsolicitedNaFrame} from './ndp.js'
+import {ipv6MulticastMAC} from '../net/mac.js'
+import {solicitedNodeAddress, unsolicitedNaFrame} from './ndp.js'
 import {ArpOffload, type ArpOffloadSetting, type ArpOffloadStatus, type XdpModeSetting} from './offload.js'
 import {type HandleResult, type OwnedAddress, Responder, type ResponderStats} from './responder.js'
 
@@ -217,7 +217,7 @@ export class L2Engine {
   // address it does not carry.
   private join(s: Served, o: OwnedAddress): void {
     if (o.ip.family !== 6) return
-    const mac = ipv6MulticastMac(solicitedNodeAddress(o.bytes))
+    const mac = ipv6MulticastMAC(solicitedNodeAddress(o.bytes))
     const k = mac.toString('hex')
     const n = s.groups.get(k) ?? 0
     if (n === 0) {
@@ -236,7 +236,7 @@ export class L2Engine {
 
   private leaveGroups(o: OwnedAddress): void {
     if (o.ip.family !== 6) return
-    const mac = ipv6MulticastMac(solicitedNodeAddress(o.bytes))
+    const mac = ipv6MulticastMAC(solicitedNodeAddress(o.bytes))
     const k = mac.toString('hex')
     for (const s of this.served.values()) {
       const n = s.groups.get(k) ?? 0

@@ -1,7 +1,7 @@
 // IPv6 + ICMPv6 neighbor solicitation/advertisement (RFC 4861 §4.3, §4.4) with link-layer address options (§4.6.1)
 // and the ICMPv6 checksum (RFC 4443 §2.3, pseudo-header RFC 8200 §8.1). Pure; malformed input is a value.
 import {ETH_HEADER, encodeEthernet, ETHERTYPE_IPV6} from './ethernet.js'
-import {ALL_NODES, ipv6MulticastMac, solicitedNodeAddress} from './mac.js'
+import {ipv6MulticastMAC} from '../net/mac.js'
 
 export const IPV6_HEADER = 40
 export const NEXT_HEADER_ICMPV6 = 58
@@ -11,6 +11,22 @@ export const OPT_SOURCE_LLA = 1
 export const OPT_TARGET_LLA = 2
 /** ND messages are valid only with hop limit 255: proof they were not forwarded by a router (RFC 4861 §7.1.1). */
 export const ND_HOP_LIMIT = 255
+
+/** ff02::1, all nodes (RFC 4291 §2.7.1). */
+export const ALL_NODES: Buffer = Buffer.from('ff020000000000000000000000000001', 'hex')
+
+/** Solicited-node multicast address ff02::1:ffXX:XXXX of an IPv6 address (RFC 4291 §2.7.1). */
+export function solicitedNodeAddress(ip6: Uint8Array): Buffer {
+  const a = Buffer.alloc(16)
+  a[0] = 0xff
+  a[1] = 0x02
+  a[11] = 0x01
+  a[12] = 0xff
+  a[13] = ip6[13]
+  a[14] = ip6[14]
+  a[15] = ip6[15]
+  return a
+}
 
 export interface NdpMessage {
   type: typeof ICMPV6_NS | typeof ICMPV6_NA
@@ -148,20 +164,20 @@ export function encodeNdp(o: NdpEncodeOptions): Buffer {
 export function naReplyFrame(ns: NdpMessage, ethSrc: Buffer, mac: Buffer): Buffer {
   const dad = isUnspecified(ns.src)
   const dst = dad ? ALL_NODES : ns.src
-  const ethDst = dad ? ipv6MulticastMac(ALL_NODES) : (ns.sourceLinkAddr ?? ethSrc)
+  const ethDst = dad ? ipv6MulticastMAC(ALL_NODES) : (ns.sourceLinkAddr ?? ethSrc)
   return encodeEthernet(ethDst, mac, ETHERTYPE_IPV6,
     encodeNdp({type: ICMPV6_NA, src: ns.target, dst, target: ns.target, solicited: !dad, override: true, linkAddr: mac}))
 }
 
 /** Unsolicited NA (§7.2.6): to ff02::1, Override set so neighbours replace a cached address at once. */
 export function unsolicitedNaFrame(ip: Buffer, mac: Buffer): Buffer {
-  return encodeEthernet(ipv6MulticastMac(ALL_NODES), mac, ETHERTYPE_IPV6,
+  return encodeEthernet(ipv6MulticastMAC(ALL_NODES), mac, ETHERTYPE_IPV6,
     encodeNdp({type: ICMPV6_NA, src: ip, dst: ALL_NODES, target: ip, override: true, linkAddr: mac}))
 }
 
 /** A neighbor solicitation for `target` from `src` (what `lbctl l2 probe` sends), to its solicited-node group. */
 export function nsFrame(mac: Buffer, src: Buffer, target: Buffer): Buffer {
   const group = solicitedNodeAddress(target)
-  return encodeEthernet(ipv6MulticastMac(group), mac, ETHERTYPE_IPV6,
+  return encodeEthernet(ipv6MulticastMAC(group), mac, ETHERTYPE_IPV6,
     encodeNdp({type: ICMPV6_NS, src, dst: group, target, linkAddr: isUnspecified(src) ? undefined : mac}))
 }

@@ -8,7 +8,7 @@ import {ARP_REPLY, arpRequestFrame, decodeArp, isArpDecodeError} from './arp.js'
 import {BPF} from './bpf.js'
 import {ETHERTYPE_ARP, ETHERTYPE_IPV6} from './ethernet.js'
 import {type IpRunner, listLinks, runIp} from './interfaces.js'
-import {formatMac} from './mac.js'
+import {formatMAC} from '../net/mac.js'
 import {decodeNdp, ICMPV6_NA, isNdpDecodeError, ND_HOP_LIMIT, nsFrame} from './ndp.js'
 import {ipBytes} from './responder.js'
 
@@ -16,6 +16,10 @@ export type ProbeStatus = 'announced' | 'not-announced' | 'conflict'
 
 export interface ProbeAnswer {
   mac: string
+  /** The address it answered for. */
+  ip: string
+  /** Where the answer came in. */
+  interface: string
   /** From sending the request to the first answer from this MAC. */
   rttMs: number
   /** Answers seen from this MAC (announcements included). */
@@ -92,16 +96,16 @@ export async function probeL2(opts: ProbeOptions): Promise<ProbeResult> {
     if (!p) return
     const a = p.answers.get(mac)
     if (a) a.count++
-    else p.answers.set(mac, {mac, rttMs: Math.round((performance.now() - p.sentAt) * 1000) / 1000, count: 1})
+    else p.answers.set(mac, {mac, ip: formatIP(p.ip), interface: opts.interface, rttMs: Math.round((performance.now() - p.sentAt) * 1000) / 1000, count: 1})
   }
   const onArp = (frame: Buffer): void => {
     const arp = decodeArp(frame)
-    if (!isArpDecodeError(arp) && arp.op === ARP_REPLY) record(arp.senderIp, formatMac(arp.senderMac))
+    if (!isArpDecodeError(arp) && arp.op === ARP_REPLY) record(arp.senderIp, formatMAC(arp.senderMac))
   }
   const onNd = (frame: Buffer): void => {
     const nd = decodeNdp(frame)
     if (isNdpDecodeError(nd) || nd.type !== ICMPV6_NA || nd.hopLimit !== ND_HOP_LIMIT) return
-    record(nd.target, formatMac(nd.targetLinkAddr ?? frame.subarray(6, 12)))
+    record(nd.target, formatMAC(nd.targetLinkAddr ?? frame.subarray(6, 12)))
   }
 
   const sockets: PacketSocket[] = []
@@ -136,5 +140,5 @@ export async function probeL2(opts: ProbeOptions): Promise<ProbeResult> {
   })
   const status: ProbeStatus = results.some((r) => r.status === 'conflict') ? 'conflict'
     : results.some((r) => r.status === 'not-announced') ? 'not-announced' : 'announced'
-  return {interface: opts.interface, sourceMac: formatMac(info.mac), timeoutMs, status, results}
+  return {interface: opts.interface, sourceMac: formatMAC(info.mac), timeoutMs, status, results}
 }

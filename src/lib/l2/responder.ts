@@ -3,7 +3,7 @@
 import {formatIP, parseIP, type IP} from '../net/ip.js'
 import {ARP_REQUEST, arpReplyFrame, decodeArp, isArpDecodeError} from './arp.js'
 import {ETH_HEADER, ETHERTYPE_ARP, ETHERTYPE_IPV6} from './ethernet.js'
-import {isMulticastMac, macEquals} from './mac.js'
+import {isMulticastMAC, macEquals} from '../net/mac.js'
 import {decodeNdp, ICMPV6_NS, isNdpDecodeError, ND_HOP_LIMIT, naReplyFrame} from './ndp.js'
 
 /** Why a frame was not answered. Every frame the responder sees ends in `answered` or exactly one of these. */
@@ -131,13 +131,13 @@ export class Responder {
   private decide(frame: Buffer, iface: ResponderInterface): HandleResult {
     if (frame.length < ETH_HEADER) return {drop: 'malformed', detail: `frame of ${frame.length} bytes`}
     if (macEquals(frame, 6, iface.mac)) return {drop: 'fromUs'}
-    if (!isMulticastMac(frame, 0) && !macEquals(frame, 0, iface.mac)) return {drop: 'targetMacNotUs'}
+    if (!isMulticastMAC(frame, 0) && !macEquals(frame, 0, iface.mac)) return {drop: 'targetMacNotUs'}
     const etherType = frame.readUInt16BE(12)
     if (etherType === ETHERTYPE_ARP) {
       const arp = decodeArp(frame)
       if (isArpDecodeError(arp)) return {drop: arp.error === 'unsupported' ? 'unsupported' : 'malformed', detail: arp.detail}
       if (arp.op !== ARP_REQUEST) return {drop: 'notRequest', detail: `ARP op ${arp.op}`}
-      if (isMulticastMac(arp.senderMac)) return {drop: 'malformed', detail: 'ARP sender MAC is multicast'}
+      if (isMulticastMAC(arp.senderMac)) return {drop: 'malformed', detail: 'ARP sender MAC is multicast'}
       if (arp.senderIp.equals(arp.targetIp)) return {drop: 'gratuitous', detail: `announcement of ${formatIP(ipFromBytes(arp.targetIp))}`}
       const own = this.check(arp.targetIp, iface)
       if ('drop' in own) return own

@@ -6,14 +6,17 @@ import {isConflict, namespaceMissing} from '../kube/errors.js'
 import {validObjectName} from '../api/selectors.js'
 import {formatRange, subtractRanges, type IPRange} from '../net/index.js'
 import {checkOverlapWithPools, checkPoolName, nodeAddressWarnings, parseAddresses, planPool, type PoolPlan, refuseDataLoss, refuseUnreadableLoss, specForm} from './plan.js'
-import {advertisementsFor, computeUsage, type Holder, poolRanges} from './usage.js'
+import {advertisementsFor, computeUsage, displayAddresses, type Holder, poolRanges} from './usage.js'
 
 export type AdvertiseMode = 'l2' | 'bgp' | 'none'
 
 export interface PoolSummary {
   name: string
   namespace: string
+  /** For display: adjacent and overlapping entries merged (displayAddresses). */
   addresses: string[]
+  /** spec.addresses as stored (as the user or another tool wrote it). */
+  addressesAsStored: string[]
   size: bigint
   inUse: bigint
   free: bigint
@@ -93,7 +96,8 @@ function summarize(pool: IPAddressPool, state: ClusterState, usage: ReturnType<t
   return {
     name: pool.metadata.name,
     namespace: pool.metadata.namespace ?? '',
-    addresses: pool.spec?.addresses ?? [],
+    addresses: displayAddresses(pool),
+    addressesAsStored: pool.spec?.addresses ?? [],
     size,
     inUse,
     free: size > inUse ? size - inUse : 0n,
@@ -111,6 +115,12 @@ export async function listPools(kube: Kube, namespace: string): Promise<PoolSumm
   const state = await readState(kube, namespace)
   const usage = computeUsage(state.pools, state.services)
   return state.pools.map((p) => summarize(p, state, usage)).sort((a, b) => a.name.localeCompare(b.name))
+}
+
+/** The names of the pools in the namespace, sorted (shell completion). */
+export async function poolNames(kube: Kube, namespace: string): Promise<string[]> {
+  const pools = await kube.list<IPAddressPool>(Kinds.IPAddressPool, {namespace})
+  return pools.items.map((p) => p.metadata.name).sort()
 }
 
 export async function showPool(kube: Kube, namespace: string, name: string): Promise<PoolDetail> {
@@ -183,6 +193,7 @@ async function changePoolOnce(kube: Kube, namespace: string, input: SetPoolInput
   const warnings = nodeAddressWarnings(parsed, state.nodes)
   const advertise = input.advertise ?? (await defaultAdvertise(kube, namespace, state, warnings))
   const advertisement = planAdvertisement(plan, state, advertise, namespace)
+  if (advertise === 'bgp' || advertisement?.kind === Kinds.BGPAdvertisement.kind) warnings.push(...await bgpPeerWarnings(kube, namespace, input.name))
   const result: PoolChangeResult = {
     pool: input.name, namespace, action: plan.action === 'create' ? 'created' : plan.action === 'update' ? 'updated' : 'unchanged',
     dryRun: input.dryRun === true, added: plan.added, removed: plan.removed, changed: plan.changed, affectedServices: plan.affected, warnings,
@@ -246,6 +257,13 @@ async function refuseConcurrentOverlap(kube: Kube, namespace: string, name: stri
       {pool: p.metadata.name, overlap: formatRange(clash)},
     )
   }
+}
+
+/** A pool announced over BGP with no BGPPeer in the namespace reaches no router: say so (the write still happens). */
+async function bgpPeerWarnings(kube: Kube, namespace: string, pool: string): Promise<string[]> {
+  const peers = await kube.list(Kinds.BGPPeer, {namespace}).catch(() => undefined)
+  if (!peers || peers.items.length > 0) return []
+  return [`pool "${pool}" is advertised over BGP, but namespace ${namespace} has no BGPPeer: no router learns its addresses until you add one with \`lbctl peer add\` (see \`lbctl peer add --help\`)`]
 }
 
 const overlaps = (a: IPRange, b: IPRange): boolean => a.family === b.family && a.start <= b.end && b.start <= a.end

@@ -5,6 +5,7 @@ import type {PoolChangeResult, PoolDetail, PoolSummary} from './ops.js'
 export const poolColumns: Column<PoolSummary>[] = [
   {header: 'Name', get: (p) => p.name},
   {header: 'Addresses', get: (p) => p.addresses.join(',')},
+  {header: 'As stored', get: (p) => p.addressesAsStored.join(','), wide: true},
   {header: 'Size', get: (p) => p.size, align: 'right'},
   {header: 'In use', get: (p) => p.inUse, align: 'right'},
   {header: 'Free', get: (p) => p.free, align: 'right'},
@@ -19,6 +20,7 @@ export function renderDetail(p: PoolDetail): string {
     `Name:            ${p.name}`,
     `Namespace:       ${p.namespace}`,
     `Addresses:       ${p.addresses.join(', ')}`,
+    ...(p.addressesAsStored.join(',') === p.addresses.join(',') ? [] : [`As stored:       ${p.addressesAsStored.join(', ')}`]),
     `Size:            ${p.size} (IPv4 ${p.ipv4.size}, IPv6 ${p.ipv6.size})`,
     `In use:          ${p.inUse}`,
     `Free:            ${p.free}`,
@@ -49,6 +51,5 @@ export function renderChange(r: PoolChangeResult): string {
     for (const s of r.affectedServices) lines.push(`    ${s.namespace}/${s.name} (${s.ips.join(', ')})`)
   }
   if (r.advertisement) lines.push(`  ${r.advertisement.kind} "${r.advertisement.name}" ${r.advertisement.action.replace('would-', 'would be ')}${r.advertisement.action.endsWith('create') ? 'd' : r.advertisement.action.endsWith('delete') ? 'd' : ''}`.replace('createdd', 'created').replace('deletedd', 'deleted'))
-  for (const w of r.warnings) lines.push(chalk.yellow(`  warning: ${w}`))
   return lines.join('\n')
 }

@@ -27,6 +27,8 @@ export interface ReconcilerOptions {
   /** Backoff for failed keys and failed passes (default 100 ms doubling to 30 s). */
   backoff?: {baseMs: number; maxMs: number}
   onError?: (err: unknown) => void
+  /** A pass was due but `canRun` said no: the dirty keys wait for `kick()` (counted, so a refusal is observable). */
+  onDeferred?: () => void
 }
 
 export interface ReconcilerStats {
@@ -108,7 +110,10 @@ export class Reconciler {
 
   private run(): void {
     if (this.stopped || (!this.full && !this.wanted && this.dirty.size === 0)) return
-    if (this.o.canRun && !this.o.canRun()) return
+    if (this.o.canRun && !this.o.canRun()) {
+      this.o.onDeferred?.()
+      return
+    }
     const req: PassRequest = {full: this.full, keys: this.dirty}
     this.dirty = new Set()
     this.full = false

@@ -1,12 +1,14 @@
 // One BGPPeer's session on this node: the engine's BgpSession with its transport (MD5, multihop TTL), BFD once the
 // session is up, and the status the lbctl session kind (BGPPeerSession) reports.
 import type {Logger} from 'pino'
+import {rfc3339} from '../../lib/api/time.js'
 import type {BGPSessionStateStatus} from '../../lib/api/types.js'
 import {openBfd, type BfdLink} from '../../lib/bgp/bfd-transport.js'
 import type {Clock} from '../../lib/clock.js'
 import {notificationName} from '../../lib/bgp/errors.js'
 import {describeNotification} from '../../lib/bgp/notification.js'
-import {parsePrefix, type Family} from '../../lib/bgp/prefixes.js'
+import {parsePrefix} from '../../lib/bgp/prefixes.js'
+import type {Family} from '../../lib/net/ip.js'
 import {BgpSession, type Route} from '../../lib/bgp/session.js'
 import {tcpTransport} from '../../lib/bgp/transport.js'
 import type {NotificationMessage} from '../../lib/bgp/types.js'
@@ -50,7 +52,7 @@ export class PeerRunner {
       deps.onChange()
     })
     s.on('established', (n) => {
-      this.establishedSince = new Date().toISOString()
+      this.establishedSince = rfc3339(Date.now())
       log?.info({peerAsn: n.peerAsn, holdTime: n.holdTime, families: n.families}, 'BGP session established')
       this.startBfd()
       deps.onChange()
@@ -73,7 +75,7 @@ export class PeerRunner {
   }
 
   private setError(e: Omit<LastError, 'time'>): void {
-    this.lastError = {time: new Date().toISOString(), ...e}
+    this.lastError = {time: rfc3339(Date.now()), ...e}
   }
 
   private startBfd(): void {

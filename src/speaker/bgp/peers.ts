@@ -4,7 +4,7 @@ import {isIP} from 'node:net'
 import {anySelectorMatches} from '../../lib/api/selectors.js'
 import type {BFDProfile, BGPPeer, NodeObject} from '../../lib/api/types.js'
 import {durationMs} from '../../lib/duration.js'
-import type {Family} from '../../lib/bgp/prefixes.js'
+import type {Family} from '../../lib/net/ip.js'
 import {routerIdFrom, usableRouterId} from '../../lib/bgp/router-id.js'
 import type {ConfigProblem, SpeakerState} from '../state.js'
 import {BgpProblem as P, problem} from './problems.js'
@@ -46,7 +46,7 @@ export const peerKey = (p: PeerPlan): string => JSON.stringify(p)
 
 const MAX_ASN = 0xffffffff
 const validAsn = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= MAX_ASN
-const familyOf = (a: string): Family => (isIP(a) === 6 ? 'ipv6' : 'ipv4')
+const familyOf = (a: string): Family => (isIP(a) === 6 ? 6 : 4)
 
 /** The labels of this node (empty when the Node object is not known yet). */
 export function nodeLabels(state: Pick<SpeakerState, 'node' | 'nodes'>): Record<string, string> {
@@ -213,7 +213,7 @@ function planPeer(peer: BGPPeer, state: PeersInput['state'], node: NodeObject | 
     name: peer.metadata.name, address, port, myAsn: spec.myASN, peerAsn, routerId, holdTime,
     gracefulRestart: spec.enableGracefulRestart ?? false, ebgpMultiHop: multihop,
     // MetalLB ≥ 0.15: one family per session unless dualStackAddressFamily (disableMP is the old spelling of the default).
-    families: spec.dualStackAddressFamily ? ['ipv4', 'ipv6'] : [familyOf(address)],
+    families: spec.dualStackAddressFamily ? [4, 6] : [familyOf(address)],
   }
   if (src) plan.sourceAddress = src
   if (typeof keepalive === 'number') plan.keepaliveTime = keepalive

@@ -5,8 +5,7 @@ import {Labels} from '../../lib/api/constants.js'
 import {anySelectorMatches} from '../../lib/api/selectors.js'
 import type {BGPAdvertisement, IPAddressPool, Service} from '../../lib/api/types.js'
 import type {Route} from '../../lib/bgp/session.js'
-import type {Family} from '../../lib/bgp/prefixes.js'
-import {formatIP, prefixRange, rangeContains, rangeToPrefixes, tryParseAddressList, tryParseIP, type IPRange} from '../../lib/net/index.js'
+import {type Family, formatIP, prefixRange, rangeContains, rangeToPrefixes, tryParseAddressList, tryParseIP, type IPRange} from '../../lib/net/index.js'
 import type {ConfigProblem, SpeakerState} from '../state.js'
 import {communityAliases, type ParsedCommunity, resolveCommunity} from './communities.js'
 import {indexEndpoints} from '../endpoints.js'
@@ -80,16 +79,16 @@ function compileAdvertisements(state: RouteInput['state'], poolRanges: Map<strin
     if (s.localPref !== undefined && (!Number.isInteger(s.localPref) || s.localPref < 0 || s.localPref > 0xffffffff)) {
       problems.push(problem(P.LOCAL_PREF, obj, `localPref ${s.localPref} is not 0–4294967295`))
     }
-    const agg = {ipv4: s.aggregationLength ?? 32, ipv6: s.aggregationLengthV6 ?? 128}
-    if (!Number.isInteger(agg.ipv4) || agg.ipv4 < 0 || agg.ipv4 > 32) problems.push(problem(P.AGGREGATION, obj, `aggregationLength ${agg.ipv4} is not 0–32`))
-    if (!Number.isInteger(agg.ipv6) || agg.ipv6 < 0 || agg.ipv6 > 128) problems.push(problem(P.AGGREGATION, obj, `aggregationLengthV6 ${agg.ipv6} is not 0–128`))
+    const agg: Record<Family, number> = {4: s.aggregationLength ?? 32, 6: s.aggregationLengthV6 ?? 128}
+    if (!Number.isInteger(agg[4]) || agg[4] < 0 || agg[4] > 32) problems.push(problem(P.AGGREGATION, obj, `aggregationLength ${agg[4]} is not 0–32`))
+    if (!Number.isInteger(agg[6]) || agg[6] < 0 || agg[6] > 128) problems.push(problem(P.AGGREGATION, obj, `aggregationLengthV6 ${agg[6]} is not 0–128`))
     // A community that cannot be resolved or a bad number would change what the router does with the route: this
     // advertisement is left out entirely rather than announced differently. A missing pool or peer only narrows it.
     if (problems.slice(before).some((p) => p.code !== P.POOL_NOT_FOUND && p.code !== P.ADV_PEER_NOT_FOUND)) continue
     // MetalLB: the aggregate must not cover more than the pool, i.e. no CIDR of the pool more specific than it.
     for (const name of [...pools]) {
       for (const r of poolRanges.get(name) ?? []) {
-        const len = r.family === 4 ? agg.ipv4 : agg.ipv6
+        const len = agg[r.family]
         const bad = rangeToPrefixes(r).find((p) => p.length > len)
         if (bad) {
           problems.push(problem(P.AGGREGATION, obj, `aggregation length ${len} is shorter than pool ${name}'s ${formatIP(bad.ip)}/${bad.length}: the aggregate would cover addresses outside the pool`))
@@ -141,7 +140,7 @@ export function planRoutes({state, peers}: RouteInput): RoutePlan {
     for (const ip of ips) {
       const pool = [...poolRanges].find(([, rs]) => rs.some((r) => rangeContains(r, ip)))?.[0]
       if (!pool) continue
-      const family: Family = ip.family === 4 ? 'ipv4' : 'ipv6'
+      const family: Family = ip.family
       for (const a of advs) {
         if (!a.pools.has(pool)) continue
         if ((a.adv.spec?.serviceSelectors ?? []).length && !anySelectorMatches(a.adv.spec!.serviceSelectors, svc.metadata.labels)) continue
@@ -152,7 +151,7 @@ export function planRoutes({state, peers}: RouteInput): RoutePlan {
         // an IPv4 and an IPv6 peer each family simply goes to the peer that carries it.)
         if (a.peers.length && !a.peers.some((n) => peerByName.get(n)!.families.includes(family))) {
           problems.push(problem(P.FAMILY_NOT_ENABLED, `BGPAdvertisement/${a.adv.metadata.name}`,
-            `selects ${family} addresses (e.g. ${prefix} of ${svcKey(svc)}) but none of its peers on node ${state.node} carries ${family}: set dualStackAddressFamily on a peer or add a peer of that family`))
+            `selects IPv${family} addresses (e.g. ${prefix} of ${svcKey(svc)}) but none of its peers on node ${state.node} carries IPv${family}: set dualStackAddressFamily on a peer or add a peer of that family`))
         }
         for (const peer of a.peers) {
           const plan = peerByName.get(peer)!

@@ -5,6 +5,7 @@ import type {Logger} from 'pino'
 import type {BGPSessionStateStatus} from '../../lib/api/types.js'
 import type {Clock} from '../../lib/clock.js'
 import type {Route} from '../../lib/bgp/session.js'
+import {familyName} from '../../lib/bgp/prefixes.js'
 import type {ConfigProblem, SpeakerState} from '../state.js'
 import {PeerRunner, type RunnerDeps} from './peer-runner.js'
 import {peerKey, type PeerPlan} from './peers.js'
@@ -85,7 +86,7 @@ export class BgpSpeaker {
       }
       for (const m of runner.missingFamilies()) {
         out.push(problem(BgpProblem.FAMILY_NOT_NEGOTIATED, `BGPPeer/${name}`,
-          `the peer did not accept ${m.family} unicast: ${m.routes} route(s) not sent; enable the family on the router (e.g. FRR "address-family ${m.family} unicast / neighbor … activate")`))
+          `the peer did not accept ${familyName(m.family)} unicast: ${m.routes} route(s) not sent; enable the family on the router (e.g. FRR "address-family ${familyName(m.family)} unicast / neighbor … activate")`))
       }
     }
     return out

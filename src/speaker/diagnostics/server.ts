@@ -7,6 +7,7 @@ import type {IncomingMessage, ServerResponse} from 'node:http'
 import {RateLimiter} from '../../lib/kube/events.js'
 import {formatIP, tryParseIP} from '../../lib/net/index.js'
 import type {Authorizer} from './auth.js'
+import type {NodeInterface} from './interfaces.js'
 
 export interface ProbeAnswerJson {
   interface: string
@@ -22,7 +23,8 @@ export interface DiagnosticsSource {
   interfaces: () => string[]
   probe: (address: string, iface: string, timeoutMs: number) => Promise<ProbeAnswerJson>
   bgp: () => {sessions: unknown[]; routes: unknown[]}
-  l2: () => {owned: Array<{address: string; interfaces: string[]; services: string[]}>; membership: {source: string; alive: string[]; reason?: string}}
+  /** `interfaces`: the node's links with their MACs (interfaces.ts), so callers can tell whose MAC answers. */
+  l2: () => {owned: Array<{address: string; interfaces: string[]; services: string[]}>; membership: {source: string; alive: string[]; reason?: string}; interfaces: NodeInterface[]}
 }
 
 export interface DiagnosticsOptions {

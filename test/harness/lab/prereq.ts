@@ -83,7 +83,7 @@ export const missingPodman = (): string[] => missingTools(['podman', 'runc'])
 
 /** The bundled CLI that bin/run.js loads (tests that run the binary). */
 export const missingBuild = (): string[] =>
-  existsSync(`${REPO}dist/bundle/commands.js`) ? [] : ['the built CLI (npm run build)']
+  existsSync(`${REPO}dist/cli/main.cjs`) ? [] : ['the built CLI (npm run build)']
 
 /**
  * The same policy for any suite with prerequisites: true when nothing is missing; under CI=true a missing one

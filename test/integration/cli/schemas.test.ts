@@ -91,7 +91,7 @@ async function peer(reply: 'open' | 'bad-peer-as'): Promise<{port: number; close
   }
 }
 
-describe('bgp probe --json matches schemas/bgp-probe.schema.json (error.schema.json when it fails)', () => {
+describe('bgp probe --json matches schemas/bgp-probe.schema.json, also when it fails (the steps kept, the error beside them)', () => {
   const probe = (port: number) => runBin(['bgp', 'probe', '--peer-address', '127.0.0.1', '--peer-port', String(port), '--peer-asn', '64497', '--my-asn', '64512', '--router-id', '198.18.0.2', '--duration', '0', '--timeout', '10s', '--json'])
   it('a session that comes up', async () => {
     const p = await peer('open')
@@ -109,8 +109,9 @@ describe('bgp probe --json matches schemas/bgp-probe.schema.json (error.schema.j
     try {
       const r = await probe(p.port)
       expect(r.code).toBe(1)
-      expect(valid('error.schema.json', r.json), r.stdout).toEqual([])
+      expect(valid('bgp-probe.schema.json', r.json), r.stdout).toEqual([])
       expect(r.json.error.code).toBe('BGP_NOTIFICATION')
+      expect(r.json.steps.map((x: {step: string}) => x.step)).toContainEqual(expect.stringMatching(/^NOTIFICATION received: 2\/2/))
     } finally {
       await p.close()
     }

@@ -30,7 +30,7 @@ describe('controller configuration rules', () => {
   })
 
   it('with --lb-class, serves only that class; without, only services without a class', async () => {
-    const {c} = await setup()
+    const {c, ctl} = await setup()
     c.server.store.put({apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'lbx'}})
     c.server.store.put(poolObj('default-pool', ['203.0.113.0/28']))
     c.server.store.put({...poolObj('class-pool', ['198.51.100.0/28']), metadata: {name: 'class-pool', namespace: 'lbx'}})
@@ -42,6 +42,16 @@ describe('controller configuration rules', () => {
     await waitFor(() => ingressOf(c, 'none')[0]?.startsWith('203.0.113.') && ingressOf(c, 'mine')[0]?.startsWith('198.51.100.'), {what: 'each controller to serve its services'})
     expect(ingressOf(c, 'theirs')).toEqual([])
     expect(eventsFor(c, 'theirs')).toEqual([])
+    // The class-less controller sees 'mine' as another class's service carrying the pool annotation (the classed
+    // controller writes the same one), but the pool it names is not in its namespace: it must not clear it.
+    const writes = async (d: Daemon): Promise<number> => (await d.metrics()).split('\n').filter((l) => l.startsWith('lbctl_controller_writes_total{')).reduce((n, l) => n + Number(l.split(' ').at(-1)), 0)
+    const passes = async (d: Daemon): Promise<number> => (await d.metrics()).split('\n').filter((l) => l.startsWith('lbctl_controller_reconcile_passes_total{')).reduce((n, l) => n + Number(l.split(' ').at(-1)), 0)
+    const before = {writes: await writes(ctl), passes: await passes(ctl)}
+    const mine = c.server.store.get('v1', 'Service', 'default', 'mine')
+    c.server.store.put({...mine, metadata: {...mine.metadata, labels: {touched: 'yes'}}})
+    await waitFor(async () => (await passes(ctl)) > before.passes, {what: 'the class-less controller to look at the touched service'})
+    expect(await writes(ctl)).toBe(before.writes)
+    expect(ingressOf(c, 'mine')[0]).toMatch(/^198\.51\.100\./)
   })
 
   it('overlapping pools: Invalid state naming both, stale metric, and service goes on with the last valid pools', async () => {

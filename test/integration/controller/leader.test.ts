@@ -52,8 +52,10 @@ describe('controller leader election', () => {
     c.server.store.put({...l, spec: {...l.spec, holderIdentity: 'intruder', renewTime: now, leaseDurationSeconds: 3600}})
     await waitFor(async () => (await b.metric('lbctl_controller_leader')) === 0, {what: 'the controller to see it lost the lease', timeout: 5000})
     const writes = await b.metric('metallb_k8s_client_updates_total')
+    const deferred = (await b.metric('lbctl_controller_reconcile_deferred_total')) ?? 0
     c.server.store.put(svcObj('while-not-leader'))
-    await new Promise((r) => setTimeout(r, 1500)) // a window in which a wrong write would show; nothing to poll for
+    // The controller saw the service and its pass was refused (not leading): the moment a wrong write would have run.
+    await waitFor(async () => ((await b.metric('lbctl_controller_reconcile_deferred_total')) ?? 0) > deferred, {what: 'the pass for the new service to be deferred'})
     expect(ingressOf(c, 'while-not-leader')).toEqual([])
     expect(await b.metric('metallb_k8s_client_updates_total')).toBe(writes)
     const cur = c.server.store.get('coordination.k8s.io/v1', 'Lease', 'metallb-system', 'lbctl-controller')

@@ -115,8 +115,13 @@ describe('lbctl doctor: planted faults', () => {
 
   it('two MACs answering for a service address → wire.single-mac, naming both (from the diagnostics endpoint)', async () => {
     const {check} = await plant('wire.single-mac', (l) => l.answers.set('203.0.113.1', [OWNER_MAC, '02:00:00:00:00:99']), ['-A'])
-    expect(check.message).toContain(`conflict: 2 MACs answer for 203.0.113.1: ${OWNER_MAC}, 02:00:00:00:00:99`)
-    expect(check.evidence).toEqual([`${OWNER_MAC} seen from node-b/eth0, node-c/eth0`, '02:00:00:00:00:99 seen from node-b/eth0, node-c/eth0'])
+    expect(check.message).toBe(`conflict: 2 MACs answer for 203.0.113.1: ${OWNER_MAC} (node-a/eth0, the announcer), 02:00:00:00:00:99 (no node of the cluster: another machine on the segment) — another machine on the segment uses the address`)
+    expect(check.evidence).toEqual([
+      `${OWNER_MAC} (node-a/eth0, the announcer) seen from node-b/eth0, node-c/eth0`,
+      '02:00:00:00:00:99 (no node of the cluster: another machine on the segment) seen from node-b/eth0, node-c/eth0',
+      'node-a reports announcing 203.0.113.1 on eth0',
+      `node-a's MACs: ${OWNER_MAC} (eth0)`,
+    ])
     expect(await showsMore(check.fix!)).toContain('l2-web-shop')
   })
 

@@ -16,6 +16,14 @@ import {BIN, type CliResult, type Cluster, ROOT, runInProcess, startCluster} fro
 export const NS = 'metallb-system'
 export const NODES = ['node-a', 'node-b', 'node-c']
 export const OWNER_MAC = '02:00:00:00:00:0a'
+/** Each node's eth0 MAC; node-a announces web/shop. */
+export const MAC_OF: Record<string, string> = {'node-a': OWNER_MAC, 'node-b': '02:00:00:00:00:0b', 'node-c': '02:00:00:00:00:0c'}
+export interface NodeInterface {
+  name: string
+  mac: string
+  state: string
+}
+const nodeInterfaces = (n: string): NodeInterface[] => [{name: 'eth0', mac: MAC_OF[n], state: 'usable'}, {name: 'lo', mac: '00:00:00:00:00:00', state: 'loopback'}]
 export const TOKEN = 'lbctl-harness-token'
 export const ipvsConf = (strictARP: boolean): string =>
   KUBEADM_CONFIG_CONF.replace('mode: ""', 'mode: "ipvs"').replace('  strictARP: false', `  strictARP: ${strictARP}`)
@@ -42,6 +50,12 @@ export interface Lab {
   speakers: FakeSpeaker[]
   /** address → MACs that answer it on the segment (what every prober sees). */
   answers: Map<string, string[]>
+  /** node → the interfaces its speaker reports in /v1/l2 (eth0 with MAC_OF[node], and lo). */
+  interfaces: Map<string, NodeInterface[]>
+  /** The interfaces node-a's /v1/l2 says it announces 203.0.113.1 on (change in place). */
+  ownerInterfaces: string[]
+  /** `node/interface` pairs a speaker refuses to probe on (400 BAD_INTERFACE) though it reports them usable. */
+  refuses: Set<string>
   put(obj: any): any
   close(): Promise<void>
 }
@@ -78,7 +92,7 @@ export const endpointSlice = (ns: string, svc: string, endpoints: Array<{node: s
 export const pool = (name: string, addresses: string[]) => ({apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: {name, namespace: NS}, spec: {addresses, autoAssign: true, avoidBuggyIPs: false}})
 export const l2Adv = (name: string, spec: Record<string, unknown> = {}) => ({apiVersion: 'metallb.io/v1beta1', kind: 'L2Advertisement', metadata: {name, namespace: NS}, spec})
 
-async function startSpeaker(nodeName: string, answers: Map<string, string[]>, cert: {key: string; cert: string}): Promise<FakeSpeaker & {server: https.Server}> {
+async function startSpeaker(nodeName: string, answers: Map<string, string[]>, interfaces: Map<string, NodeInterface[]>, ownerInterfaces: string[], refuses: Set<string>, cert: {key: string; cert: string}): Promise<FakeSpeaker & {server: https.Server}> {
   const requests: FakeSpeaker['requests'] = []
   const send = (res: import('node:http').ServerResponse, status: number, body: unknown): void => {
     res.writeHead(status, {'content-type': 'application/json'})
@@ -90,11 +104,17 @@ async function startSpeaker(nodeName: string, answers: Map<string, string[]>, ce
     requests.push({path: url.pathname + url.search, authorized})
     if (!authorized) return send(res, 403, {error: {code: 'Forbidden', message: 'not allowed to get speakers/diagnostics'}})
     if (url.pathname === '/v1/bgp') return send(res, 200, {node: nodeName, sessions: [], routes: []})
-    if (url.pathname === '/v1/l2') return send(res, 200, {node: nodeName, owned: nodeName === 'node-a' ? [{address: '203.0.113.1', interfaces: ['eth0'], services: ['web/shop']}] : [], membership: {source: 'memberlist', alive: NODES, reason: ''}})
+    if (url.pathname === '/v1/l2') {
+      return send(res, 200, {node: nodeName, owned: nodeName === 'node-a' ? [{address: '203.0.113.1', interfaces: ownerInterfaces, services: ['web/shop']}] : [], membership: {source: 'memberlist', alive: NODES, reason: ''},
+        ...(interfaces.has(nodeName) ? {interfaces: interfaces.get(nodeName)} : {})})
+    }
     if (url.pathname !== '/v1/probe') return send(res, 404, {error: {code: 'NotFound', message: url.pathname}})
     const address = url.searchParams.get('address') ?? ''
     const macs = answers.get(address) ?? []
-    send(res, 200, {node: nodeName, address, results: [{interface: 'eth0', answers: macs.map((mac) => ({mac, ip: address}))}]})
+    // As the speaker: an interface it serves (the usable ones it reports), else 400 BAD_INTERFACE; default eth0.
+    const iface = url.searchParams.get('interface') ?? 'eth0'
+    if (!(interfaces.get(nodeName) ?? []).some((i) => i.name === iface && i.state === 'usable') || refuses.has(`${nodeName}/${iface}`)) return send(res, 400, {error: {code: 'BAD_INTERFACE', message: `interface "${iface}" is not one this speaker serves`}})
+    send(res, 200, {node: nodeName, address, results: [{interface: iface, answers: macs.map((mac) => ({mac, ip: address}))}]})
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {node: nodeName, port: (server.address() as AddressInfo).port, requests, server}
@@ -110,7 +130,10 @@ export async function healthyLab(opts: {upstream?: boolean} = {}): Promise<Lab> 
   const put = (o: any) => c.server.store.put(structuredClone(o))
   const answers = new Map<string, string[]>([['203.0.113.1', [OWNER_MAC]]])
   const cert = makeCertificates()
-  const speakers = await Promise.all(NODES.map((n) => startSpeaker(n, answers, cert)))
+  const interfaces = new Map(NODES.map((n) => [n, nodeInterfaces(n)]))
+  const ownerInterfaces = ['eth0']
+  const refuses = new Set<string>()
+  const speakers = await Promise.all(NODES.map((n) => startSpeaker(n, answers, interfaces, ownerInterfaces, refuses, cert)))
 
   for (const n of NODES) put(node(n))
   put({apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'web'}})
@@ -130,7 +153,7 @@ export async function healthyLab(opts: {upstream?: boolean} = {}): Promise<Lab> 
     put(lbService('web', 'shop', '203.0.113.1'))
     put(endpointSlice('web', 'shop', [{node: 'node-b', ready: true}]))
     put(l2Status('web', 'shop', 'node-a'))
-    return {c, speakers, answers, put, close: () => closeAll(c, speakers)}
+    return {c, speakers, answers, interfaces, ownerInterfaces, refuses, put, close: () => closeAll(c, speakers)}
   }
   put({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'lbctl-install', namespace: NS, labels: {'app.kubernetes.io/part-of': 'lbctl'}}, data: {mode: 'l2', version: 'dev', installedAt: '2026-12-01T09:00:00Z'}})
   put({apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'lbctl-controller', namespace: NS, labels: controllerLabels}, spec: {replicas: 1, selector: {matchLabels: controllerLabels}, template: {metadata: {labels: controllerLabels}, spec: {containers: [{name: 'controller', image: 'lbctl:dev'}]}}}, status: {replicas: 1, readyReplicas: 1}})
@@ -145,7 +168,7 @@ export async function healthyLab(opts: {upstream?: boolean} = {}): Promise<Lab> 
   put(lbService('web', 'shop', '203.0.113.1'))
   put(endpointSlice('web', 'shop', [{node: 'node-b', ready: true}]))
   put(l2Status('web', 'shop', 'node-a'))
-  return {c, speakers, answers, put, close: () => closeAll(c, speakers)}
+  return {c, speakers, answers, interfaces, ownerInterfaces, refuses, put, close: () => closeAll(c, speakers)}
 }
 
 async function closeAll(c: Cluster, speakers: Array<{server: https.Server}>): Promise<void> {

@@ -20,11 +20,13 @@ describe('lbctl doctor on a healthy installation', () => {
     expect(shop.stages.map((s: any) => [s.stage, s.status])).toEqual([
       ['class', 'pass'], ['allocation', 'pass'], ['advertisement', 'pass'], ['endpoints', 'pass'], ['announcement', 'pass'], ['wire', 'pass'],
     ])
-    const wire = shop.stages.find((s: any) => s.stage === 'wire').checks[0]
-    expect(wire.message).toContain(OWNER_MAC)
-    // The owner (node-a) is not asked: it cannot see its own answers. The others are, with the caller's token.
-    expect(lab.speakers.find((s) => s.node === 'node-a')!.requests).toEqual([])
-    for (const n of ['node-b', 'node-c']) expect(lab.speakers.find((s) => s.node === n)!.requests).toEqual([{path: '/v1/probe?address=203.0.113.1', authorized: true}])
+    const [wire, mac] = shop.stages.find((s: any) => s.stage === 'wire').checks
+    expect(wire).toMatchObject({id: 'wire.single-mac', status: 'pass', message: `one MAC answers for 203.0.113.1: ${OWNER_MAC} (node-a/eth0, the announcer)`})
+    expect(mac).toMatchObject({id: 'wire.announcer-mac', status: 'pass', message: `node-a announces 203.0.113.1 (ServiceL2Status) and its MAC ${OWNER_MAC} answers`})
+    // Every speaker is asked once for its node's interfaces and MACs; the owner (node-a) is not asked to probe: it
+    // cannot see its own answers. The others are, with the caller's token, on the interface node-a announces on.
+    expect(lab.speakers.find((s) => s.node === 'node-a')!.requests).toEqual([{path: '/v1/l2', authorized: true}])
+    for (const n of ['node-b', 'node-c']) expect(lab.speakers.find((s) => s.node === n)!.requests).toEqual([{path: '/v1/l2', authorized: true}, {path: '/v1/probe?address=203.0.113.1&interface=eth0', authorized: true}])
   })
 
   it('--no-probe skips the wire stage and says so', async () => {

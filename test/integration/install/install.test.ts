@@ -44,7 +44,7 @@ describe('lbctl install refuses bad input and foreign load balancers, applying n
     expect(r.json.error.message).toContain('MetalLB runs here (Deployment metallb-system/controller)')
     expect(r.json.error.message).toContain('kubectl delete validatingwebhookconfiguration metallb-webhook-configuration')
     expect(r.json.error.message).toContain('juju remove-application metallb')
-    expect(r.json.error.message).toContain('not implemented yet')
+    expect(r.json.error.message).toContain('--take-over-metallb')
     expect(revision(c.server)).toBe(before)
   })
 })
@@ -119,7 +119,7 @@ describe('lbctl install (l2), again, and upgrade', () => {
   it('an upgrade updates CRDs, then the controller (waiting until it is ready), then the speakers', async () => {
     const key = c.server.store.get('v1', 'Secret', NS, 'memberlist').data.secretkey
     const from = c.server.requests.length
-    const r = await c.lbctl(['install', '--mode', 'l2', '--version', '0.2.0', '--image-registry', 'registry.lab:5000/lbctl', '--json'])
+    const r = await c.lbctl(['install', '--mode', 'l2', '--version', '0.2.0', '--image-registry', 'registry.lab:5000/lbctl', '--skip-registry-check', '--json'])
     expect(r.code, r.stderr).toBe(0)
     expect(r.json.upgradedFrom).toEqual({version: '0.1.0', mode: 'l2'})
     const writes = c.server.requests.slice(from).filter((q) => q.method === 'PATCH').map((q) => q.path)

@@ -66,7 +66,7 @@ describe.runIf(requireLab(['tshark'], [...missingFrr(), ...missingBuild()]))('BG
   })
 
   it('malformed UPDATEs from a raw TCP peer: treat-as-withdraw and attribute-discard keep the session; a bad marker gets 1/1; no crash', async () => {
-    const open = encode(buildOpen({asn: 64513, routerId: '198.18.0.17', holdTime: 90, families: ['ipv4']}))
+    const open = encode(buildOpen({asn: 64513, routerId: '198.18.0.17', holdTime: 90, families: [4]}))
     const upd = (attrs: string, nlri: string) => {
       const a = hex(attrs)
       const n = hex(nlri)

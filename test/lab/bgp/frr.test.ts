@@ -114,7 +114,7 @@ describe.runIf(requireLab(['tshark'], [...missingFrr(), ...missingBuild()]))('BG
         e.send({routes: [{prefix: '2001:db8:ffff::/48', localPref: 300}]})
         await until('IPv4 route withdrawn', async () => !(await paths(f, 'ipv4', '203.0.113.0/24')))
         await f.vtysh(`clear bgp ipv6 unicast ${S6} soft in`)
-        await e.wait('route refresh', (x) => x.ev === 'route-refresh' && x.family === 'ipv6')
+        await e.wait('route refresh', (x) => x.ev === 'route-refresh' && x.family === 6)
         expect(await paths(f, 'ipv6', '2001:db8:ffff::/48')).toBeDefined()
         // Our answer: BoRR, the table, EoRR (RFC 7313) — ROUTE-REFRESH is type 5, subtypes 1 and 2.
         const refresh = 'bgp.type == 5 && ipv6.src == ' + S6

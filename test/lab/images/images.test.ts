@@ -9,6 +9,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {SPEAKER_CAPABILITIES} from '../../../src/lib/install/workloads.js'
 import {makeCertificates} from '../../harness/apiserver/tls.js'
 import {missingTools, requirePrerequisites} from '../../harness/lab/prereq.js'
+import {poll} from '../../harness/poll.js'
 import {type Cluster, startCluster} from '../../integration/helpers.js'
 import {podman, RUN_FLAGS} from './bases.js'
 import {LAB_TAG, labImage, type LabImages, labImages} from './build.js'
@@ -30,15 +31,8 @@ const freePort = (): Promise<number> => new Promise((resolve, reject) => {
   })
 })
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = await fn().catch(() => undefined)
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 250))
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> =>
+  poll(fn, {what, timeoutMs: ms, intervalMs: 250, ok: (v) => v !== undefined}) as Promise<T>
 
 describe.runIf(requirePrerequisites('image tests', 'container image builds', missing))('the controller and speaker images', () => {
   let built: LabImages

@@ -8,6 +8,12 @@ import {cleanupStale, missingNative, requireLab} from '../../harness/lab/index.j
 import {l2Lab, type L2Lab, neighbor, neighborAge, touch, until, VIP4, VIP6} from '../../harness/lab/l2-lab.js'
 
 const PREFIX = 'l2m'
+/**
+ * Announcements at once and a repeat 3.5 s later. The move test waits at most 3 s for the client to see B's MAC, so
+ * seeing it at all proves the first announcement did it; the time it takes is a benchmark's number (BENCHMARKS.md,
+ * layer 2: "ownership A→B → client neighbour entry shows B").
+ */
+const REPEAT_MS = 3500
 
 describe.runIf(requireLab(['tcpdump', 'tshark'], missingNative()))('L2 announcements in the lab', () => {
   let l: L2Lab
@@ -15,7 +21,7 @@ describe.runIf(requireLab(['tcpdump', 'tshark'], missingNative()))('L2 announcem
   beforeAll(async () => {
     cleanupStale(PREFIX)
     dir = mkdtempSync(join(tmpdir(), 'lbctl-l2m-'))
-    l = await l2Lab(PREFIX)
+    l = await l2Lab(PREFIX, {schedule: {repeatIntervalMs: REPEAT_MS, repeatForMs: REPEAT_MS + 500}})
   })
   afterAll(async () => {
     await l?.destroy()
@@ -30,11 +36,9 @@ describe.runIf(requireLab(['tcpdump', 'tshark'], missingNative()))('L2 announcem
       // Linux ignores ARP updates within locktime (1 s) of the last change; a real move happens long after that.
       await until(() => neighborAge(l.client, vip), (s) => s >= 1, 3000, 'entry older than locktime')
       await l.ra.release(vip)
-      const t0 = Date.now()
       await l.rb.own(vip)
-      await until(() => neighbor(l.client, vip), (m) => m === l.b.mac, 3000, `client's entry for ${vip} → B`)
-      // Repeats come every 1.1 s: seeing B's MAC sooner means the first announcement did it.
-      expect(Date.now() - t0).toBeLessThan(1000)
+      // The deadline ends before the repeat is sent: only the first announcement can have moved the entry.
+      expect(await until(() => neighbor(l.client, vip), (m) => m === l.b.mac, REPEAT_MS - 500, `client's entry for ${vip} → B`)).toBe(l.b.mac)
       await l.rb.release(vip)
     })
   }
@@ -51,8 +55,8 @@ describe.runIf(requireLab(['tcpdump', 'tshark'], missingNative()))('L2 announcem
     }
     const GARP = 'arp.isgratuitous == 1 && arp.src.proto_ipv4 == 203.0.113.40'
     const NA = 'icmpv6.type == 136 && icmpv6.nd.na.flag.o == 1 && icmpv6.nd.na.target_address == 2001:db8:ffff::40 && ipv6.dst == ff02::1'
-    // Two rounds (at once and 1.1 s later): 2 × (request + reply) and 2 NAs.
-    const garp = await until(() => fields(GARP, 'arp.opcode', 'arp.src.hw_mac'), (x) => x.length >= 4, 5000, 'gratuitous ARPs in the capture')
+    // Two rounds (at once and REPEAT_MS later): 2 × (request + reply) and 2 NAs.
+    const garp = await until(() => fields(GARP, 'arp.opcode', 'arp.src.hw_mac'), (x) => x.length >= 4, REPEAT_MS + 5000, 'gratuitous ARPs in the capture')
     const na = await until(() => fields(NA, 'icmpv6.opt.linkaddr', 'icmpv6.nd.na.flag.s'), (x) => x.length >= 2, 5000, 'NAs in the capture')
     await l.ra.release('203.0.113.40')
     await l.ra.release('2001:db8:ffff::40')

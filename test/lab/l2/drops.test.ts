@@ -5,7 +5,7 @@ import {bundleEntry} from '../../harness/lab/bundle.js'
 import {cleanupStale, type LabNode, missingNative, requireLab} from '../../harness/lab/index.js'
 import {arpRequestFrame, garpReplyFrame} from '../../../src/lib/l2/arp.js'
 import type {L2EngineStats} from '../../../src/lib/l2/engine.js'
-import {parseMac} from '../../../src/lib/l2/mac.js'
+import {parseMAC} from '../../../src/lib/net/mac.js'
 import {icmpv6Checksum, nsFrame, unsolicitedNaFrame} from '../../../src/lib/l2/ndp.js'
 import {type DropReason, ipBytes} from '../../../src/lib/l2/responder.js'
 import {parseIP} from '../../../src/lib/net/ip.js'
@@ -46,7 +46,7 @@ describe.runIf(requireLab([], missingNative()))('ignored frames are counted in t
 
   it('counts each ignored frame under its reason, and the production filter never sees replies', async () => {
     const c = l.client
-    const mac = parseMac(c.mac)!
+    const mac = parseMAC(c.mac)
     const me4 = b('198.18.30.100')
     const me6 = b('2001:db8:30::100')
     const ns = nsFrame(mac, me6, b(VIP6))
@@ -55,7 +55,7 @@ describe.runIf(requireLab([], missingNative()))('ignored frames are counted in t
     const badSum = Buffer.from(ns)
     badSum.writeUInt16BE(badSum.readUInt16BE(56) ^ 0xffff, 56)
     const otherMac = arpRequestFrame(mac, me4, b(VIP4))
-    parseMac('02:00:00:00:00:99')!.copy(otherMac, 0)
+    parseMAC('02:00:00:00:00:99').copy(otherMac, 0)
     const frames = {
       arpReply: garpReplyFrame(me4, mac),
       na: unsolicitedNaFrame(me6, mac),
@@ -80,7 +80,7 @@ describe.runIf(requireLab([], missingNative()))('ignored frames are counted in t
 
   // Sent in a burst, so the socket queue may overflow (the kernel counts those drops); most must arrive.
   it('10,000 mutated frames on the wire: the responder keeps running and still answers', async () => {
-    const seeds = [arpRequestFrame(parseMac(l.client.mac)!, b('198.18.30.100'), b(VIP4)), nsFrame(parseMac(l.client.mac)!, b('2001:db8:30::100'), b(VIP6))]
+    const seeds = [arpRequestFrame(parseMAC(l.client.mac), b('198.18.30.100'), b(VIP4)), nsFrame(parseMAC(l.client.mac), b('2001:db8:30::100'), b(VIP6))]
     let x = 12345
     const r = (): number => {
       x = (x * 1103515245 + 12345) & 0x7fffffff

@@ -93,18 +93,18 @@ describe('4-octet AS toward 2-octet peers (RFC 6793)', () => {
     expect(m.type).toBe('update')
   })
   it('buildOpen puts AS_TRANS in the 2-octet field', () => {
-    const o = buildOpen({asn: 4200000001, routerId: '1.2.3.4', holdTime: 90, families: ['ipv4']})
+    const o = buildOpen({asn: 4200000001, routerId: '1.2.3.4', holdTime: 90, families: [4]})
     expect(o.asn).toBe(23456)
     expect(o.capabilities).toContainEqual({kind: 'four-octet-as', asn: 4200000001})
   })
 })
 
 describe('negotiate', () => {
-  const local = buildOpen({asn: 64512, routerId: '198.18.0.2', holdTime: 90, families: ['ipv4', 'ipv6']})
-  const peer = (o: Partial<OpenMessage>): OpenMessage => ({...buildOpen({asn: 64513, routerId: '198.18.0.1', holdTime: 30, families: ['ipv4']}), ...o})
+  const local = buildOpen({asn: 64512, routerId: '198.18.0.2', holdTime: 90, families: [4, 6]})
+  const peer = (o: Partial<OpenMessage>): OpenMessage => ({...buildOpen({asn: 64513, routerId: '198.18.0.1', holdTime: 30, families: [4]}), ...o})
   it('takes the smaller hold time, keepalive a third, common families', () => {
     const n = negotiate(local, 64512, peer({}), 64513)
-    expect(n).toMatchObject({holdTime: 30, keepaliveTime: 10, families: ['ipv4'], peerAsn: 64513, fourOctetAs: true, routeRefresh: true})
+    expect(n).toMatchObject({holdTime: 30, keepaliveTime: 10, families: [4], peerAsn: 64513, fourOctetAs: true, routeRefresh: true})
   })
   it('rejects hold time 1 and 2 with 2/6, accepts 0 and 3', () => {
     for (const h of [1, 2]) expect(negotiate(local, 64512, peer({holdTime: h}), 64513)).toMatchObject({code: 2, subcode: 6})
@@ -115,22 +115,22 @@ describe('negotiate', () => {
     const e = negotiate(local, 64512, peer({}), 64999) as BgpProtocolError
     expect([e.code, e.subcode, e.data.readUInt32BE(0)]).toEqual([2, 2, 64513])
     expect(negotiate(local, 64512, peer({routerId: '0.0.0.0'}), 64513)).toMatchObject({code: 2, subcode: 3})
-    const ibgp = buildOpen({asn: 64512, routerId: '198.18.0.2', holdTime: 90, families: ['ipv4']})
+    const ibgp = buildOpen({asn: 64512, routerId: '198.18.0.2', holdTime: 90, families: [4]})
     expect(negotiate(local, 64512, ibgp, 64512)).toMatchObject({code: 2, subcode: 3})
   })
   it('no multiprotocol capability means IPv4 unicast only', () => {
-    expect(negotiate(local, 64512, peer({capabilities: []}), 64513)).toMatchObject({families: ['ipv4'], fourOctetAs: false})
+    expect(negotiate(local, 64512, peer({capabilities: []}), 64513)).toMatchObject({families: [4], fourOctetAs: false})
   })
 })
 
 describe('End-of-RIB, packing', () => {
   it('End-of-RIB for IPv4 and IPv6', () => {
-    expect(endOfRib('ipv4').length).toBe(23)
-    for (const f of ['ipv4', 'ipv6'] as const) expect(isEndOfRib(decode(endOfRib(f)) as UpdateMessage)).toBe(f)
+    expect(endOfRib(4).length).toBe(23)
+    for (const f of [4, 6] as const) expect(isEndOfRib(decode(endOfRib(f)) as UpdateMessage)).toBe(f)
   })
   it('packs 10,000 /32s into UPDATEs under 4096 octets that carry every prefix once', () => {
     const prefixes = Array.from({length: 10000}, (_, i) => `198.19.${i >> 8}.${i & 255}/32`)
-    const msgs = packAnnouncements('ipv4', prefixes.map(encodeNlri), {origin: 0, asPath: [], nextHop: '198.18.0.2'}, {}, 4096)
+    const msgs = packAnnouncements(4, prefixes.map(encodeNlri), {origin: 0, asPath: [], nextHop: '198.18.0.2'}, {}, 4096)
     expect(msgs.length).toBeLessThan(15)
     const got: string[] = []
     for (const m of msgs) {
@@ -139,19 +139,19 @@ describe('End-of-RIB, packing', () => {
     }
     expect(got).toEqual(prefixes)
     const v6 = Array.from({length: 3000}, (_, i) => `2001:db8:ffff::${i.toString(16)}/128`)
-    const m6 = packAnnouncements('ipv6', v6.map(encodeNlri), {mpReach: {afi: 2, safi: 1, nextHops: ['2001:db8::2'], nlri: []}, origin: 0, asPath: []}, {}, 4096)
+    const m6 = packAnnouncements(6, v6.map(encodeNlri), {mpReach: {afi: 2, safi: 1, nextHops: ['2001:db8::2'], nlri: []}, origin: 0, asPath: []}, {}, 4096)
     const got6 = m6.flatMap((m) => {
       expect(m.length).toBeLessThanOrEqual(4096)
       return (decode(m) as UpdateMessage).attributes.mpReach!.nlri
     })
     expect(got6).toEqual(v6.map((p) => canonicalPrefix(p)))
-    for (const f of ['ipv4', 'ipv6'] as const) {
-      const ps = f === 'ipv4' ? prefixes : v6
+    for (const f of [4, 6] as const) {
+      const ps = f === 4 ? prefixes : v6
       const w = packWithdrawals(f, ps.map(encodeNlri), {}, 4096)
       const back = w.flatMap((m) => {
         expect(m.length).toBeLessThanOrEqual(4096)
         const u = decode(m) as UpdateMessage
-        return f === 'ipv4' ? u.withdrawn : u.attributes.mpUnreach!.withdrawn
+        return f === 4 ? u.withdrawn : u.attributes.mpUnreach!.withdrawn
       })
       expect(back.length).toBe(ps.length)
     }
@@ -160,7 +160,7 @@ describe('End-of-RIB, packing', () => {
 
 describe('framing', () => {
   it('reassembles messages split at every byte boundary', () => {
-    const stream = Buffer.concat([encode({type: 'keepalive'}), endOfRib('ipv6'), encode({type: 'route-refresh', afi: 1, safi: 1, subtype: 0})])
+    const stream = Buffer.concat([encode({type: 'keepalive'}), endOfRib(6), encode({type: 'route-refresh', afi: 1, safi: 1, subtype: 0})])
     for (let cut = 1; cut < stream.length; cut++) {
       const f = new Framer()
       const a = f.push(stream.subarray(0, cut))

@@ -37,14 +37,14 @@ describe('extended next hop capability (RFC 8950 3) and extended message (RFC 86
 
   it('buildOpen offers the IPv4-over-IPv6 tuple only when asked and when IPv4 unicast is a family', () => {
     const kinds = (o: OpenMessage) => o.capabilities.map((c) => c.kind)
-    expect(kinds(buildOpen({asn: 64512, routerId: '198.18.0.2', holdTime: 90, families: ['ipv4', 'ipv6']}))).not.toContain('extended-next-hop')
-    expect(buildOpen({asn: 64512, routerId: '198.18.0.2', holdTime: 90, families: ['ipv4', 'ipv6'], extendedNextHop: true}).capabilities)
+    expect(kinds(buildOpen({asn: 64512, routerId: '198.18.0.2', holdTime: 90, families: [4, 6]}))).not.toContain('extended-next-hop')
+    expect(buildOpen({asn: 64512, routerId: '198.18.0.2', holdTime: 90, families: [4, 6], extendedNextHop: true}).capabilities)
       .toContainEqual({kind: 'extended-next-hop', tuples: [{afi: 1, safi: 1, nextHopAfi: 2}]})
-    expect(kinds(buildOpen({asn: 64512, routerId: '198.18.0.2', holdTime: 90, families: ['ipv6'], extendedNextHop: true}))).not.toContain('extended-next-hop')
+    expect(kinds(buildOpen({asn: 64512, routerId: '198.18.0.2', holdTime: 90, families: [6], extendedNextHop: true}))).not.toContain('extended-next-hop')
   })
 
   it('is negotiated only when both sides offer IPv4 unicast with an IPv6 next hop', () => {
-    const open = (asn: number, id: string, ext: boolean, msg = false) => buildOpen({asn, routerId: id, holdTime: 90, families: ['ipv4', 'ipv6'], extendedNextHop: ext, extendedMessage: msg})
+    const open = (asn: number, id: string, ext: boolean, msg = false) => buildOpen({asn, routerId: id, holdTime: 90, families: [4, 6], extendedNextHop: ext, extendedMessage: msg})
     const n = (a: boolean, b: boolean) => negotiate(open(64512, '198.18.0.2', a), 64512, open(64513, '198.18.0.1', b), 64513)
     expect(n(true, true)).toMatchObject({extendedNextHop: true})
     expect(n(true, false)).toMatchObject({extendedNextHop: false})
@@ -128,7 +128,7 @@ describe('BgpSession over IPv6', () => {
     b.start()
     a.start()
     await settle()
-    expect(a.negotiated).toMatchObject({extendedNextHop: true, families: ['ipv4', 'ipv6']})
+    expect(a.negotiated).toMatchObject({extendedNextHop: true, families: [4, 6]})
     expect(b.adjRibIn.get('203.0.113.10/32')).toMatchObject({mpReach: {afi: 1, safi: 1, nextHops: ['2001:db8:2::2'], nlri: ['203.0.113.10/32']}})
     expect(b.adjRibIn.get('203.0.113.10/32')?.nextHop).toBeUndefined()
     expect(b.adjRibIn.get('2001:db8:ffff::10/128')?.mpReach?.nextHops).toEqual(['2001:db8:2::2'])

@@ -97,7 +97,7 @@ describe('bgp probe against a peer that refuses a capability (loopback, raw TCP)
       c.once('data', (d) => {
         opens.push(d)
         if (n === 1) c.end(frame(3, Buffer.from([2, 7, 6, 0]))) // NOTIFICATION 2/7, data: capability 6, length 0
-        else c.write(Buffer.concat([encodeOpen(buildOpen({asn: 64513, routerId: '198.18.0.1', holdTime: 90, families: ['ipv4']})), encodeKeepalive()]))
+        else c.write(Buffer.concat([encodeOpen(buildOpen({asn: 64513, routerId: '198.18.0.1', holdTime: 90, families: [4]})), encodeKeepalive()]))
         c.on('data', () => undefined)
       })
       c.on('error', () => undefined)

@@ -28,6 +28,9 @@ describe('decisions', () => {
     const gone: Decision = {kind: 'released', why: 'otherClass'}
     expect(desiredFor(gone, svc({ingress: ['1.2.3.4']}))).toBeUndefined()
     expect(desiredFor(gone, svc({ingress: ['1.2.3.4'], ann: {'metallb.io/ip-allocated-from-pool': 'p'}}))).toEqual({ingress: []})
+    // A second lbctl with its own class writes the same annotation: its services are not ours to clear.
+    expect(desiredFor(gone, svc({ingress: ['1.2.3.4'], ann: {'metallb.io/ip-allocated-from-pool': 'theirs'}}), (n) => n === 'p')).toBeUndefined()
+    expect(desiredFor(gone, svc({ingress: ['1.2.3.4'], ann: {'metallb.io/ip-allocated-from-pool': 'p'}}), (n) => n === 'p')).toEqual({ingress: []})
     expect(desiredFor({kind: 'released', why: 'notLoadBalancer'}, svc({ingress: ['1.2.3.4']}))).toEqual({ingress: []})
     expect(desiredFor({kind: 'released', why: 'notLoadBalancer'}, svc())).toBeUndefined()
   })
@@ -114,7 +117,7 @@ describe('event rate limiting', () => {
     leading = true
     expect(rec.record(target, 'Warning', 'AllocationFailed', 'pool exhausted')).toBe(true)
     expect(rec.record(other, 'Normal', 'IPAllocated', 'x')).toBe(true)
-    await new Promise((r) => setTimeout(r, 10))
+    await poll(() => created.length >= 2, {what: 'both events created'})
     expect(created.map((e) => e.involvedObject.name)).toEqual(['s', 't'])
     expect(rec.record(target, 'Warning', 'AllocationFailed', 'pool exhausted')).toBe(false)
   })

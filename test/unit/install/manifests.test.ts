@@ -18,7 +18,7 @@ describe('RBAC', () => {
       expect(RULES[c].cluster.some((r) => r.resources!.includes('secrets'))).toBe(false)
       expect(RULES[c].cluster.some((r) => r.verbs.includes('*') || r.resources!.includes('*'))).toBe(false)
     }
-    expect(RULES.speaker.namespaced.find((r) => r.resources!.includes('secrets'))!.verbs).toEqual(['get', 'list', 'watch'])
+    expect(RULES.speaker.namespaced.find((r) => r.resources!.includes('secrets'))!.verbs).toEqual(['get'])
     expect(RULES.controller.namespaced.some((r) => r.resources!.includes('secrets'))).toBe(false)
   })
 

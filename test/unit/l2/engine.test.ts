@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest'
 import {decodeArp, isArpDecodeError} from '../../../src/lib/l2/arp.js'
 import type {Clock} from '../../../src/lib/clock.js'
 import {L2Engine} from '../../../src/lib/l2/engine.js'
-import {formatMac} from '../../../src/lib/l2/mac.js'
+import {formatMAC} from '../../../src/lib/net/mac.js'
 import {decodeNdp, isNdpDecodeError} from '../../../src/lib/l2/ndp.js'
 import type {NativeModule} from '../../../src/lib/native/index.js'
 import {ARP_REQUEST_FROM_ARPING, MAC_B, NS_FROM_NDISC6} from './fixtures.js'
@@ -26,10 +26,10 @@ class FakeSocket {
     return f.length
   }
   addMembership(m: Buffer): void {
-    this.groups.add(formatMac(m))
+    this.groups.add(formatMAC(m))
   }
   dropMembership(m: Buffer): void {
-    this.groups.delete(formatMac(m))
+    this.groups.delete(formatMAC(m))
   }
   stats(): {packets: number; drops: number} {
     return {packets: 0, drops: 1}

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {formatMAC, NetParseError, parseMAC} from '../../../src/lib/net/index.js'
+import {BROADCAST_MAC, formatMAC, isMulticastMAC, macEquals, NetParseError, parseMAC, tryParseMAC, ZERO_MAC} from '../../../src/lib/net/index.js'
 
 describe('parseMAC / formatMAC', () => {
   it.each([
@@ -37,5 +37,26 @@ describe('parseMAC / formatMAC', () => {
 
   it('formatMAC refuses other lengths', () => {
     expect(() => formatMAC(Buffer.alloc(5))).toThrow(RangeError)
+  })
+
+  it('tryParseMAC gives undefined instead of an error', () => {
+    expect(tryParseMAC('02-00-5e-10-00-01')).toEqual(Buffer.from('02005e100001', 'hex'))
+    expect(tryParseMAC('02:00:5e:10:00')).toBeUndefined()
+    expect(tryParseMAC('')).toBeUndefined()
+  })
+
+  it('formats 6 bytes at an offset inside a frame, and refuses too few', () => {
+    const frame = Buffer.from('ffffffffffff02005e100001', 'hex')
+    expect(formatMAC(frame, 6)).toBe('02:00:5e:10:00:01')
+    expect(() => formatMAC(frame, 7)).toThrow(RangeError)
+  })
+
+  it('tests the group bit and compares in place', () => {
+    expect(isMulticastMAC(BROADCAST_MAC)).toBe(true)
+    expect(isMulticastMAC(ZERO_MAC)).toBe(false)
+    expect(isMulticastMAC(parseMAC('33:33:ff:00:00:02'))).toBe(true)
+    const frame = Buffer.from('ffffffffffff02005e100001', 'hex')
+    expect(macEquals(frame, 6, parseMAC('02:00:5e:10:00:01'))).toBe(true)
+    expect(macEquals(frame, 0, parseMAC('02:00:5e:10:00:01'))).toBe(false)
   })
 })

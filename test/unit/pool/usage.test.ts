@@ -1,25 +1,13 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import type {IPAddressPool, Service} from '../../../src/lib/api/types.js'
-import {advertisementsFor, buggyCount, computeUsage} from '../../../src/lib/pool/usage.js'
+import {advertisementsFor, computeUsage} from '../../../src/lib/pool/usage.js'
 
 const pool = (name: string, addresses: string[], extra: Partial<NonNullable<IPAddressPool['spec']>> = {}, labels?: Record<string, string>): IPAddressPool => ({
   apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: {name, namespace: 'metallb-system', labels}, spec: {addresses, ...extra},
 })
 const svc = (name: string, ...ips: string[]): Service => ({
   apiVersion: 'v1', kind: 'Service', metadata: {name, namespace: 'default'}, spec: {type: 'LoadBalancer'}, status: {loadBalancer: {ingress: ips.map((ip) => ({ip}))}},
-})
-
-describe('buggyCount', () => {
-  it('matches a brute-force count of .0 and .255 addresses', () => {
-    fc.assert(fc.property(fc.integer({min: 0, max: 2 ** 32 - 1}), fc.integer({min: 0, max: 3000}), (start, len) => {
-      const end = Math.min(2 ** 32 - 1, start + len)
-      let n = 0
-      for (let x = start; x <= end; x++) if (x % 256 === 0 || x % 256 === 255) n++
-      expect(buggyCount({family: 4, start: BigInt(start), end: BigInt(end)})).toBe(BigInt(n))
-    }), {numRuns: 200})
-  })
-  it('is zero for IPv6', () => expect(buggyCount({family: 6, start: 0n, end: 1000n})).toBe(0n))
 })
 
 describe('computeUsage', () => {

@@ -6,14 +6,16 @@ function setup(o: {canRun?: () => boolean; pass?: (r: PassRequest) => PassResult
   const clock = new FakeClock()
   const passes: Array<{full: boolean; keys: string[]; at: number}> = []
   const errors: unknown[] = []
+  const deferred: number[] = []
   const r = new Reconciler({
     clock, debounceMs: 10, backoff: {baseMs: 100, maxMs: 1000}, canRun: o.canRun, onError: (e) => errors.push(e),
+    onDeferred: () => deferred.push(clock.now()),
     pass: (req) => {
       passes.push({full: req.full, keys: [...req.keys].sort(), at: clock.now()})
       return o.pass?.(req)
     },
   })
-  return {clock, passes, errors, r}
+  return {clock, passes, errors, deferred, r}
 }
 
 describe('reconciler', () => {
@@ -43,12 +45,13 @@ describe('reconciler', () => {
 
   it('while it may not run, changes wait; kick runs them all in one pass', () => {
     let may = false
-    const {clock, passes, r} = setup({canRun: () => may})
+    const {clock, passes, deferred, r} = setup({canRun: () => may})
     r.enqueue('a')
     clock.advance(50)
     r.enqueue('b')
     clock.advance(50)
     expect(passes).toEqual([])
+    expect(deferred).toEqual([10, 60]) // each refusal is reported, when the debounce ends
     may = true
     r.kick()
     clock.advance(10)

@@ -29,7 +29,7 @@ async function serve(rate = {burst: 100, everyMs: 1}) {
       return {interface: iface, status: 'announced', answers: [{mac: '02:00:00:00:00:01', ip: address}]}
     },
     bgp: () => ({sessions: [], routes: []}),
-    l2: () => ({owned: [{address: '203.0.113.10', interfaces: ['eth0'], services: ['default/web']}], membership: {source: 'gossip', alive: ['n1', 'n2']}}),
+    l2: () => ({owned: [{address: '203.0.113.10', interfaces: ['eth0'], services: ['default/web']}], membership: {source: 'gossip', alive: ['n1', 'n2']}, interfaces: [{name: 'eth0', mac: '02:00:00:00:00:01', state: 'usable'}]}),
   }
   const tls = loadOrMakeCertificate({hosts: ['127.0.0.1'], node: 'n1'})
   const d = await startDiagnostics({host: '127.0.0.1', port: 0, tls, authorize, source, rate})
@@ -49,7 +49,7 @@ async function serve(rate = {burst: 100, everyMs: 1}) {
 describe('diagnostics endpoint', () => {
   it('answers /v1/l2, /v1/bgp and /v1/probe for an allowed caller, over TLS its certificate verifies', async () => {
     const {get, probed} = await serve()
-    expect(await get('/v1/l2', 'good')).toEqual({status: 200, body: {node: 'n1', owned: [{address: '203.0.113.10', interfaces: ['eth0'], services: ['default/web']}], membership: {source: 'gossip', alive: ['n1', 'n2']}}})
+    expect(await get('/v1/l2', 'good')).toEqual({status: 200, body: {node: 'n1', owned: [{address: '203.0.113.10', interfaces: ['eth0'], services: ['default/web']}], membership: {source: 'gossip', alive: ['n1', 'n2']}, interfaces: [{name: 'eth0', mac: '02:00:00:00:00:01', state: 'usable'}]}})
     expect(await get('/v1/bgp', 'good')).toEqual({status: 200, body: {node: 'n1', sessions: [], routes: []}})
     const p = await get('/v1/probe?address=203.0.113.10&timeoutMs=100', 'good')
     expect(p).toEqual({status: 200, body: {node: 'n1', address: '203.0.113.10', results: [{interface: 'eth0', status: 'announced', answers: [{mac: '02:00:00:00:00:01', ip: '203.0.113.10'}]}]}})

@@ -27,7 +27,7 @@ describe('BGP peers: which apply to this node, and their session settings', () =
     expect(onlyPeer(s)).toEqual({
       name: 'r', address: '198.18.0.1', port: 1179, myAsn: 64512, peerAsn: 64513, routerId: '10.0.0.1', sourceAddress: '198.18.0.11', holdTime: 9, keepaliveTime: 3,
       connectTime: 2, password: 'k3y', bfd: {profile: 'fast', transmitInterval: 100, receiveInterval: 100, detectMultiplier: 3, passive: true},
-      gracefulRestart: true, ebgpMultiHop: false, families: ['ipv4', 'ipv6'],
+      gracefulRestart: true, ebgpMultiHop: false, families: [4, 6],
     })
   })
 
@@ -59,8 +59,8 @@ describe('BGP peers: which apply to this node, and their session settings', () =
     })
   }
   it('defaults: hold time 90 s, port 179, the peer address family only, no BFD', () => {
-    expect(onlyPeer(state())).toMatchObject({holdTime: 90, port: 179, families: ['ipv4'], gracefulRestart: false})
-    expect(onlyPeer(state({bgpPeers: [peer('r', {peerAddress: '2001:db8::1', disableMP: true})]})).families).toEqual(['ipv6'])
+    expect(onlyPeer(state())).toMatchObject({holdTime: 90, port: 179, families: [4], gracefulRestart: false})
+    expect(onlyPeer(state({bgpPeers: [peer('r', {peerAddress: '2001:db8::1', disableMP: true})]})).families).toEqual([6])
     expect(codes(state({bgpPeers: [peer('r', {disableMP: true, dualStackAddressFamily: true})]}))).toEqual([P.FAMILIES])
   })
 

@@ -7,6 +7,7 @@ import type {NotificationMessage, UpdateMessage} from '../../../../src/lib/bgp/t
 import {BgpSpeaker} from '../../../../src/speaker/bgp/speaker.js'
 import type {SpeakerState} from '../../../../src/speaker/state.js'
 import {adv, bfd, peer, service, slice, state} from './fixtures.js'
+import {poll} from '../../../harness/poll.js'
 
 interface Router {
   port: number
@@ -17,7 +18,7 @@ interface Router {
   close(): Promise<void>
 }
 
-async function router(asn: number, peerAsn: number, families: ('ipv4' | 'ipv6')[] = ['ipv4', 'ipv6']): Promise<Router> {
+async function router(asn: number, peerAsn: number, families: (4 | 6)[] = [4, 6]): Promise<Router> {
   const session = new BgpSession({localAsn: asn, peerAsn, routerId: '10.9.9.9', passive: true, holdTime: 30, families})
   const r = {connections: 0, updates: [] as UpdateMessage[], notifications: [] as NotificationMessage[], session} as Router
   session.on('update-received', (u) => r.updates.push(u))
@@ -36,15 +37,8 @@ async function router(asn: number, peerAsn: number, families: ('ipv4' | 'ipv6')[
   return r
 }
 
-const until = async <T>(what: string, fn: () => T | undefined | false, ms = 5000): Promise<T> => {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = fn()
-    if (v) return v
-    if (Date.now() > end) throw new Error(`timed out: ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
+const until = <T>(what: string, fn: () => T | undefined | false, ms = 5000): Promise<T> =>
+  poll(fn, {what, timeoutMs: ms, intervalMs: 10, retryErrors: false}) as Promise<T>
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -111,7 +105,7 @@ describe('BgpSpeaker over loopback', () => {
   })
 
   it('an address family the peer did not negotiate is reported (runtimeProblems and the next apply), not silently dropped', async () => {
-    const v4only = await router(64512, 64512, ['ipv4'])
+    const v4only = await router(64512, 64512, [4])
     cleanups.push(v4only.close)
     let changed = 0
     const sp = new BgpSpeaker({node: 'n1', nodeAddresses: () => ['10.0.0.1'], onChange: () => changed++})

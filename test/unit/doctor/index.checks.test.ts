@@ -68,7 +68,7 @@ describe('doctor checks on hand-made snapshots', () => {
   it('a BGP-only service skips the wire stage, saying the routers carry it', async () => {
     const s = snapshot({l2: [], l2Statuses: [], bgpAdvertisements: [{apiVersion: 'metallb.io/v1beta1', kind: 'BGPAdvertisement', metadata: {name: 'b', namespace: NS}, spec: {}}],
       bgpStatuses: [{apiVersion: 'metallb.io/v1beta1', kind: 'ServiceBGPStatus', metadata: {name: 'bgp-1', namespace: NS}, status: {node: 'n1', serviceName: 'shop', serviceNamespace: 'web', peers: []}}] as any})
-    const r = await diagnose(s, {services: [], all: true, contextNamespace: 'default'}, {client: {probe: () => Promise.reject(new Error('must not be called')), get: () => Promise.reject(new Error('no'))}})
+    const r = await diagnose(s, {services: [], all: true, contextNamespace: 'default'}, {client: {probe: () => Promise.reject(new Error('must not be called')), get: () => Promise.reject(new Error('no')), l2: () => Promise.reject(new Error('no'))}})
     const wire = r.services[0].stages.find((x) => x.stage === 'wire')!.checks[0]
     expect(wire).toMatchObject({status: 'skip', message: 'announced with BGP only: the routers carry it (see bgp.sessions)'})
   })

@@ -6,6 +6,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {bundleEntry} from '../../../harness/lab/bundle.js'
+import {poll} from '../../../harness/poll.js'
 import {GossipMembership} from '../../../../src/speaker/membership/membership.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'lbctl-ml-udp-'))
@@ -31,14 +32,9 @@ async function freePort(): Promise<number> {
   return port
 }
 
-async function poll(pred: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs
-  while (Date.now() < end) {
-    if (pred()) return true
-    await new Promise((r) => setTimeout(r, 10))
-  }
-  return pred()
-}
+/** Whether `pred` held within `timeoutMs` (test/harness/poll.ts, its timeout turned into false for the assertion). */
+const within = (pred: () => boolean, timeoutMs: number): Promise<boolean> =>
+  poll(pred, {timeoutMs, intervalMs: 10}).then(() => true, () => pred())
 
 const alive = (m: GossipMembership): string => [...m.view().alive].sort().join()
 
@@ -53,10 +49,10 @@ describe('membership over real UDP (loopback)', () => {
     }
     const main = await bundleEntry('test/unit/speaker/membership/member-main.ts')
     child = spawn(process.execPath, [main, JSON.stringify({node: 'n4', bindAddress: address('n4'), port, keyFile, candidates})], {stdio: ['pipe', 'pipe', 'inherit']})
-    expect(await poll(() => members.every((m) => alive(m) === 'n1,n2,n3,n4'), 10_000)).toBe(true)
+    expect(await within(() => members.every((m) => alive(m) === 'n1,n2,n3,n4'), 10_000)).toBe(true)
     for (const m of members) expect(m.view().source).toBe('gossip')
     child.kill('SIGKILL')
-    expect(await poll(() => members.every((m) => alive(m) === 'n1,n2,n3'), 10_000)).toBe(true)
+    expect(await within(() => members.every((m) => alive(m) === 'n1,n2,n3'), 10_000)).toBe(true)
     expect(members[0].memberState('n4')?.state).toBe('dead')
     expect(members[0].stats().dropped.auth).toBe(0)
   })
@@ -65,9 +61,9 @@ describe('membership over real UDP (loopback)', () => {
     const main = await bundleEntry('test/unit/speaker/membership/member-main.ts')
     const c = spawn(process.execPath, [main, JSON.stringify({node: 'n4', bindAddress: address('n4'), port, keyFile, candidates})], {stdio: ['pipe', 'pipe', 'inherit']})
     child = c
-    expect(await poll(() => members.every((m) => alive(m) === 'n1,n2,n3,n4'), 10_000)).toBe(true)
+    expect(await within(() => members.every((m) => alive(m) === 'n1,n2,n3,n4'), 10_000)).toBe(true)
     c.stdin!.write(JSON.stringify({cmd: 'leave'}) + '\n')
-    expect(await poll(() => members.every((m) => alive(m) === 'n1,n2,n3'), 10_000)).toBe(true)
+    expect(await within(() => members.every((m) => alive(m) === 'n1,n2,n3'), 10_000)).toBe(true)
     for (const m of members) expect(m.memberState('n4')?.state).toBe('left')
   })
 

@@ -1,11 +1,11 @@
 // The L2 manager drives the real L2Engine (over a fake addon: no kernel) from election results.
 import {describe, expect, it} from 'vitest'
-import {decodeArp, isArpDecodeError} from '../../../src/lib/l2/arp.js'
-import {L2Engine} from '../../../src/lib/l2/engine.js'
-import type {Link} from '../../../src/lib/l2/interfaces.js'
-import type {NativeModule} from '../../../src/lib/native/index.js'
-import type {L2Assignment, L2Election} from '../../../src/speaker/l2/election.js'
-import {L2Manager} from '../../../src/speaker/l2/manager.js'
+import {decodeArp, isArpDecodeError} from '../../../../src/lib/l2/arp.js'
+import {L2Engine} from '../../../../src/lib/l2/engine.js'
+import type {Link} from '../../../../src/lib/l2/interfaces.js'
+import type {NativeModule} from '../../../../src/lib/native/index.js'
+import type {L2Assignment, L2Election} from '../../../../src/speaker/l2/election.js'
+import {L2Manager} from '../../../../src/speaker/l2/manager.js'
 
 class Sock {
   static all: Sock[] = []

@@ -1,8 +1,8 @@
 // The layer-2 election (API-COMPAT.md): table tests for each rule, and properties every speaker relies on.
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {electionHash, electL2} from '../../../src/speaker/l2/election.js'
-import {l2ad, node, pool, slice, state, svc} from './fixtures.js'
+import {electionHash, electL2} from '../../../../src/speaker/l2/election.js'
+import {l2ad, node, pool, slice, state, svc} from '../fixtures.js'
 
 const ownerOf = (s: ReturnType<typeof state>, ip: string): string | undefined => electL2(s).assignments.get(ip)?.owner
 const hashOrder = (nodes: string[], ip: string): string[] => [...nodes].sort((a, b) => (electionHash(a, ip) < electionHash(b, ip) ? -1 : 1))

@@ -1,8 +1,12 @@
 // Which interfaces the layer-2 engine serves: discovered with `ip -j -d addr`, watched with `ip monitor` (restarted
 // when it dies), filtered like MetalLB's speaker (skip down, NOARP, loopback, bond/bridge members and the default
-// exclude list).
+// exclude list). Where `ip` is not installed (the distroless runtime image), the links come from sysfs and getifaddrs
+// (sysfs-links.ts) and are re-read every `pollMs` instead of on `ip monitor`'s events.
 import {execFile, spawn, type ChildProcess} from 'node:child_process'
+import {accessSync, constants} from 'node:fs'
+import {delimiter, join} from 'node:path'
 import {type Clock, systemClock} from '../clock.js'
+import {listLinksSysfs} from './sysfs-links.js'
 
 /** MetalLB's default: interfaces of container runtimes, CNIs and kube-proxy never carry service ARP/NDP. */
 export const DEFAULT_EXCLUDE: readonly string[] = ['docker*', 'cbr*', 'dummy*', 'virbr*', 'lxcbr*', 'veth*', 'lo', 'cali*',
@@ -91,7 +95,25 @@ export const runIp: IpRunner = (args) => new Promise((resolve, reject) => {
   execFile('ip', args, {encoding: 'utf8', maxBuffer: 16 << 20}, (err, stdout, stderr) => err ? reject(new Error(`ip ${args.join(' ')}: ${stderr.trim() || err.message}`)) : resolve(stdout))
 })
 
+let ipFound: boolean | undefined
+/** Whether the `ip` binary is on PATH (looked up once). */
+export function ipInstalled(): boolean {
+  if (ipFound === undefined) {
+    ipFound = (process.env.PATH ?? '').split(delimiter).filter(Boolean).some((d) => {
+      try {
+        accessSync(join(d, 'ip'), constants.X_OK)
+        return true
+      } catch {
+        return false
+      }
+    })
+  }
+  return ipFound
+}
+
+/** The node's links: from `ip` (a runner tests can replace), or from sysfs when `ip` is not installed. */
 export async function listLinks(ip: IpRunner = runIp): Promise<Link[]> {
+  if (ip === runIp && !ipInstalled()) return listLinksSysfs()
   return parseIpAddrJson(await ip(['-j', '-d', 'addr', 'show']))
 }
 
@@ -114,6 +136,8 @@ export interface WatchOptions extends SelectOptions {
   backoff?: {initialMs?: number; maxMs?: number; stableMs?: number}
   /** A second full re-scan this long after a restart: covers events between the re-scan and the new monitor listening. */
   settleMs?: number
+  /** Without `ip` (no monitor to run): how often the links are re-read; onChange is called only when they changed. */
+  pollMs?: number
   clock?: Clock
 }
 
@@ -197,8 +221,27 @@ export function watchInterfaces(onChange: (sel: InterfaceSelection, links: Link[
     child.on('exit', (code, signal) => died(`exited (${signal ?? `code ${code}`})`))
     child.stdout?.on('data', changed)
   }
-  start()
-  void relist()
+  if (!opts.monitor && opts.ip === undefined && !ipInstalled()) {
+    // No `ip monitor`: poll, and report only changes (the level-triggered contract holds: each call is the whole state).
+    let last = ''
+    const poll = async (): Promise<void> => {
+      try {
+        const links = await listLinks(ip)
+        const now = JSON.stringify(links)
+        if (!closed && now !== last) {
+          last = now
+          onChange(selectInterfaces(links, opts), links)
+        }
+      } catch (e) {
+        opts.onError?.(e as Error)
+      }
+      if (!closed) later(() => void poll(), opts.pollMs ?? 1000)
+    }
+    void poll()
+  } else {
+    start()
+    void relist()
+  }
   return {
     close(): void {
       closed = true

@@ -12,9 +12,9 @@ export const NODE_VERSION = '20.20.2'
 export const NPM_VERSION = '10.9.9'
 export const CACHE = process.env.LBCTL_IMAGE_BASE_CACHE ?? '/var/tmp/lbctl-image-bases'
 export const BUILD_BASE = `localhost/lbctl-test-build-base:node${NODE_VERSION}`
-// iproute2: the speaker runs `ip` (src/lib/l2/interfaces.ts) to list and watch interfaces, and distroless has no `ip`
-// binary; until the speaker reads links without it, the stand-in carries it (a known gap of the default base image).
-export const RUNTIME_BASE = `localhost/lbctl-test-runtime-base:node${NODE_VERSION}-iproute2`
+// Like distroless, the runtime stand-in has no `ip` binary: the speaker reads links from sysfs without it
+// (src/lib/l2/sysfs-links.ts), and the install lab proves that it announces from this base.
+export const RUNTIME_BASE = `localhost/lbctl-test-runtime-base:node${NODE_VERSION}`
 
 /** podman with the flags this machine needs (runc: crun refuses the hybrid cgroup layout; limits cannot be raised). */
 export const PODMAN_FLAGS = ['--runtime', 'runc']
@@ -85,7 +85,7 @@ export async function ensureBases(): Promise<{seconds: number}> {
   }, (raw) => withHostCAs(raw, BUILD_BASE))
   await imported(RUNTIME_BASE, async () => {
     const n = await node()
-    return rootfs('runtime-iproute2', ['iproute2'], [`mkdir -p "$1/nodejs/bin" && tar -C "$1/nodejs/bin" --strip-components=2 -xzf ${n} package/bin/node`])
+    return rootfs('runtime', [], [`mkdir -p "$1/nodejs/bin" && tar -C "$1/nodejs/bin" --strip-components=2 -xzf ${n} package/bin/node`])
   })
   return {seconds: Math.round((Date.now() - started) / 1000)}
 }

@@ -18,17 +18,20 @@ export class KeyRotation {
   private files?: KeyRing
   /** The key in use before the file changed, and when the change was seen. */
   private old?: {key: Buffer; since: number}
+  /** The key last sent with, kept while the file is unreadable (a half-written file must not cut the rotation short). */
+  private lastSent?: Buffer
 
   constructor(private readonly graceMs: number = DEFAULT_KEY_GRACE_MS) {}
 
-  /** The key files as just read (undefined: no usable key — gossip stops, and nothing old is kept). */
+  /** The key files as just read (undefined: no usable key — gossip stops; the key last sent with is remembered). */
   update(files: KeyRing | undefined, now: number): void {
+    const sending = this.files ? this.ring(now)?.current : this.lastSent
     if (!files) {
+      this.lastSent = sending
       this.files = undefined
       this.old = undefined
       return
     }
-    const sending = this.files && this.ring(now)?.current
     if (sending && !sending.equals(files.current)) this.old = {key: sending, since: now}
     this.files = files
   }

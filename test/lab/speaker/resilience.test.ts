@@ -86,7 +86,9 @@ describe.runIf(requireLab(['curl', 'kubectl', 'bgpd', 'vtysh', 'tcpdump', 'iptab
       await until('every speaker through its rotation', async () => NODES.every((n) => {
         const phases = logsSince(n, marks.get(n)!).filter((x) => x.includes('"memberlist keys in effect"')).map((x) => JSON.parse(x).phase)
         return phases.join() === 'announcing,retiring,steady'
-      }), 4 * GRACE_MS + 10_000)
+      }), 4 * GRACE_MS + 10_000).catch((e) => {
+        throw new Error(`${(e as Error).message}\n${NODES.map((n) => `${n}:\n${logsSince(n, marks.get(n)!).filter((x) => /keys in effect|membership changed|key/.test(x)).map((x) => x.slice(0, 300)).join('\n')}`).join('\n')}`)
+      })
       for (const n of NODES) expect(logsSince(n, marks.get(n)!).filter((x) => x.includes('"membership changed"'))).toEqual([])
       const a = await l.scrape('n2')
       await sleep(2000)
@@ -126,7 +128,8 @@ describe.runIf(requireLab(['curl', 'kubectl', 'bgpd', 'vtysh', 'tcpdump', 'iptab
         while (Date.now() - t0 < AWAY_MS) await sleep(200)
         expect(checks.length).toBeGreaterThanOrEqual(8)
         for (const c of checks) expect(c, `at ${c.t} ms`).toEqual({t: c.t, macs: [ownerMac], vip: 3, gone: 3})
-        expect(broadcasts).toEqual([])
+        const changes = NODES.map((n) => `${n}: ${logsSince(n, marks.get(n)!).filter((x) => /ownership changed|membership changed|released|gossip|key/.test(x)).map((x) => x.slice(0, 300)).join('\n')}`).join('\n')
+        expect(broadcasts, changes).toEqual([])
         for (const n of NODES) {
           const lines = logsSince(n, marks.get(n)!)
           expect(l.speakers.get(n)!.child.exitCode).toBeNull()

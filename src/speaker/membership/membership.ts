@@ -6,7 +6,7 @@ import {EventEmitter} from 'node:events'
 import {isIP} from 'node:net'
 import {type Clock, systemClock} from '../../lib/clock.js'
 import {type KeyLoad, KeyFiles} from './keyfile.js'
-import {type MembershipTimers, resolveTimers} from './options.js'
+import {type MembershipTimers, resolveTimers, suspicionTimeoutMs} from './options.js'
 import {KeyRotation} from './rotation.js'
 import {bindUdp, type Transport} from './transport.js'
 import type {Candidate, LivenessView, Membership, MembershipEvents, MembershipStats} from './types.js'
@@ -29,6 +29,8 @@ export interface GossipMembershipOptions {
   /** After the key file changes: this long still sending with the old key, then this long still accepting it
    * (rotation.ts; default 3 min). */
   keyGraceMs?: number
+  /** The two-speaker rule (default on): with exactly two candidates, a speaker that hears nobody still counts itself. */
+  twoSpeakerRule?: boolean
   /** Told when the keys in effect change (a file change, or a rotation's phase ending). */
   onKeyPhase?: (phase: string) => void
   timers?: Partial<MembershipTimers>
@@ -51,6 +53,7 @@ export class GossipMembership extends EventEmitter<MembershipEvents> implements 
   private keys: KeyLoad = {}
   private readonly rotation: KeyRotation
   private rotationTimer?: unknown
+  private reportedPhase = 'steady'
   private transport?: Transport
   private bindProblem?: string
   private wire?: WireMember
@@ -121,11 +124,14 @@ export class GossipMembership extends EventEmitter<MembershipEvents> implements 
     if (this.stopped) return
     const now = this.clock.now()
     if (this.wire) this.wire.keys = this.rotation.ring(now)
-    this.o.onKeyPhase?.(this.rotation.phase(now))
+    const phase = this.rotation.phase(now)
+    // Reported on change only: a timer that fires a hair early finds the same phase and is simply set again.
+    if (phase !== this.reportedPhase) this.o.onKeyPhase?.(phase)
+    this.reportedPhase = phase
     if (this.rotationTimer !== undefined) this.clock.clearTimeout(this.rotationTimer)
     this.rotationTimer = undefined
     const next = this.rotation.nextChangeAt(now)
-    if (next !== undefined) this.rotationTimer = this.clock.setTimeout(() => this.applyRing(), Math.max(0, next - now))
+    if (next !== undefined) this.rotationTimer = this.clock.setTimeout(() => this.applyRing(), Math.max(0, next - now) + 1)
   }
 
   /** The one-step rotation's phase (rotation.ts): steady, announcing (sending the old key) or retiring. */
@@ -164,6 +170,15 @@ export class GossipMembership extends EventEmitter<MembershipEvents> implements 
     if (this.wire.swim.isHealthy()) {
       alive.add(self)
       return {alive, source: 'gossip'}
+    }
+    // Two speakers: a partition between them cannot be told from the other's death, and leaving itself out would leave
+    // nobody announcing. So each counts itself in (both announce during a split, as MetalLB's speakers do; one view,
+    // one owner per address again as soon as they hear each other) — unless it is still joining, or datagrams from
+    // someone were refused for their key lately (then its own gossip is what is broken, and it stays out).
+    if (this.candidates.size === 2 && this.o.twoSpeakerRule !== false && !this.wire.swim.isJoining() &&
+      this.clock.now() - this.wire.lastAuthDropAt > suspicionTimeoutMs(this.timers, 2)) {
+      alive.add(self)
+      return {alive, source: 'gossip', reason: 'two speakers and no round trip with the other: a partition cannot be told from its death, so this one announces (both may, until they hear each other again)'}
     }
     // Kinds only, no counts: the reason must stay the same while the situation does (each change is an event).
     const drops = Object.entries(this.wire.stats().dropped).filter(([, v]) => v > 0).map(([k]) => k)

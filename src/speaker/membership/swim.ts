@@ -78,7 +78,8 @@ export class Swim {
     this.relays = new Relays(deps.clock, timers.probeIntervalMs)
     this.tick = new Timer(deps.clock, () => this.onTick())
     this.probeTimer = new Timer(deps.clock, () => this.onProbeTimeout())
-    this.joinTimer = new Timer(deps.clock, () => this.evaluate(false))
+    // The end of the join period can change the view (membership.ts's two-speaker rule) even when health does not.
+    this.joinTimer = new Timer(deps.clock, () => this.evaluate(true))
   }
 
   /** The other members (the API's candidates without ourselves). New ones start 'unknown' and get a ping at once. */
@@ -166,6 +167,11 @@ export class Swim {
   /** Whether we take part: no other member to hear from, or an ack (a round trip) within the isolation timeout. */
   isHealthy(): boolean {
     return this.healthy
+  }
+
+  /** Still waiting, right after start, for the first answers from members nobody has heard yet. */
+  isJoining(): boolean {
+    return this.deps.clock.now() < this.joinUntil && [...this.members.values()].some((m) => m.state === 'unknown')
   }
 
   member(node: string): MemberInfo | undefined {
@@ -369,7 +375,7 @@ export class Swim {
   private evaluate(changed: boolean): void {
     const isolation = suspicionTimeoutMs(this.timers, this.members.size + 1)
     const now = this.deps.clock.now()
-    const joining = now < this.joinUntil && [...this.members.values()].some((m) => m.state === 'unknown')
+    const joining = this.isJoining()
     const healthy = this.running && (this.members.size === 0 || (now - this.lastAckAt <= isolation && !joining))
     if (healthy !== this.healthy) {
       this.healthy = healthy

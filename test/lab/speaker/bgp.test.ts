@@ -57,6 +57,35 @@ describe.runIf(requireLab(['curl', 'kubectl', 'bgpd', 'vtysh'], [...missingNativ
     expect(statuses.map((s: any) => [s.status.node, s.status.peers]).sort()).toEqual([['n1', ['frr']], ['n2', ['frr']], ['n3', ['frr']]])
   })
 
+  it('bad config (unknown bfdProfile, missing pool, unknown community alias, a family the peer did not negotiate) is named in ConfigurationState; the rest keeps working', async () => {
+    await l.apply({apiVersion: 'metallb.io/v1beta2', kind: 'BGPPeer', metadata: {name: 'nobfd', namespace: NS}, spec: {myASN: 64513, peerASN: 64512, peerAddress: '198.18.40.253', bfdProfile: 'missing'}})
+    await l.apply({apiVersion: 'metallb.io/v1beta1', kind: 'BGPAdvertisement', metadata: {name: 'badpool', namespace: NS}, spec: {ipAddressPools: ['nopool']}})
+    await l.apply({apiVersion: 'metallb.io/v1beta1', kind: 'BGPAdvertisement', metadata: {name: 'badcomm', namespace: NS}, spec: {ipAddressPools: ['lab'], communities: ['no-such-alias']}})
+    // The peer offers both families (dualStackAddressFamily) but FRR activates IPv4 unicast only: the IPv6 service's
+    // route cannot be sent on that session.
+    await l.apply({apiVersion: 'metallb.io/v1beta2', kind: 'BGPPeer', metadata: {name: 'frr', namespace: NS},
+      spec: {myASN: 64513, peerASN: 64512, peerAddress: ROUTER, holdTime: '9s', dualStackAddressFamily: true}})
+    await l.addService('bgpweb6', '2001:db8:ffff::50')
+    const summary = await until('speaker-n1 ConfigurationState to name every problem', async () => {
+      const cs = await l.getJson<{status?: {result?: string; errorSummary?: string}}>(['get', 'configurationstates', 'speaker-n1', '-n', NS]).catch(() => undefined)
+      const s = cs?.status?.errorSummary ?? ''
+      return ['BFD_PROFILE_NOT_FOUND', 'BGP_ADVERTISEMENT_POOL_NOT_FOUND', 'BGP_ADVERTISEMENT_COMMUNITY_INVALID', 'BGP_FAMILY_NOT_NEGOTIATED'].every((c) => s.includes(c)) ? s : undefined
+    }, 45_000).catch(async (e) => {
+      const cs = await l.getJson(['get', 'configurationstates', 'speaker-n1', '-n', NS]).catch(() => undefined)
+      throw new Error(`${(e as Error).message}\n${JSON.stringify(cs?.status)}`)
+    })
+    expect(summary).toMatch(/BGPPeer\/nobfd/)
+    expect(summary).toMatch(/BGPAdvertisement\/badpool/)
+    expect(summary).toMatch(/no-such-alias/)
+    // The rest keeps working: the IPv4 service is learned from all three nodes, the good session is up.
+    await until('the IPv4 route from all three nodes', async () => ((await frr.rib('ipv4'))[`${VIP}/32`] ?? []).length === 3, 30_000)
+    const frrSession = (await l.getJson<{status?: {state?: string}}>(['get', 'bgppeersessions', 'n1-frr', '-n', NS])).status?.state
+    expect(frrSession).toBe('Established')
+    await l.kubectl(['delete', 'service', 'bgpweb6', '-n', 'default'])
+    await l.kubectl(['delete', 'bgpadvertisement', 'badpool', 'badcomm', '-n', NS])
+    await l.kubectl(['delete', 'bgppeer', 'nobfd', '-n', NS])
+  }, 120_000)
+
   it('deleting the service withdraws the route and its ServiceBGPStatus', async () => {
     await l.kubectl(['delete', 'service', 'bgpweb', '-n', 'default'])
     await until('the route withdrawn', async () => !(await frr.rib('ipv4'))[`${VIP}/32`], 20_000)

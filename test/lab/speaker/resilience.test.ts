@@ -100,6 +100,30 @@ describe.runIf(requireLab(['curl', 'kubectl', 'bgpd', 'vtysh', 'tcpdump', 'iptab
       expect(v(b, 'lbctl_speaker_gossip_previous_key_total')).toBeGreaterThan(0)
     })
 
+    it('two speakers (the third Pod not Ready): a gossip partition leaves an announcer on each side, the heal exactly one', async () => {
+      const vipOwner = async (): Promise<string[]> => (await probe(VIP)).map((m) => l.nodeOfMac(m) ?? m).sort()
+      l.speakers.get('n3')!.child.kill('SIGTERM')
+      await new Promise((r) => l.speakers.get('n3')!.child.once('exit', r))
+      await l.setSpeakerPod('n3', false)
+      await l.waitAlive(2)
+      expect(await vipOwner()).toHaveLength(1)
+      // Gossip cut between n1 and n2 (the LAN itself stays up: the client reaches both).
+      const cut = ['INPUT', '-p', 'udp', '--dport', '7946', '-j', 'DROP']
+      for (const n of ['n1', 'n2'] as const) expect((await l.nodes[n].exec('iptables', ['-I', ...cut])).exitCode).toBe(0)
+      try {
+        await until('both speakers to announce the address during the split', async () => (await vipOwner()).join() === 'n1,n2', 20_000)
+      } finally {
+        for (const n of ['n1', 'n2'] as const) await l.nodes[n].exec('iptables', ['-D', ...cut])
+      }
+      await until('exactly one announcer after the heal', async () => (await vipOwner()).length === 1, 20_000)
+      await sleep(2000)
+      expect(await vipOwner()).toHaveLength(1)
+      expect(await l.l2OwnersEventually('web', await vipOwner())).toEqual(await vipOwner())
+      // n3 back for the rest of the suite.
+      await l.startSpeaker('n3')
+      await l.waitAlive(3)
+    }, 90_000)
+
     it('API server away for 2 minutes: nothing changes on the wire; a change made meanwhile is applied when it returns', async () => {
       const owners = await probe(VIP)
       expect(owners).toHaveLength(1)

@@ -12,6 +12,8 @@ import {type FailoverTimes, currentOwner, timeFailover} from './speaker-failover
 export const KEEPALIVED_VIP = '203.0.113.20'
 const PRIORITY: Partial<Record<NodeName, number>> = {n1: 150, n2: 100}
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+/** Resolves once the process has exited (a signal leaves exitCode null: check both). */
+const exited = (p: ChildProcess): Promise<unknown> => (p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise((r) => p.once('exit', r)))
 
 export interface VrrpSetting {
   version: 2 | 3
@@ -35,7 +37,7 @@ class Keepalived {
       `  advert_int ${this.v.advertS}`, '  virtual_ipaddress {', `    ${KEEPALIVED_VIP}/32 dev eth0`, '  }', '}', ''].join('\n'))
     for (const x of ['pid', 'vrrp.pid', 'chk.pid']) rmSync(this.file(n, x), {force: true})
     const p = this.l.nodes[n].spawn('keepalived', ['-P', '-n', '-l', '-D', '-f', this.file(n, 'conf'), '-p', this.file(n, 'pid'),
-      '-r', this.file(n, 'vrrp.pid'), '-c', this.file(n, 'chk.pid')])
+      '-r', this.file(n, 'vrrp.pid'), '-c', this.file(n, 'chk.pid')], {stdio: 'ignore'})
     this.procs.set(n, p)
   }
 
@@ -58,8 +60,8 @@ class Keepalived {
 
   async stop(): Promise<void> {
     for (const [n, p] of this.procs) {
-      if (p.exitCode === null) p.kill('SIGTERM')
-      await new Promise((r) => (p.exitCode === null ? p.once('exit', r) : r(undefined)))
+      if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM')
+      await exited(p)
       await this.l.nodes[n].delAddress(`${KEEPALIVED_VIP}/32`, 'eth0').catch(() => undefined)
     }
     this.procs.clear()
@@ -69,7 +71,7 @@ class Keepalived {
   async restore(): Promise<void> {
     await this.l.nodes.n1.setLink('eth0', 'up')
     const p = this.procs.get('n1')
-    if (p && p.exitCode === null) await new Promise((r) => p.once('exit', r))
+    if (p) await exited(p)
     await this.l.nodes.n1.delAddress(`${KEEPALIVED_VIP}/32`, 'eth0').catch(() => undefined)
     await this.start('n1')
     await this.n1Master()

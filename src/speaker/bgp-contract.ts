@@ -9,6 +9,18 @@ export interface BgpRoute {
   localPref?: number
 }
 
+/** One session's figures under MetalLB's metric names; `peer` is MetalLB's label value, `address:port`. */
+export interface BgpPeerMetrics {
+  peer: string
+  up: boolean
+  /** UPDATE messages sent since the speaker started (metallb_bgp_updates_total). */
+  updates: number
+  /** Prefixes advertised on the session now (metallb_bgp_announced_prefixes_total). */
+  announced: number
+  /** Prefixes that should be advertised on the session (metallb_bgp_pending_prefixes_total). */
+  pending: number
+}
+
 export interface BgpLike {
   /** Reconcile sessions and routes to the state; the configuration problems found. */
   apply(state: SpeakerState): ConfigProblem[]
@@ -16,5 +28,7 @@ export interface BgpLike {
   routes(): BgpRoute[]
   /** `ns/name` → BGPPeer names the service is announced to. */
   announcedServices(): Map<string, string[]>
+  /** Per session, for MetalLB's metallb_bgp_* metrics (optional: a BGP side without it exports none). */
+  peerMetrics?(): BgpPeerMetrics[]
   stop(): Promise<void>
 }

@@ -7,6 +7,7 @@ import type {LogLevel} from '../lib/daemon/log.js'
 import {badInput} from '../lib/errors.js'
 import {DEFAULT_MEMBER_SELECTOR, parseMemberSelector} from './candidates.js'
 import {type MembershipTimers, resolveTimers} from './membership/options.js'
+import {DEFAULT_KEY_GRACE_MS} from './membership/rotation.js'
 
 export interface SpeakerFlags {
   nodeName: string
@@ -22,6 +23,8 @@ export interface SpeakerFlags {
   memberlistBindAddress?: string
   memberlistKeyFile?: string
   memberlistPreviousKeyFile?: string
+  /** One-step key rotation: how long the old key is still sent with, then still accepted (ms). */
+  memberlistKeyGraceMs: number
   /** Gossip timers given on the command line (the rest default in src/speaker/membership/options.ts). */
   memberlistTimers: Partial<MembershipTimers>
   memberSelector: string
@@ -50,6 +53,8 @@ export const SPECS = {
   'memberlist-key-file': flag<string | undefined>({help: 'the gossip key (Secret memberlist, key secretkey)', arg: 'PATH', parse: parse.string, defaultText: '$METALLB_ML_SECRET_KEY_PATH/secretkey when that is set',
     default: (env) => (env.METALLB_ML_SECRET_KEY_PATH ? join(env.METALLB_ML_SECRET_KEY_PATH, 'secretkey') : undefined)}),
   'memberlist-previous-key-file': optional('the previous gossip key, accepted on receive during a rotation', 'PATH'),
+  'memberlist-key-grace': flag({help: 'after secretkey changes: send with the old key this long, then accept it this long (≥ the time kubelet takes to update the Secret on every node)', arg: 'D',
+    parse: parse.duration({minMs: 0, maxMs: 3_600_000}), default: DEFAULT_KEY_GRACE_MS, defaultText: '3m'}),
   'memberlist-probe-interval': flag<number | undefined>({help: 'gossip: one direct probe per interval (default 100ms; detection ≈ 2 intervals + suspicion)', arg: 'D',
     parse: parse.duration({minMs: 5, maxMs: 60_000}), default: undefined}),
   'memberlist-probe-timeout': flag<number | undefined>({help: 'gossip: wait for the direct ack before asking others (default 40ms; < the interval)', arg: 'D',
@@ -86,6 +91,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
     memberlistBindAddress: f['memberlist-bind-address'],
     memberlistKeyFile: f['memberlist-key-file'] || undefined,
     memberlistPreviousKeyFile: f['memberlist-previous-key-file'] || undefined,
+    memberlistKeyGraceMs: f['memberlist-key-grace'],
     memberlistTimers: Object.fromEntries(Object.entries(timers).filter(([, v]) => v !== undefined)),
     memberSelector: f['member-selector'],
     diagnostics: f.diagnostics,

@@ -55,7 +55,8 @@ async function start(flags: SpeakerFlags, {log, lifecycle}: DaemonContext): Prom
     throw badInput('INVALID_FLAG', 'the gossip address is missing', 'Pass --memberlist-bind-address IP or set METALLB_ML_BIND_ADDR (in a DaemonSet: fieldRef status.podIP).')
   }
   const membership = new GossipMembership({node: flags.nodeName, bindAddress: flags.memberlistBindAddress, port: flags.memberlistPort,
-    keyFile: flags.memberlistKeyFile, previousKeyFile: flags.memberlistPreviousKeyFile, timers: flags.memberlistTimers})
+    keyFile: flags.memberlistKeyFile, previousKeyFile: flags.memberlistPreviousKeyFile, timers: flags.memberlistTimers,
+    keyGraceMs: flags.memberlistKeyGraceMs, onKeyPhase: (phase) => log.info({phase}, 'memberlist keys in effect')})
   // The node's own addresses (router ID, source candidates), from the interface watch; service addresses on lo are
   // filtered out by the BGP planner.
   let nodeAddresses: string[] = []
@@ -89,9 +90,7 @@ async function start(flags: SpeakerFlags, {log, lifecycle}: DaemonContext): Prom
     log.debug({serving: engine.interfaces(), skipped: sel.skipped}, 'interfaces')
   }, {onError: (e) => log.warn({err: e.message}, 'interface watch')})
   lifecycle.onShutdown('interfaces', () => watch.close())
-  const gratuitous = setInterval(() => metrics.l2Gratuitous.set(engine.stats().announcements), 5000)
-  gratuitous.unref()
-  lifecycle.onShutdown('gratuitous-metric', () => clearInterval(gratuitous))
+  metrics.sources.gratuitous = () => engine.stats().announcements
   if (flags.diagnostics) {
     try {
       const d = await startDiagnosticsFor(flags, kube, speaker, l2, engine, () => nodeLinks)

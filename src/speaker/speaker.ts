@@ -92,6 +92,8 @@ export class Speaker {
         {ref: Kinds.BGPPeerSession, nodeLabel: PEER_SESSION_LABELS.node, desired: () => desiredPeerSessions(o.node, o.bgp?.sessions() ?? []), existing: () => [...this.world.peerSessions.cache.values()]},
       ],
     })
+    o.metrics.sources.bgp = () => o.bgp?.peerMetrics?.() ?? []
+    o.metrics.sources.gossip = () => o.membership.stats?.()
     o.membership.on('change', (v) => {
       o.log.info({alive: [...v.alive].sort(), source: v.source, reason: v.reason}, 'membership changed')
       // Failover runs on this: decide now, not after a debounce.
@@ -241,11 +243,6 @@ export class Speaker {
       }
     }
     this.announcedBgp = now
-    for (const s of this.o.bgp.sessions()) {
-      if (!s.peer) continue
-      this.o.metrics.bgpSessionUp.set({peer: s.peer}, s.state === 'Established' ? 1 : 0)
-      this.o.metrics.bgpAnnouncedPrefixes.set({peer: s.peer}, s.prefixesAdvertised ?? 0)
-    }
   }
 
   /**

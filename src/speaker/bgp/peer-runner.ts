@@ -35,6 +35,8 @@ export class PeerRunner {
   private routesKey = ''
   private routes: Route[] = []
   private stopping?: Promise<void>
+  /** UPDATE messages sent on this peer's sessions (metallb_bgp_updates_total). */
+  updatesSent = 0
 
   constructor(readonly plan: PeerPlan, private readonly deps: RunnerDeps) {
     const p = plan
@@ -71,7 +73,10 @@ export class PeerRunner {
       this.pendingSent = undefined
       deps.onChange()
     })
-    s.on('sent', () => deps.onChange())
+    s.on('sent', (e) => {
+      this.updatesSent += e.updates
+      deps.onChange()
+    })
   }
 
   private setError(e: Omit<LastError, 'time'>): void {
@@ -118,6 +123,11 @@ export class PeerRunner {
     this.routesKey = key
     this.routes = routes
     this.session.setRoutes(routes)
+  }
+
+  /** Prefixes this peer should be sent (MetalLB's "pending" prefixes: what is wanted, sent or not). */
+  get wantedPrefixes(): number {
+    return this.routes.length
   }
 
   /** Why BFD could not start (the native module missing, the port taken), while the session runs without it. */

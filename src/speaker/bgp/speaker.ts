@@ -6,6 +6,7 @@ import type {BGPSessionStateStatus} from '../../lib/api/types.js'
 import type {Clock} from '../../lib/clock.js'
 import type {Route} from '../../lib/bgp/session.js'
 import {familyName} from '../../lib/bgp/prefixes.js'
+import type {BgpPeerMetrics} from '../bgp-contract.js'
 import type {ConfigProblem, SpeakerState} from '../state.js'
 import {PeerRunner, type RunnerDeps} from './peer-runner.js'
 import {peerKey, type PeerPlan} from './peers.js'
@@ -25,12 +26,18 @@ export interface BgpSpeakerOptions {
   openBfd?: RunnerDeps['openBfd']
 }
 
+/** MetalLB's `peer` label: the peer's address and port (`[v6]:port` for IPv6). */
+export function metricPeer(p: Pick<PeerPlan, 'address' | 'port'>): string {
+  return `${p.address.includes(':') ? `[${p.address}]` : p.address}:${p.port}`
+}
+
 export class BgpSpeaker {
   private readonly runners = new Map<string, {key: string; runner: PeerRunner}>()
   private readonly closing = new Set<Promise<void>>()
   private table: RouteStatus[] = []
   private announced = new Map<string, string[]>()
   private warned = new Set<string>()
+  private readonly retiredUpdates = new Map<string, number>()
   private stopped = false
   private readonly deps: RunnerDeps
 
@@ -48,6 +55,7 @@ export class BgpSpeaker {
       const p = wanted.get(name)
       if (p && peerKey(p) === key) continue
       this.runners.delete(name)
+      this.retire(runner)
       changed = true
       const done = runner.stop(p ? 'lbctl speaker: session settings changed' : undefined)
       this.closing.add(done)
@@ -68,6 +76,12 @@ export class BgpSpeaker {
     this.announced = plan.announced
     if (changed || !same) this.opts.onChange?.()
     return [...plan.problems, ...this.runtimeProblems()]
+  }
+
+  /** Keep a replaced session's UPDATE count, so the counter for that peer never goes down. */
+  private retire(runner: PeerRunner): void {
+    const peer = metricPeer(runner.plan)
+    this.retiredUpdates.set(peer, (this.retiredUpdates.get(peer) ?? 0) + runner.updatesSent)
   }
 
   private add(p: PeerPlan, routes: Route[], after?: Promise<void>): void {
@@ -94,6 +108,22 @@ export class BgpSpeaker {
 
   sessions(): BGPSessionStateStatus[] {
     return [...this.runners.values()].map(({runner}) => runner.status())
+  }
+
+  /** MetalLB's per-session metric figures; the label is the peer's `address:port` as MetalLB writes it. Counts of a
+   * peer whose session was replaced (settings changed) carry over, as MetalLB's counters do per peer address. */
+  peerMetrics(): BgpPeerMetrics[] {
+    const out = new Map<string, BgpPeerMetrics>()
+    for (const {runner} of this.runners.values()) {
+      const peer = metricPeer(runner.plan)
+      const m = out.get(peer) ?? {peer, up: false, updates: this.retiredUpdates.get(peer) ?? 0, announced: 0, pending: 0}
+      m.up ||= runner.session.state === 'Established'
+      m.updates += runner.updatesSent
+      m.announced += runner.session.routesAdvertised
+      m.pending += runner.wantedPrefixes
+      out.set(peer, m)
+    }
+    return [...out.values()]
   }
 
   routes(): RouteStatus[] {

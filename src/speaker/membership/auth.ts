@@ -6,8 +6,12 @@ import {createHash, createHmac, timingSafeEqual} from 'node:crypto'
 import {MAC_LENGTH} from './codec.js'
 
 export interface KeyRing {
+  /** Sent with, and accepted. */
   current: Buffer
+  /** The Secret's previoussecretkey: accepted on receive. */
   previous?: Buffer
+  /** Further keys accepted on receive (a one-step rotation's old or new key, rotation.ts); counted as 'previous'. */
+  accepted?: Buffer[]
 }
 
 const KEY_CONTEXT = Buffer.from('lbctl memberlist key v1\n')
@@ -48,6 +52,7 @@ export function open(buf: Buffer, keys: KeyRing): 'current' | 'previous' | undef
   const got = buf.subarray(buf.length - MAC_LENGTH)
   if (timingSafeEqual(mac(keys.current, buf), got)) return 'current'
   if (keys.previous && timingSafeEqual(mac(keys.previous, buf), got)) return 'previous'
+  for (const k of keys.accepted ?? []) if (timingSafeEqual(mac(k, buf), got)) return 'previous'
   return undefined
 }
 

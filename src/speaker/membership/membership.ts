@@ -6,7 +6,8 @@ import {EventEmitter} from 'node:events'
 import {isIP} from 'node:net'
 import {type Clock, systemClock} from '../../lib/clock.js'
 import {type KeyLoad, KeyFiles} from './keyfile.js'
-import {type MembershipTimers, resolveTimers} from './options.js'
+import {type MembershipTimers, resolveTimers, suspicionTimeoutMs} from './options.js'
+import {KeyRotation} from './rotation.js'
 import {bindUdp, type Transport} from './transport.js'
 import type {Candidate, LivenessView, Membership, MembershipEvents, MembershipStats} from './types.js'
 import {WireMember} from './wire.js'
@@ -25,6 +26,13 @@ export interface GossipMembershipOptions {
   previousKeyFile?: string
   /** Key files are re-read this often besides on change events (default 2 s). */
   keyPollMs?: number
+  /** After the key file changes: this long still sending with the old key, then this long still accepting it
+   * (rotation.ts; default 3 min). */
+  keyGraceMs?: number
+  /** The two-speaker rule (default on): with exactly two candidates, a speaker that hears nobody still counts itself. */
+  twoSpeakerRule?: boolean
+  /** Told when the keys in effect change (a file change, or a rotation's phase ending). */
+  onKeyPhase?: (phase: string) => void
   timers?: Partial<MembershipTimers>
   /** Messages whose timestamp is further than this from our wall clock are dropped as stale (default 60 s). */
   maxClockSkewMs?: number
@@ -43,6 +51,9 @@ export class GossipMembership extends EventEmitter<MembershipEvents> implements 
   private candidates = new Map<string, string>()
   private keyFiles?: KeyFiles
   private keys: KeyLoad = {}
+  private readonly rotation: KeyRotation
+  private rotationTimer?: unknown
+  private reportedPhase = 'steady'
   private transport?: Transport
   private bindProblem?: string
   private wire?: WireMember
@@ -55,6 +66,7 @@ export class GossipMembership extends EventEmitter<MembershipEvents> implements 
     super()
     this.timers = resolveTimers(o.timers)
     this.clock = o.clock ?? systemClock
+    this.rotation = new KeyRotation(o.keyGraceMs)
   }
 
   async start(): Promise<void> {
@@ -62,6 +74,7 @@ export class GossipMembership extends EventEmitter<MembershipEvents> implements 
     this.started = true
     this.keyFiles = new KeyFiles({current: this.o.keyFile, previous: this.o.previousKeyFile, pollMs: this.o.keyPollMs})
     this.keys = await this.keyFiles.start()
+    this.rotation.update(this.keys.ring, this.clock.now())
     this.keyFiles.on('change', (k) => this.onKeys(k))
     await this.bind()
   }
@@ -84,7 +97,7 @@ export class GossipMembership extends EventEmitter<MembershipEvents> implements 
     this.wire = new WireMember({node: this.o.node, transport: this.transport, timers: this.timers, clock: this.clock,
       wallClock: this.o.wallClock ?? Date.now, random: this.o.random ?? Math.random, maxClockSkewMs: this.o.maxClockSkewMs,
       onChange: () => this.publish()})
-    this.wire.keys = this.keys.ring
+    this.wire.keys = this.rotation.ring(this.clock.now())
     this.wire.setMembers(this.candidates)
     if (this.keys.ring) this.wire.swim.start()
     this.publish()
@@ -97,12 +110,33 @@ export class GossipMembership extends EventEmitter<MembershipEvents> implements 
 
   private onKeys(k: KeyLoad): void {
     this.keys = k
+    this.rotation.update(k.ring, this.clock.now())
+    this.applyRing()
     if (this.wire && !this.stopped) {
-      this.wire.keys = k.ring
       if (k.ring) this.wire.swim.start()
       else this.wire.swim.stop()
     }
     this.publish()
+  }
+
+  /** Hand the keys in effect now to the wire, and come back when a rotation's phase ends. */
+  private applyRing(): void {
+    if (this.stopped) return
+    const now = this.clock.now()
+    if (this.wire) this.wire.keys = this.rotation.ring(now)
+    const phase = this.rotation.phase(now)
+    // Reported on change only: a timer that fires a hair early finds the same phase and is simply set again.
+    if (phase !== this.reportedPhase) this.o.onKeyPhase?.(phase)
+    this.reportedPhase = phase
+    if (this.rotationTimer !== undefined) this.clock.clearTimeout(this.rotationTimer)
+    this.rotationTimer = undefined
+    const next = this.rotation.nextChangeAt(now)
+    if (next !== undefined) this.rotationTimer = this.clock.setTimeout(() => this.applyRing(), Math.max(0, next - now) + 1)
+  }
+
+  /** The one-step rotation's phase (rotation.ts): steady, announcing (sending the old key) or retiring. */
+  keyPhase(): string {
+    return this.rotation.phase(this.clock.now())
   }
 
   setCandidates(candidates: readonly Candidate[]): void {
@@ -137,6 +171,15 @@ export class GossipMembership extends EventEmitter<MembershipEvents> implements 
       alive.add(self)
       return {alive, source: 'gossip'}
     }
+    // Two speakers: a partition between them cannot be told from the other's death, and leaving itself out would leave
+    // nobody announcing. So each counts itself in (both announce during a split, as MetalLB's speakers do; one view,
+    // one owner per address again as soon as they hear each other) — unless it is still joining, or datagrams from
+    // someone were refused for their key lately (then its own gossip is what is broken, and it stays out).
+    if (this.candidates.size === 2 && this.o.twoSpeakerRule !== false && !this.wire.swim.isJoining() &&
+      this.clock.now() - this.wire.lastAuthDropAt > suspicionTimeoutMs(this.timers, 2)) {
+      alive.add(self)
+      return {alive, source: 'gossip', reason: 'two speakers and no round trip with the other: a partition cannot be told from its death, so this one announces (both may, until they hear each other again)'}
+    }
     // Kinds only, no counts: the reason must stay the same while the situation does (each change is an event).
     const drops = Object.entries(this.wire.stats().dropped).filter(([, v]) => v > 0).map(([k]) => k)
     return {alive, source: 'gossip', reason: 'no round trip with another speaker lately, so this one leaves itself out until it has one' +
@@ -160,6 +203,7 @@ export class GossipMembership extends EventEmitter<MembershipEvents> implements 
     if (this.stopped) return
     this.stopped = true
     if (this.retry !== undefined) this.clock.clearTimeout(this.retry)
+    if (this.rotationTimer !== undefined) this.clock.clearTimeout(this.rotationTimer)
     this.keyFiles?.stop()
     this.wire?.swim.stop()
     await this.transport?.close()

@@ -10,6 +10,9 @@
 import {type Clock, Timer} from '../../lib/clock.js'
 import {type Body, type MemberState, MAX_DATAGRAM, type Update, updateSize} from './codec.js'
 import {Dissemination} from './dissemination.js'
+import {Relays} from './relay.js'
+import {ProbeOrder, shuffle} from './probe-order.js'
+import {supersedes} from './precedence.js'
 import {type MembershipTimers, suspicionTimeoutMs} from './options.js'
 
 export type LocalState = MemberState | 'unknown'
@@ -54,12 +57,11 @@ export class Swim {
   private readonly queue: Dissemination
   private readonly tick: Timer
   private readonly probeTimer: Timer
-  private order: string[] = []
-  private orderAt = 0
+  private readonly order: ProbeOrder
   private reconnectAt = 0
   private probe?: {target: string; id: number; acked: boolean}
   private probeSeq = 0
-  private readonly forwards = new Map<number, {requester: string; probe: number; timer: Timer}>()
+  private readonly relays: Relays
   private lastAckAt = -Infinity
   private tickDue = 0
   /** Until then (a probe timeout after start) we wait for the join pings' answers before counting ourselves in. */
@@ -72,9 +74,12 @@ export class Swim {
   constructor(readonly self: string, private readonly timers: MembershipTimers, private readonly deps: SwimDeps, incarnation: number) {
     this.incarnation = incarnation
     this.queue = new Dissemination(timers)
+    this.order = new ProbeOrder(deps.random)
+    this.relays = new Relays(deps.clock, timers.probeIntervalMs)
     this.tick = new Timer(deps.clock, () => this.onTick())
     this.probeTimer = new Timer(deps.clock, () => this.onProbeTimeout())
-    this.joinTimer = new Timer(deps.clock, () => this.evaluate(false))
+    // The end of the join period can change the view (membership.ts's two-speaker rule) even when health does not.
+    this.joinTimer = new Timer(deps.clock, () => this.evaluate(true))
   }
 
   /** The other members (the API's candidates without ourselves). New ones start 'unknown' and get a ping at once. */
@@ -134,8 +139,7 @@ export class Swim {
     this.probeTimer.stop()
     this.joinTimer.stop()
     for (const m of this.members.values()) m.suspicion?.stop()
-    for (const f of this.forwards.values()) f.timer.stop()
-    this.forwards.clear()
+    this.relays.clear()
     this.probe = undefined
   }
 
@@ -163,6 +167,11 @@ export class Swim {
   /** Whether we take part: no other member to hear from, or an ack (a round trip) within the isolation timeout. */
   isHealthy(): boolean {
     return this.healthy
+  }
+
+  /** Still waiting, right after start, for the first answers from members nobody has heard yet. */
+  isJoining(): boolean {
+    return this.deps.clock.now() < this.joinUntil && [...this.members.values()].some((m) => m.state === 'unknown')
   }
 
   member(node: string): MemberInfo | undefined {
@@ -226,16 +235,10 @@ export class Swim {
 
   /** Round-robin over a shuffled list of the members that count as alive; reshuffled after each pass. */
   private nextTarget(): string | undefined {
-    for (let tries = 0; tries < 2; tries++) {
-      while (this.orderAt < this.order.length) {
-        const node = this.order[this.orderAt++]
-        const m = this.members.get(node)
-        if (m && (m.state === 'alive' || m.state === 'suspect')) return node
-      }
-      this.order = this.shuffle([...this.aliveMembers()])
-      this.orderAt = 0
-    }
-    return undefined
+    return this.order.next(() => this.aliveMembers(), (node) => {
+      const m = this.members.get(node)
+      return !!m && (m.state === 'alive' || m.state === 'suspect')
+    })
   }
 
   /** One ping per interval to a dead or unknown member, round-robin: it carries our verdict, so it can refute. */
@@ -264,20 +267,15 @@ export class Swim {
     const candidates = [...this.members.values()].filter((m) => m.node !== p.target && m.state === 'alive').map((m) => m.node)
     // A second direct ping (memberlist falls back to TCP here): on a lossy link it saves more probes than anything.
     this.deps.send(p.target, {type: 'ping', probe: p.id, target: p.target}, this.piggyback(p.target))
-    for (const via of this.shuffle(candidates).slice(0, this.timers.indirectChecks)) {
+    for (const via of shuffle(candidates, this.deps.random).slice(0, this.timers.indirectChecks)) {
       this.counters.indirectProbes++
       this.deps.send(via, {type: 'ping-req', probe: p.id, target: p.target}, this.piggyback(via))
     }
   }
 
   private onAck(id: number): void {
-    const f = this.forwards.get(id)
-    if (f) {
-      f.timer.stop()
-      this.forwards.delete(id)
-      this.reply(f.requester, {type: 'ack', probe: f.probe})
-      return
-    }
+    const f = this.relays.take(id)
+    if (f) return this.reply(f.requester, {type: 'ack', probe: f.probe})
     // Any ack to a ping we sent (direct, reconnect, or relayed by an indirect prober) is a round trip.
     if (id <= this.probeSeq && id > this.probeSeq - 100_000) {
       this.lastAckAt = this.deps.clock.now()
@@ -289,9 +287,7 @@ export class Swim {
   private forward(requester: string, probe: number, target: string): void {
     if (!this.members.has(target) || target === requester) return
     const id = this.nextId()
-    const timer = new Timer(this.deps.clock, () => this.forwards.delete(id))
-    this.forwards.set(id, {requester, probe, timer})
-    timer.start(this.timers.probeIntervalMs)
+    this.relays.add(id, requester, probe)
     this.deps.send(target, {type: 'ping', probe: id, target}, this.piggyback(target))
   }
 
@@ -325,24 +321,7 @@ export class Swim {
     if (u.node === this.self) return this.applySelf(u)
     const m = this.members.get(u.node)
     if (!m) return
-    const newer = u.incarnation > m.incarnation
-    const same = u.incarnation === m.incarnation
-    let accept = false
-    switch (u.state) {
-      case 'alive':
-        accept = newer
-        break
-      case 'suspect':
-        accept = newer || (same && m.state === 'alive')
-        break
-      case 'dead':
-        accept = newer || (same && (m.state === 'alive' || m.state === 'suspect'))
-        break
-      case 'left':
-        accept = newer || (same && m.state !== 'left')
-        break
-    }
-    if (!accept) return
+    if (!supersedes(m, u)) return
     if (u.state === 'suspect') return this.suspect(m, u.incarnation)
     const was = m.state
     m.suspicion?.stop()
@@ -396,20 +375,12 @@ export class Swim {
   private evaluate(changed: boolean): void {
     const isolation = suspicionTimeoutMs(this.timers, this.members.size + 1)
     const now = this.deps.clock.now()
-    const joining = now < this.joinUntil && [...this.members.values()].some((m) => m.state === 'unknown')
+    const joining = this.isJoining()
     const healthy = this.running && (this.members.size === 0 || (now - this.lastAckAt <= isolation && !joining))
     if (healthy !== this.healthy) {
       this.healthy = healthy
       changed = true
     }
     if (changed) this.deps.onChange()
-  }
-
-  private shuffle<T>(xs: T[]): T[] {
-    for (let i = xs.length - 1; i > 0; i--) {
-      const j = Math.floor(this.deps.random() * (i + 1))
-      ;[xs[i], xs[j]] = [xs[j], xs[i]]
-    }
-    return xs
   }
 }

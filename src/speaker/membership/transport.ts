@@ -1,6 +1,6 @@
 // Datagram transports for membership: UDP (node:dgram) for real, and the same interface in memory (sim-network.ts)
 // so the protocol runs in virtual time with loss, delay and partitions.
-import {createSocket, type Socket} from 'node:dgram'
+import {createSocket, type Socket, type SocketOptions} from 'node:dgram'
 import {isIPv6} from 'node:net'
 
 export interface Transport {
@@ -61,7 +61,10 @@ class UdpTransport implements Transport {
 
 /** Bind UDP `address`:`port` (the member's address; every member uses the same port). Rejects with the bind error. */
 export function bindUdp(address: string, port: number): Promise<Transport> {
-  const socket = createSocket({type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: false})
+  // Members' addresses are IP literals (membership.ts checks them): resolve them in place, instead of dgram's default
+  // dns.lookup, which costs a lookup object and a tick per datagram — most of an idle speaker's own work.
+  const socket = createSocket({type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: false,
+    lookup: (host: string, family: unknown, cb: (err: Error | null, address: string, family: number) => void) => cb(null, host, isIPv6(host) ? 6 : 4)} as SocketOptions)
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => {
       socket.close()

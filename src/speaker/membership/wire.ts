@@ -74,8 +74,12 @@ export class WireMember {
     return {...this.stats_, sendErrors: this.o.transport.sendErrors, dropped: {...this.stats_.dropped}}
   }
 
+  /** When a datagram was last refused for its MAC (clock ms): someone gossips here with a key we do not accept. */
+  lastAuthDropAt = -Infinity
+
   private drop(reason: DropReason): void {
     this.stats_.dropped[reason]++
+    if (reason === 'auth') this.lastAuthDropAt = this.o.clock.now()
   }
 
   private send(to: string, body: Body, updates: Update[]): void {

@@ -5,7 +5,7 @@
 // answers with its node's name. The speakers' Pod objects are created as a DaemonSet would make them.
 import type {ChildProcess} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {bundleEntry, REPO_ROOT} from '../../harness/lab/bundle.js'
@@ -38,11 +38,14 @@ export class SpeakerLab {
   readonly speakers = new Map<NodeName, Proc>()
   private readonly vips = new Set<string>()
   private readonly speakerArgs: string[] = []
+  /** Each node reads its own copy of the memberlist key (each kubelet updates its mounted Secret on its own). */
+  private perNodeKeys = false
   private constructor(readonly lab: Lab, readonly lan: Bridge, readonly api: LabNode, readonly nodes: Record<NodeName, LabNode>, readonly client: LabNode,
     readonly dir: string, readonly kubeconfig: string, readonly procs: Proc[]) {}
 
-  /** `gossip`: speakers share a memberlist key (a file per run), so membership runs over UDP on the bridge. */
-  static async create(prefix: string, opts: {speakerArgs?: string[]; gossip?: boolean} = {}): Promise<SpeakerLab> {
+  /** `gossip`: speakers share a memberlist key (a file per run), so membership runs over UDP on the bridge;
+   * `perNodeKeys`: a copy of it per node (keyFile(n)), so a test can rotate it node by node. */
+  static async create(prefix: string, opts: {speakerArgs?: string[]; gossip?: boolean; perNodeKeys?: boolean} = {}): Promise<SpeakerLab> {
     const lab = await Lab.create(prefix)
     const dir = mkdtempSync(join(tmpdir(), 'lbctl-speaker-lab-'))
     try {
@@ -67,8 +70,15 @@ export class SpeakerLab {
       for (const n of NODES) await l.addNode(n)
       l.run(api, [CONTROLLER, '--kubeconfig', kubeconfig, '--leader-elect=false', '--metrics-port', '0', '--health-port', '0'])
       if (opts.gossip) {
-        writeFileSync(join(dir, 'secretkey'), randomBytes(128).toString('base64'))
-        l.speakerArgs.push('--memberlist-key-file', join(dir, 'secretkey'))
+        const key = randomBytes(128).toString('base64')
+        writeFileSync(join(dir, 'secretkey'), key)
+        if (opts.perNodeKeys) {
+          l.perNodeKeys = true
+          for (const n of NODES) {
+            mkdirSync(join(dir, `keys-${n}`))
+            writeFileSync(l.keyFile(n), key)
+          }
+        } else l.speakerArgs.push('--memberlist-key-file', join(dir, 'secretkey'))
       }
       l.speakerArgs.push(...(opts.speakerArgs ?? []))
       for (const n of NODES) await l.startSpeaker(n)
@@ -78,6 +88,26 @@ export class SpeakerLab {
       rmSync(dir, {recursive: true, force: true})
       throw e
     }
+  }
+
+  /** The memberlist key file node `n`'s speaker reads. */
+  keyFile(n: NodeName): string {
+    return this.perNodeKeys ? join(this.dir, `keys-${n}`, 'secretkey') : join(this.dir, 'secretkey')
+  }
+
+  /** The port a speaker's /metrics listens on (they run with --metrics-port 0), from its 'listening' log line. */
+  metricsPort(n: NodeName): number | undefined {
+    const line = this.speakers.get(n)?.log.find((x) => x.includes('"listening"'))
+    return line ? (JSON.parse(line) as {metricsPort?: number}).metricsPort : undefined
+  }
+
+  /** GET /metrics of node n's speaker, from inside its namespace. */
+  async scrape(n: NodeName): Promise<string> {
+    const port = this.metricsPort(n)
+    if (!port) throw new Error(`speaker ${n} has not said which metrics port it listens on\n${this.dump()}`)
+    const r = await this.nodes[n].exec('curl', ['-s', '-m', '5', `http://127.0.0.1:${port}/metrics`])
+    if (r.exitCode !== 0) throw new Error(`scraping ${n}'s metrics failed: ${r.stderr}`)
+    return r.stdout
   }
 
   nodeIP(n: NodeName): string {
@@ -134,7 +164,7 @@ export class SpeakerLab {
   async startSpeaker(n: NodeName, extra: string[] = []): Promise<Proc> {
     await this.setSpeakerPod(n, true)
     const p = this.run(this.nodes[n], [SPEAKER, '--node-name', n, '--kubeconfig', this.kubeconfig, '--metrics-port', '0', '--health-port', '0',
-      '--memberlist-bind-address', NODE_IP[n], '--log-level', 'debug', ...this.speakerArgs, ...extra])
+      '--memberlist-bind-address', NODE_IP[n], '--log-level', 'debug', ...(this.perNodeKeys ? ['--memberlist-key-file', this.keyFile(n)] : []), ...this.speakerArgs, ...extra])
     this.speakers.set(n, p)
     return p
   }
@@ -233,12 +263,12 @@ export async function waitFor(fn: () => boolean | Promise<boolean>, ms: number, 
  * the pool, service `web` on `vip`, and all three speakers alive (until gossip converges, owners move as members
  * appear). `probe(address)` runs `lbctl l2 probe` from the client and returns the MACs that answered.
  */
-export async function startL2Lab(prefix: string, vip: string): Promise<{lab: SpeakerLab; probe: (address: string) => Promise<string[]>}> {
+export async function startL2Lab(prefix: string, vip: string, opts: {perNodeKeys?: boolean; speakerArgs?: string[]} = {}): Promise<{lab: SpeakerLab; probe: (address: string) => Promise<string[]>}> {
   const missing = builtFiles()
   if (missing.length > 0) throw new Error(`the speaker lab runs the built daemons; missing ${missing.join(', ')}: run npm run build first`)
   cleanupStale(prefix)
   const probeCli = await bundleEntry('test/harness/lab/fixtures/l2-probe-cli-main.ts')
-  const lab = await SpeakerLab.create(prefix, {gossip: true})
+  const lab = await SpeakerLab.create(prefix, {gossip: true, ...opts})
   await lab.addPool()
   await lab.addService('web', vip)
   await lab.waitAlive(3)
@@ -249,4 +279,12 @@ export async function startL2Lab(prefix: string, vip: string): Promise<{lab: Spe
     return (res[0]?.answers ?? []).map((a: {mac: string}) => a.mac)
   }
   return {lab, probe}
+}
+
+/** The value of one sample in Prometheus text (`name{labels}` exactly as written, or a bare name), or undefined. */
+export function metricValue(text: string, sample: string): number | undefined {
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${sample} `)) return Number(line.slice(sample.length + 1))
+  }
+  return undefined
 }

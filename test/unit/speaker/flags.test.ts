@@ -7,7 +7,7 @@ describe('speaker flags', () => {
     expect(parseFlags(['--node-name', 'n1'], {})).toEqual({
       nodeName: 'n1', kubeconfig: undefined, context: undefined, namespace: 'metallb-system', lbClass: undefined,
       metricsBindAddress: '0.0.0.0', metricsPort: 7472, healthBindAddress: '0.0.0.0', healthPort: 7474,
-      memberlistPort: 7946, memberlistBindAddress: undefined, memberlistKeyFile: undefined, memberlistPreviousKeyFile: undefined, memberlistTimers: {},
+      memberlistPort: 7946, memberlistBindAddress: undefined, memberlistKeyFile: undefined, memberlistPreviousKeyFile: undefined, memberlistKeyGraceMs: 180_000, memberlistTimers: {},
       memberSelector: 'app.kubernetes.io/name=lbctl,app.kubernetes.io/component=speaker', arpOffload: 'auto', logLevel: 'info',
       diagnostics: true, diagnosticsBindAddress: '0.0.0.0', diagnosticsPort: 7473, diagnosticsCertFile: undefined, diagnosticsKeyFile: undefined,
     })

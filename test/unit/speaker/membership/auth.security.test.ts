@@ -4,6 +4,7 @@ import {readFileSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
 import {deriveKey, seal} from '../../../../src/speaker/membership/auth.js'
 import {encodeMessage} from '../../../../src/speaker/membership/codec.js'
+import {DEFAULT_KEY_GRACE_MS} from '../../../../src/speaker/membership/rotation.js'
 import {EPOCH, type SimCluster, simCluster, writeKey} from './sim.js'
 
 let cluster: SimCluster | undefined
@@ -97,10 +98,14 @@ describe('membership: what is dropped, and why', () => {
       await c2.members.get(n)!.reloadKeys()
       c2.clock.advance(700)
     }
-    c2.clock.advance(1000)
+    // A key file change is also a one-step rotation (rotation.ts): the old key is still sent for a grace period, then
+    // the new; nodes switch at their own moment, so for a while the old key arrives as the previous one.
+    c2.clock.advance(DEFAULT_KEY_GRACE_MS + 1000)
     for (const n of ALL) expect(c2.history.get(n)!.filter((h) => h.t >= start)).toEqual([])
     expect(c2.members.get('a')!.stats().previousKey).toBeGreaterThan(0)
-    // Done: the old key is no longer needed; a node still sending with it would be refused.
+    // Done: the old key is no longer needed; a node still sending with it would be refused (once the one-step
+    // rotation's memory of it, two grace periods, has passed too).
+    c2.clock.advance(DEFAULT_KEY_GRACE_MS)
     for (const n of ALL) {
       writeKey(c2.dir, `${n}-prev`, '')
       await c2.members.get(n)!.reloadKeys()

@@ -31,7 +31,7 @@ export function writeKey(dir: string, name: string, content: string | Buffer): s
   return p
 }
 
-export async function simCluster(nodes: string[], o: {timers?: Partial<MembershipTimers>; seed?: number; loss?: number} = {}): Promise<SimCluster> {
+export async function simCluster(nodes: string[], o: {timers?: Partial<MembershipTimers>; seed?: number; loss?: number; keyGraceMs?: number; twoSpeakerRule?: boolean} = {}): Promise<SimCluster> {
   const clock = new FakeClock()
   const random = seededRandom(o.seed ?? 1)
   const net = new SimNetwork(clock, {loss: o.loss, random})
@@ -50,7 +50,7 @@ export async function simCluster(nodes: string[], o: {timers?: Partial<Membershi
         nodes.push(node)
       }
       const m = new GossipMembership({node, bindAddress: addr(node), keyFile, previousKeyFile, timers: o.timers, clock, random,
-        wallClock: () => EPOCH + clock.now(), bind: async (a) => net.endpoint(a), keyPollMs: 3_600_000})
+        wallClock: () => EPOCH + clock.now(), bind: async (a) => net.endpoint(a), keyPollMs: 3_600_000, keyGraceMs: o.keyGraceMs, twoSpeakerRule: o.twoSpeakerRule})
       const h: Array<{t: number; view: LivenessView}> = []
       history.set(node, h)
       m.on('change', (view) => h.push({t: clock.now(), view}))

@@ -13,7 +13,7 @@ export interface LabPrerequisites {
 /** Debian packages of the tools lab suites ask for, for the hint. */
 const PACKAGE_OF: Record<string, string> = {
   ip: 'iproute2', bridge: 'iproute2', arping: 'arping', ndisc6: 'ndisc6', rdisc6: 'ndisc6', tshark: 'tshark',
-  tcpdump: 'tcpdump', vtysh: 'frr', bgpd: 'frr', bfdd: 'frr', zebra: 'frr', gobgpd: 'gobgpd', gobgp: 'gobgpd', keepalived: 'keepalived',
+  tcpdump: 'tcpdump', vtysh: 'frr', bgpd: 'frr', bfdd: 'frr', zebra: 'frr', gobgpd: 'gobgpd', gobgp: 'gobgpd', keepalived: 'keepalived', iptables: 'iptables',
   bird: 'bird2', birdc: 'bird2', ping: 'iputils-ping', openssl: 'openssl', unshare: 'util-linux', mount: 'mount',
   podman: 'podman', runc: 'runc', curl: 'curl', mmdebstrap: 'mmdebstrap',
 }

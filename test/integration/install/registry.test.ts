@@ -9,7 +9,9 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {missingBuild, missingTools, requirePrerequisites} from '../../harness/lab/prereq.js'
+import {missingBuild, missingPodman, missingTools, requirePrerequisites} from '../../harness/lab/prereq.js'
+import {poll} from '../../harness/poll.js'
+import {labImages} from '../../lab/images/build.js'
 import {ROOT} from '../helpers.js'
 import {type InstallCluster, revision, startInstallCluster} from './setup.js'
 
@@ -18,12 +20,9 @@ const SOURCE = 'localhost/lbctl-labtest:labtest'
 const TAG = `0.0.0-push${process.pid}`
 const TARGETS = ['controller', 'speaker'] as const
 
-const imagesBuilt = async (): Promise<string[]> => {
-  if (missingTools(['podman']).length) return []
-  const r = await Promise.all(TARGETS.map((t) => execa('podman', ['image', 'exists', `localhost/lbctl-labtest/lbctl-${t}:labtest`], {reject: false})))
-  return r.every((x) => x.exitCode === 0) ? [] : ['the images test/lab/images builds (localhost/lbctl-labtest/lbctl-{controller,speaker}:labtest; run test/lab/images first)']
-}
-const missing = [...(process.getuid?.() === 0 ? [] : ['root (run as uid 0)']), ...missingTools(['podman', 'docker-registry']), ...missingBuild(), ...(await imagesBuilt())]
+// The images come from the lab's shared build (test/lab/images/build.ts): built here if no suite built them yet for this
+// revision, reused otherwise — never a prerequisite that depends on which suite ran first.
+const missing = [...(process.getuid?.() === 0 ? [] : ['root (run as uid 0)']), ...missingPodman(), ...missingTools(['docker-registry']), ...missingBuild()]
 
 const freePort = (): Promise<number> => new Promise((resolve, reject) => {
   const s = createServer()
@@ -53,13 +52,12 @@ describe.runIf(requirePrerequisites('registry tests', 'a registry to push to', m
     registry = spawn('docker-registry', ['serve', config], {stdio: ['ignore', 'pipe', 'pipe']})
     registry.stdout!.on('data', (d) => (log += d))
     registry.stderr!.on('data', (d) => (log += d))
-    const deadline = Date.now() + 20_000
-    while (!(await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.ok, () => false))) {
-      if (Date.now() > deadline || registry.exitCode !== null) throw new Error(`docker-registry did not start: ${log}`)
-      await new Promise((r) => setTimeout(r, 100))
-    }
+    await poll(() => fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.ok, () => false),
+      {timeoutMs: 20_000, what: 'docker-registry to answer /v2/', also: () => (registry.exitCode !== null ? `docker-registry exited: ${log}` : undefined)})
     c = await startInstallCluster()
-  }, 60_000)
+    // Build (or reuse) the images to push: on a fresh machine this includes the base images (minutes).
+    await labImages()
+  }, 20 * 60_000)
 
   afterAll(async () => {
     registry?.kill('SIGTERM')

@@ -119,7 +119,7 @@ describe.runIf(requireLab(['tshark'], missingBuild()))('BGP engine: extended nex
         expect(res.code).toBe(0)
         const out = JSON.parse(res.stdout)
         expect(out).toMatchObject({established: true, extendedNextHop: false, announced: 1})
-        expect(out.steps.map((x: {step: string}) => x.step)).toContain('UPDATE sent: 1 announced, 0 withdrawn in 1 messages; 1 not sent (no-next-hop)')
+        expect(out.steps.map((x: {step: string}) => x.step)).toContain('UPDATE sent: 1 prefix announced, 0 withdrawn in 1 message; 1 prefix not sent (no-next-hop)')
         expect((await f.rib('ipv4'))['203.0.113.81/32']).toBeUndefined()
       })
     })

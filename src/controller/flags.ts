@@ -1,19 +1,10 @@
 // The controller's command line and environment (src/lib/daemon/flags.ts does the parsing).
 import {hostname} from 'node:os'
 import {DEFAULT_NAMESPACE} from '../lib/api/constants.js'
-import {commonDaemonFlags, commonDaemonValues, daemonUsage, flag, logLevelFlag, parse, parseDaemonFlags} from '../lib/daemon/flags.js'
+import {type CommonDaemonValues, commonDaemonFlags, commonDaemonValues, daemonUsage, flag, logLevelFlag, parse, parseDaemonFlags} from '../lib/daemon/flags.js'
 import type {LogLevel} from '../lib/daemon/log.js'
 
-export interface ControllerFlags {
-  kubeconfig?: string
-  context?: string
-  namespace: string
-  lbClass?: string
-  metricsBindAddress: string
-  /** 0 picks a free port (logged); tests run several controllers on one host. */
-  metricsPort: number
-  healthBindAddress: string
-  healthPort: number
+export interface ControllerFlags extends CommonDaemonValues {
   leaderElect: boolean
   leaseDurationMs: number
   leaseName: string

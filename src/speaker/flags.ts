@@ -2,23 +2,15 @@
 // are accepted too, so its manifests' habits carry over.
 import {join} from 'node:path'
 import {DEFAULT_NAMESPACE} from '../lib/api/constants.js'
-import {commonDaemonFlags, commonDaemonValues, daemonUsage, flag, logLevelFlag, optionalString, parse, parseDaemonFlags} from '../lib/daemon/flags.js'
+import {type CommonDaemonValues, commonDaemonFlags, commonDaemonValues, daemonUsage, flag, logLevelFlag, optionalString, parse, parseDaemonFlags} from '../lib/daemon/flags.js'
 import type {LogLevel} from '../lib/daemon/log.js'
 import {badInput} from '../lib/errors.js'
 import {DEFAULT_MEMBER_SELECTOR, parseMemberSelector} from './candidates.js'
 import {type MembershipTimers, resolveTimers} from './membership/options.js'
 import {DEFAULT_KEY_GRACE_MS} from './membership/rotation.js'
 
-export interface SpeakerFlags {
+export interface SpeakerFlags extends CommonDaemonValues {
   nodeName: string
-  kubeconfig?: string
-  context?: string
-  namespace: string
-  lbClass?: string
-  metricsBindAddress: string
-  metricsPort: number
-  healthBindAddress: string
-  healthPort: number
   memberlistPort: number
   memberlistBindAddress?: string
   memberlistKeyFile?: string

@@ -95,6 +95,7 @@ export interface CommonDaemonValues {
   namespace: string
   lbClass?: string
   metricsBindAddress: string
+  /** 0 picks a free port (logged); tests run several daemons on one host. */
   metricsPort: number
   healthBindAddress: string
   healthPort: number

@@ -55,9 +55,7 @@ const REFUSAL_LOGGED = /forbidden|HTTP 403/i
 /** Refusals a daemon does not log by design: the test looks at what is missing instead (the Event, the diagnostics answer). */
 const NAMED_ELSEWHERE = new Set(['events', 'tokenreviews', 'subjectaccessreviews'])
 
-const runs = requireLab(['curl'], [...missingNative(), ...missingBuild()])
-
-describe.runIf(runs)('install\'s RBAC, enforced: every verb it grants is needed, and enough', () => {
+describe.runIf(requireLab(['curl'], [...missingNative(), ...missingBuild()]))('install\'s RBAC, enforced: every verb it grants is needed, and enough', () => {
   let server: ApiServer
   let lab: Lab
   let node: LabNode

@@ -98,16 +98,24 @@ describe.runIf(requireLab(['bgpd', 'bfdd', 'zebra', 'vtysh', 'gobgpd', 'gobgp'])
       expect(p.largeCommunity.string).toBe('64512:1:2')
       expect(p.locPrf).toBe(150)
     }
-    // zebra installed one route with a next hop per node.
-    const rib = await frr.json('show ip route 203.0.113.10/32 json')
-    expect((rib['203.0.113.10/32'][0].nexthops as any[]).map((n) => n.ip).sort()).toEqual(NODES.map((_, i) => ip4(i)))
+    // zebra installs one route with a next hop per node (it follows bgpd's table a moment later: wait for it).
+    const ribHops = await until('zebra to install the route with three next hops', async () => {
+      const rib = await frr.json('show ip route 203.0.113.10/32 json')
+      const hops = ((rib['203.0.113.10/32']?.[0]?.nexthops ?? []) as any[]).map((n) => n.ip).sort()
+      return hops.length === 3 ? hops : undefined
+    })
+    expect(ribHops).toEqual(NODES.map((_, i) => ip4(i)))
     const v6 = await until('three IPv6 paths', async () => {
       const ps = await paths(frr, 'ipv6', '2001:db8:ffff::10/128')
       return ps.length === 3 ? ps : undefined
     })
     expect(v6.every((p) => p.locPrf === 150)).toBe(true)
     // externalTrafficPolicy Local: only n2 has an endpoint.
-    expect(nexthops(await paths(frr, 'ipv4', '203.0.113.20/32'))).toEqual([ip4(1)])
+    const local = await until('a path for 203.0.113.20', async () => {
+      const ps = await paths(frr, 'ipv4', '203.0.113.20/32')
+      return ps.length > 0 ? ps : undefined
+    })
+    expect(nexthops(local)).toEqual([ip4(1)])
     for (const n of NODES.map((_, i) => ip4(i))) expect((await frr.neighbor(n)).bgpState).toBe('Established')
     const st = await runners[0].wait('BFD up toward FRR', (s) => s.sessions.some((x) => x.peer === 'frr' && x.bfdState === 'Up' && x.state === 'Established'))
     expect(st.sessions.find((x) => x.peer === 'frr')).toMatchObject({node: 'n1', peerAddress: R4, prefixesAdvertised: 1, establishedSince: expect.any(String)})

@@ -4,7 +4,6 @@
 // applies nothing when it refuses.
 import {type ChildProcess, spawn} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {execa} from 'execa'
@@ -14,6 +13,7 @@ import {poll} from '../../harness/poll.js'
 import {labImages} from '../../lab/images/build.js'
 import {ROOT} from '../helpers.js'
 import {type InstallCluster, revision, startInstallCluster} from './setup.js'
+import {freePort} from '../../harness/ports.js'
 
 /** What test/lab/images builds and tags. */
 const SOURCE = 'localhost/lbctl-labtest:labtest'
@@ -23,15 +23,6 @@ const TARGETS = ['controller', 'speaker'] as const
 // The images come from the lab's shared build (test/lab/images/build.ts): built here if no suite built them yet for this
 // revision, reused otherwise — never a prerequisite that depends on which suite ran first.
 const missing = [...(process.getuid?.() === 0 ? [] : ['root (run as uid 0)']), ...missingPodman(), ...missingTools(['docker-registry']), ...missingBuild()]
-
-const freePort = (): Promise<number> => new Promise((resolve, reject) => {
-  const s = createServer()
-  s.once('error', reject)
-  s.listen(0, '127.0.0.1', () => {
-    const {port} = s.address() as {port: number}
-    s.close(() => resolve(port))
-  })
-})
 
 describe.runIf(requirePrerequisites('registry tests', 'a registry to push to', missing))('npm run images --push to docker-registry, and install\'s registry check', () => {
   let dir: string

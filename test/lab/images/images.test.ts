@@ -2,7 +2,6 @@
 // API harness (non-root, read-only root, ready, assigns an address), the speaker with exactly the capabilities the
 // DaemonSet grants (and what one fewer does). Build time and sizes are printed (numbers, not assertions).
 import {mkdtempSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -13,6 +12,7 @@ import {poll} from '../../harness/poll.js'
 import {type Cluster, startCluster} from '../../integration/helpers.js'
 import {podman, RUN_FLAGS} from './bases.js'
 import {LAB_TAG, labImage, type LabImages, labImages} from './build.js'
+import {freePort} from '../../harness/ports.js'
 
 const TAG = LAB_TAG
 const image = (c: 'controller' | 'speaker') => labImage(c)
@@ -21,15 +21,6 @@ const CAP_BITS: Record<string, number> = {NET_BIND_SERVICE: 10, NET_ADMIN: 12, N
 const mask = (caps: readonly string[]) => caps.reduce((m, c) => m | (1n << BigInt(CAP_BITS[c])), 0n)
 
 const missing = [...(process.getuid?.() === 0 ? [] : ['root (run as uid 0)']), ...missingTools(['podman', 'runc', 'mmdebstrap', 'npm'])]
-
-const freePort = (): Promise<number> => new Promise((resolve, reject) => {
-  const s = createServer()
-  s.once('error', reject)
-  s.listen(0, '127.0.0.1', () => {
-    const {port} = s.address() as {port: number}
-    s.close(() => resolve(port))
-  })
-})
 
 const until = <T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> =>
   poll(fn, {what, timeoutMs: ms, intervalMs: 250, ok: (v) => v !== undefined}) as Promise<T>

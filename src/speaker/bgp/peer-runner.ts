@@ -66,7 +66,11 @@ export class PeerRunner {
       if (d.reason !== 'stopped') {
         const sent = d.notification ? undefined : this.pendingSent
         if (d.notification) this.setError({direction: 'received', code: d.notification.code, subcode: d.notification.subcode, message: `peer sent NOTIFICATION ${describeNotification(d.notification)}`})
-        else if (sent) this.setError({direction: 'sent', code: sent.code, subcode: sent.subcode, message: `sent NOTIFICATION ${notificationName(sent.code, sent.subcode)}: ${d.message}`})
+        else if (sent) {
+          // A protocol error's message already starts with the NOTIFICATION's name (BgpProtocolError): say it once.
+          const name = notificationName(sent.code, sent.subcode)
+          this.setError({direction: 'sent', code: sent.code, subcode: sent.subcode, message: `sent NOTIFICATION ${d.message.startsWith(name) ? d.message : `${name}: ${d.message}`}`})
+        }
         else this.setError({direction: 'local', message: d.message})
         log?.warn({reason: d.reason, error: this.lastError}, 'BGP session down')
       }

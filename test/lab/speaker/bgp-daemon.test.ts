@@ -3,7 +3,8 @@
 // (zebra, bgpd, bfdd) through a BGPPeer with a BFDProfile of 3 × 100 ms.
 // - Node loss: n3's link goes down and its speaker is SIGKILLed (link first, so no FIN reaches FRR and the 90 s hold
 //   time is far away: only BFD can tell FRR) → FRR's BFD peer goes down and n3's path leaves the ECMP route, while
-//   n1's and n2's BGPPeerSession still say Established with BFD Up.
+//   n1's and n2's BGPPeerSession still say Established with BFD Up; once the API marks n3's speaker Pod not Ready,
+//   a survivor removes n3's BGPPeerSession and ServiceBGPStatus.
 // - Wrong ASN: a second FRR (its own namespace and address) expects AS 64999 from n1, which speaks AS 64513 → FRR sends
 //   OPEN Message Error / Bad Peer AS (2/2), and n1's BGPPeerSession for that peer shows it decoded (received); n2's
 //   BGPPeer names the wrong peerASN → n2's speaker sends 2/2, and its BGPPeerSession shows that (sent). The other
@@ -154,5 +155,15 @@ describe.runIf(requireLab(['kubectl', 'bgpd', 'bfdd', 'zebra', 'vtysh'], [...mis
     for (const n of ['n1', 'n2']) {
       expect(await session(`${n}-frr`)).toMatchObject({node: n, state: 'Established', bfdState: 'Up', prefixesAdvertised: 1})
     }
+    // FRR withdrew n3 before the API server knew anything. Once it does (the node lifecycle controller marks the lost
+    // node's speaker Pod not Ready), a survivor removes n3's status objects, so none says n3 announces.
+    await l.setSpeakerPod('n3', false)
+    const left = await until('n3\'s BGPPeerSession and ServiceBGPStatus removed', async () => {
+      const sessions = (await l.getJson<{items: Session[]}>(['get', 'bgppeersessions', '-n', NS])).items.map((x) => x.metadata.name).sort()
+      const statuses = (await l.getJson<{items: Array<{status?: {node?: string}}>}>(['get', 'servicebgpstatuses', '-n', NS, '-l', 'metallb.io/service-name=bfdweb'])).items
+        .map((x) => x.status?.node).sort()
+      return sessions.includes('n3-frr') || statuses.includes('n3') ? undefined : {sessions, statuses}
+    }, 20_000)
+    expect(left).toEqual({sessions: ['n1-frr', 'n2-frr'], statuses: ['n1', 'n2']})
   }, 60_000)
 })

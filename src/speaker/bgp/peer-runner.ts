@@ -70,8 +70,7 @@ export class PeerRunner {
           // A protocol error's message already starts with the NOTIFICATION's name (BgpProtocolError): say it once.
           const name = notificationName(sent.code, sent.subcode)
           this.setError({direction: 'sent', code: sent.code, subcode: sent.subcode, message: `sent NOTIFICATION ${d.message.startsWith(name) ? d.message : `${name}: ${d.message}`}`})
-        }
-        else this.setError({direction: 'local', message: d.message})
+        } else this.setError({direction: 'local', message: d.message})
         log?.warn({reason: d.reason, error: this.lastError}, 'BGP session down')
       }
       this.pendingSent = undefined

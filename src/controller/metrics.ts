@@ -1,6 +1,7 @@
 // Prometheus metrics: MetalLB's names where MetalLB has the metric (API-COMPAT.md "Metric names to keep"), lbctl_* for
 // the rest. Every refusal reason is a label value from the start, so dashboards see zeros rather than gaps.
-import {collectDefaultMetrics, Counter, Gauge, Histogram, Registry} from 'prom-client'
+import {Counter, Gauge, Histogram, Registry} from 'prom-client'
+import {collectProcessMetrics} from '../lib/daemon/metrics.js'
 import {FAILURE_REASONS} from '../lib/ipam/index.js'
 
 export class Metrics {
@@ -51,7 +52,7 @@ export class Metrics {
     this.deferred = c('lbctl_controller_reconcile_deferred_total', 'Passes that were due while this replica could not act (not leading, caches not synced): the changes wait')
     this.passSeconds = new Histogram({name: 'lbctl_controller_reconcile_pass_seconds', help: 'Time spent computing a pass', buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2], registers: r})
     this.informerErrors = c('lbctl_controller_informer_errors_total', 'List/watch failures recovered from', ['resource', 'phase'])
-    collectDefaultMetrics({register: this.registry})
+    collectProcessMetrics(this.registry)
   }
 
   /** Pool gauges; sizes beyond 2^53 are approximate in a float, as in MetalLB (which caps them). */

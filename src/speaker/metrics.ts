@@ -1,6 +1,7 @@
 // The speaker's Prometheus metrics: MetalLB's names (API-COMPAT.md) where MetalLB has the metric, lbctl_speaker_* for
 // membership and the rest. Every not-announced reason is a label value from the start.
-import {collectDefaultMetrics, Counter, Gauge, Registry} from 'prom-client'
+import {Counter, Gauge, Registry} from 'prom-client'
+import {collectProcessMetrics} from '../lib/daemon/metrics.js'
 import type {BgpPeerMetrics} from './bgp-contract.js'
 import {L2_NOT_ANNOUNCED} from './l2/election.js'
 import type {MembershipStats} from './membership/types.js'
@@ -33,6 +34,7 @@ export class SpeakerMetrics {
   readonly gossipDatagrams: Counter<'direction'>
   readonly gossipDropped: Counter<'reason'>
   readonly gossipPreviousKey: Counter
+  readonly membershipEvents: Counter<'event'>
 
   constructor() {
     const r = [this.registry]
@@ -72,6 +74,12 @@ export class SpeakerMetrics {
       (m) => total(m, Object.entries(gossip()?.dropped ?? {}).map(([reason, v]) => [{reason}, v])))
     this.gossipPreviousKey = c('lbctl_speaker_gossip_previous_key_total', 'Accepted gossip datagrams authenticated by a previous key (a rotation in progress)', [],
       (m) => total(m, [[{}, gossip()?.previousKey ?? 0]]))
+    this.membershipEvents = c('lbctl_speaker_membership_events_total', 'Membership protocol events: probes, indirect probes, suspicions, members declared dead, suspicions of this speaker refuted, timers that fired late because the event loop stalled', ['event'],
+      (m) => {
+        const s = gossip()
+        total(m, s ? [[{event: 'probe'}, s.probes], [{event: 'indirect_probe'}, s.indirectProbes], [{event: 'suspected'}, s.suspected],
+          [{event: 'declared_dead'}, s.declaredDead], [{event: 'refuted'}, s.refuted], [{event: 'late_timer'}, s.lateTimers]] : [])
+      })
     this.membersAlive = g('lbctl_speaker_members_alive', 'Speakers counted alive for elections')
     this.membershipSource = g('lbctl_speaker_membership_source', '1 for the source of the liveness view in use (gossip or api)', ['source'])
     this.notAnnounced = g('lbctl_speaker_l2_not_announced', 'Service addresses not announced in layer 2, by reason', ['reason'])
@@ -80,6 +88,6 @@ export class SpeakerMetrics {
     this.informerErrors = c('lbctl_speaker_informer_errors_total', 'List/watch failures recovered from', ['resource', 'phase'])
     for (const reason of L2_NOT_ANNOUNCED) this.notAnnounced.set({reason}, 0)
     for (const source of ['gossip', 'api']) this.membershipSource.set({source}, 0)
-    collectDefaultMetrics({register: this.registry})
+    collectProcessMetrics(this.registry)
   }
 }

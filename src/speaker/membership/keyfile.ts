@@ -1,7 +1,9 @@
 // The memberlist key files (Secret `memberlist`, keys `secretkey` and `previoussecretkey`, mounted as files). A
 // mounted Secret changes by an atomic symlink swap in its directory (`..data`), which fs.watch on the file itself
 // misses; so the directory is watched and, as a fallback for filesystems without inotify, the files are re-read
-// every `pollMs`. A change is reported only when the derived keys change.
+// every `pollMs` (2 s while a directory cannot be watched, 30 s as a safety net while every one is: each read is a few
+// trips through the thread pool, which an idle speaker otherwise does not make). A change is reported only when the
+// derived keys change.
 import {type FSWatcher, watch} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {dirname} from 'node:path'
@@ -17,7 +19,7 @@ export interface KeyLoad {
 export interface KeyFilesOptions {
   current?: string
   previous?: string
-  /** Re-read period (default 2 s). */
+  /** Re-read period (default 2 s, or 30 s when every key file's directory is watched). */
   pollMs?: number
 }
 
@@ -89,7 +91,8 @@ export class KeyFiles extends EventEmitter<{change: [KeyLoad]}> {
       }
     }
     if (this.o.current) {
-      this.poll = setInterval(() => void this.reload().catch(() => undefined), this.o.pollMs ?? 2000)
+      const watched = this.watchers.length === dirs.size
+      this.poll = setInterval(() => void this.reload().catch(() => undefined), this.o.pollMs ?? (watched ? 30_000 : 2000))
       this.poll.unref()
     }
     return k

@@ -5,25 +5,30 @@
 // (each of the n − 1 others reaches it once per n − 1 intervals). The probe fails at the end of its interval (direct
 // ping, then a second direct ping and k indirect pings after the probe timeout), which makes it suspect; it is declared
 // dead when the suspicion timeout passes without a refutation. Expected detection ≈ 1 interval (first probe) + 1
-// interval (probe) + suspicion ≈ 0.1 + 0.1 + 0.4 = 0.6 s with the defaults, worst ≈ 0.8 s for 3 members.
+// interval (probe) + suspicion ≈ 0.125 + 0.125 + 0.375 = 0.625 s with the defaults, worst ≈ 0.75 s for 3 members.
+//
+// The interval is also what an idle speaker costs: each member sends a ping and an ack per interval and receives as
+// many, and every datagram in or out is a wake-up of the process. 125 ms (with a suspicion of 3 intervals) detects as
+// fast as 100 ms with 4 did and wakes the process a fifth less often (BENCHMARKS.md: idle CPU, detection, and the
+// false-failover runs at 5 % loss).
 //
 // The probe timeout (40 ms) is 100× a LAN round trip (≈ 0.2 ms, more under load): it only has to exceed the time a
 // busy Node event loop takes to answer. The suspicion timeout is what protects against false failovers: a suspected
 // member learns of it from the next message it gets (suspicion is piggybacked on every ping to it) and refutes with a
-// higher incarnation within one or two intervals, so 4 intervals (× log10 n past 10 members, as memberlist scales it,
+// higher incarnation within one or two intervals, so 3 intervals (× log10 n past 10 members, as memberlist scales it,
 // because dissemination takes O(log n) rounds) leave a wide margin even with 5 % loss on every link
 // (bench/membership.bench.ts measures zero false failovers over 10 simulated minutes).
 
 import {badInput} from '../../lib/errors.js'
 
 export interface MembershipTimers {
-  /** Period of the probe cycle: one direct probe per interval (default 100 ms). */
+  /** Period of the probe cycle: one direct probe per interval (default 125 ms). */
   probeIntervalMs: number
   /** Wait for the direct ack before retrying and asking k others (default 40 ms; < probeIntervalMs). */
   probeTimeoutMs: number
   /** k: members asked to probe indirectly when the direct probe times out (default 3). */
   indirectChecks: number
-  /** Suspicion timeout = suspicionMult × max(1, log10 n) × probeIntervalMs (default 4). */
+  /** Suspicion timeout = suspicionMult × max(1, log10 n) × probeIntervalMs (default 3). */
   suspicionMult: number
   /** λ: an update is piggybacked λ × ceil(log10(n + 1)) times (default 4, memberlist's LAN value). */
   retransmitMult: number
@@ -32,10 +37,10 @@ export interface MembershipTimers {
 }
 
 export const DEFAULT_TIMERS: MembershipTimers = {
-  probeIntervalMs: 100,
+  probeIntervalMs: 125,
   probeTimeoutMs: 40,
   indirectChecks: 3,
-  suspicionMult: 4,
+  suspicionMult: 3,
   retransmitMult: 4,
   maxPiggyback: 8,
 }

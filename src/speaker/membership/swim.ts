@@ -281,7 +281,11 @@ export class Swim {
       this.lastAckAt = this.deps.clock.now()
       if (!this.healthy) this.evaluate(false)
     }
-    if (this.probe && this.probe.id === id) this.probe.acked = true
+    if (this.probe && this.probe.id === id) {
+      this.probe.acked = true
+      // Answered: the timeout has nothing left to do, and an idle timer firing ten times a second is CPU for nothing.
+      this.probeTimer.stop()
+    }
   }
 
   private forward(requester: string, probe: number, target: string): void {

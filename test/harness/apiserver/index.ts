@@ -29,7 +29,10 @@ export interface ApiServerOptions {
   crds?: object[]
   /** Events kept per group-resource for watches to resume from (default 1000); older versions get 410 Gone. */
   watchHistory?: number
-  /** Interval of BOOKMARK events on watches that allow them (default 1000 ms). */
+  /**
+   * Interval of BOOKMARK events on watches that allow them (default 60 000 ms, kube-apiserver's cacher
+   * defaultBookmarkFrequency: a faster default made every idle daemon in a lab wake up for nothing).
+   */
   bookmarkIntervalMs?: number
   /** Delay before Deployment/DaemonSet ready counts follow the spec (default 100 ms; negative: never). */
   workloadReadyDelayMs?: number
@@ -118,7 +121,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const store = new Store(opts.watchHistory ?? 1000)
   const registry = new Registry()
   const api = new Api(store, registry)
-  const watches = new Watches(api, {bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 1000})
+  const watches = new Watches(api, {bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000})
   const faults = new FaultInjector((abrupt) => watches.closeAll(abrupt))
   const workloads = new Workloads(api, opts.workloadReadyDelayMs ?? 100)
   const requests: RequestRecord[] = []

@@ -3,7 +3,7 @@ import {harness, raw, rawWatch, waitFor, type Harness} from './test-helpers.js'
 
 let h: Harness
 beforeAll(async () => {
-  h = await harness()
+  h = await harness({bookmarkIntervalMs: 50})
 })
 afterAll(async () => h.close())
 

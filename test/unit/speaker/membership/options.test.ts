@@ -8,7 +8,7 @@ describe('membership timers', () => {
   it('fills defaults and refuses values that cannot work, naming the timer', () => {
     expect(resolveTimers({})).toEqual(DEFAULT_TIMERS)
     expect(resolveTimers({probeIntervalMs: 50, probeTimeoutMs: undefined})).toEqual({...DEFAULT_TIMERS, probeIntervalMs: 50})
-    expect(() => resolveTimers({probeTimeoutMs: 100})).toThrow(/probe timeout 100 ms must be shorter than the probe interval 100 ms/)
+    expect(() => resolveTimers({probeTimeoutMs: 125})).toThrow(/probe timeout 125 ms must be shorter than the probe interval 125 ms/)
     expect(() => resolveTimers({probeIntervalMs: Number.NaN})).toThrow(/probeIntervalMs=NaN/)
     try {
       resolveTimers({suspicionMult: 0})
@@ -19,8 +19,8 @@ describe('membership timers', () => {
   })
 
   it('scales suspicion and retransmissions with log n', () => {
-    expect(suspicionTimeoutMs(DEFAULT_TIMERS, 3)).toBe(400)
-    expect(suspicionTimeoutMs(DEFAULT_TIMERS, 100)).toBe(800)
+    expect(suspicionTimeoutMs(DEFAULT_TIMERS, 3)).toBe(375)
+    expect(suspicionTimeoutMs(DEFAULT_TIMERS, 100)).toBe(750)
     expect(retransmitLimit(DEFAULT_TIMERS, 3)).toBe(4)
     expect(retransmitLimit(DEFAULT_TIMERS, 50)).toBe(8)
   })

@@ -37,8 +37,9 @@ export interface BgpBenchLab {
   fv: Vty
   lib: Runner
   libNode: LabNode
-  /** kubectl get services --watch-only in the API namespace: the time (performance.now()) each Service name first appeared. */
-  watched: Map<string, number>
+  /** kubectl get services --watch-only in the API namespace: when (performance.now()) each Service first appeared
+   * (ADDED) and first carried an address in status.loadBalancer (the controller's status write). */
+  watched: Map<string, {added: number; assigned?: number}>
   table(): Promise<Table>
   /** Until the router has the session to `address` Established and its BFD peer up at the profile's 100 ms timers. */
   ready(address: string, ms?: number): Promise<void>
@@ -104,12 +105,17 @@ export async function startBgpBenchLab(): Promise<BgpBenchLab> {
     await l.apply({apiVersion: 'metallb.io/v1beta1', kind: 'BFDProfile', metadata: meta('fast'), spec: {receiveInterval: 100, transmitInterval: 100, detectMultiplier: 3}})
     await l.apply({apiVersion: 'metallb.io/v1beta2', kind: 'BGPPeer', metadata: meta('router'), spec: {myASN: ASN, peerASN: ASN, peerAddress: ROUTER, bfdProfile: 'fast', connectTime: '1s'}})
     await l.apply({apiVersion: 'metallb.io/v1beta1', kind: 'BGPAdvertisement', metadata: meta('bench'), spec: {ipAddressPools: ['bench']}})
-    const watched = new Map<string, number>()
-    const watcher: ChildProcess = l.api.spawn('kubectl', ['--kubeconfig', l.kubeconfig, 'get', 'services', '-n', 'default', '--watch-only', '-o', 'name'])
+    const watched = new Map<string, {added: number; assigned?: number}>()
+    const watcher: ChildProcess = l.api.spawn('kubectl', ['--kubeconfig', l.kubeconfig, 'get', 'services', '-n', 'default', '--watch-only',
+      '-o', 'jsonpath={.metadata.name} {.status.loadBalancer.ingress[0].ip}{"\\n"}'])
     closers.push(() => watcher.kill('SIGKILL'))
     createInterface({input: watcher.stdout!}).on('line', (line) => {
-      const name = line.trim().replace(/^service\//, '')
-      if (name && !watched.has(name)) watched.set(name, performance.now())
+      const now = performance.now()
+      const [name, ip] = line.trim().split(/\s+/)
+      if (!name) return
+      const w = watched.get(name) ?? {added: now}
+      if (ip && w.assigned === undefined) w.assigned = now
+      watched.set(name, w)
     })
     const table = async (): Promise<Table> => {
       const j = JSON.parse(await rv.cmd('show bgp ipv4 unicast json')) as {routes?: Record<string, Array<{peerId?: string; nexthops?: Array<{ip?: string}>}>>}

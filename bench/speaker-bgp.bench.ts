@@ -16,6 +16,10 @@ const service = (name: string) => ({apiVersion: 'v1', kind: 'Service', metadata:
 interface Created {
   /** API watch event (ADDED) → the first node's path at the router. */
   watchFirst: number
+  /** API watch event (ADDED) → the watch event carrying the address the controller assigned (its status write). */
+  watchAssigned: number
+  /** That status event → the first node's path at the router (the speakers' part, UPDATE included). */
+  assignedFirst: number
   /** API watch event → the paths of all three nodes at the router. */
   watchAll: number
   /** kubectl apply started → the first node's path at the router. */
@@ -36,10 +40,11 @@ async function createService(b: BgpBenchLab, name: string): Promise<Created> {
   const all = await pollTable(b, (t) => (ips.every((a) => t.get(first.value)?.has(a)) ? true : undefined), 15_000, `${first.value} from all three nodes`)
   const t1 = await applied
   const deadline = performance.now() + 5000
-  while (!b.watched.has(name) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10))
-  const tw = b.watched.get(name)
-  if (tw === undefined) throw new Error(`kubectl get services --watch-only never showed ${name}`)
-  return {watchFirst: first.at - tw, watchAll: all.at - tw, applyFirst: first.at - t0, applyOwn: t1 - t0, prefix: first.value}
+  while (b.watched.get(name)?.assigned === undefined && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10))
+  const w = b.watched.get(name)
+  if (w?.assigned === undefined) throw new Error(`kubectl get services --watch-only never showed ${name} with an address (${JSON.stringify(w)})`)
+  return {watchFirst: first.at - w.added, watchAssigned: w.assigned - w.added, assignedFirst: first.at - w.assigned, watchAll: all.at - w.added,
+    applyFirst: first.at - t0, applyOwn: t1 - t0, prefix: first.value}
 }
 
 /** `network P` on the FRR speaker's vty socket → its path at the router. */
@@ -126,6 +131,8 @@ export const bench: Bench = {
       rows.push({metric, value: v, unit: 'ms', ...(ref !== undefined ? {reference: {name: REF, value: ref}, ratio: v / ref} : {}),
         ...(target ? {target, met: limit !== undefined ? v <= limit : undefined} : {})})
     row(`Service created (API watch event) → route at the router from the first node, daemon, median of ${REPS}`, median(daemon.map((c) => c.watchFirst)), refAdd)
+    row(`of which: watch event → the controller's address in the Service's status (seen in the watch), median of ${REPS}`, median(daemon.map((c) => c.watchAssigned)))
+    row(`of which: that status event → route at the router from the first node (speakers' informers → UPDATE), median of ${REPS}`, median(daemon.map((c) => c.assignedFirst)))
     row(`Service created (API watch event) → route at the router from all three nodes, daemon, median of ${REPS}`, median(daemon.map((c) => c.watchAll)))
     row(`kubectl apply started → route at the router from the first node, daemon, median of ${REPS}`, median(daemon.map((c) => c.applyFirst)))
     row(`BgpSpeaker library alone (SpeakerState on stdin) → route at the router, the former measurement, median of ${REPS}`, median(lib), refAdd)
@@ -139,15 +146,16 @@ export const bench: Bench = {
         `A client on the router's bgpd vty socket polls \`show bgp ipv4 unicast json\` every ${POLL_MS} ms. ` +
         'Created: the Service\'s EndpointSlice (ready endpoints on n1–n3) is applied first, then `kubectl apply` of a LoadBalancer Service without an address; the controller assigns one from the pool. ' +
         'The time starts at the API server\'s watch event (ADDED, seen by a `kubectl get services --watch-only` running next to the API server) and so includes: the controller\'s informer → allocation → status write → the speakers\' informers → BGP UPDATE → the router\'s table; ' +
-        'a second row counts from starting `kubectl apply` (kubectl\'s own start, discovery and request included). ' +
+        'the same watch shows when the controller\'s status write (the address) arrives, which splits that time into the controller\'s part and the speakers\' part (the speakers\' informers get that event at the same moment); ' +
+        'another row counts from starting `kubectl apply` (kubectl\'s own start, discovery and request included). ' +
         'Reference: `network P` given to the FRR speaker on its bgpd vty socket (as vtysh does) → P from f1 in the router\'s table (bgpd\'s own UPDATE scheduling, nothing else). Library row: writing the SpeakerState with one more service to b1 → its path at the router. ' +
         'Lost: node n(rep mod 3)\'s link set down and its speaker SIGKILLed (link first, so no FIN reaches the router; the hold time is 90 s, only BFD can tell) → that node\'s path for the rep\'s address gone from the router\'s table; ' +
         'reference: f1\'s link set down → its path gone. Both are the router\'s BFD detection (3 × 100 ms) plus its withdrawal; the speaker\'s part is to have negotiated the fast timers, which is checked (router\'s BFD peer up with remote intervals 100 ms) before each cut. ' +
         `After each loss the link comes back, the speaker is started again, and the session, BFD and the path are back before the next step. One warm-up Service (not counted), then ${REPS} repetitions, each: daemon created, FRR created, library created, daemon lost, FRR lost. Median.`,
       rows,
       notes: [
-        'The FRR speaker runs with its defaults: bgpd batches UPDATEs of an update group (coalesce-time, up to 1 s), which is most of its "created" time, so its numbers spread widely.',
-        `Raw values (ms, in repetition order). Daemon, watch event → first node: ${ms(daemon.map((c) => c.watchFirst))}; → all three nodes: ${ms(daemon.map((c) => c.watchAll))}; ` +
+        `The FRR speaker runs with bgpd's defaults (no UPDATE timer tuned); its "created" times ranged ${Math.min(...frr.add).toFixed(1)}–${Math.max(...frr.add).toFixed(1)} ms in this run.`,
+        `Raw values (ms, in repetition order). Daemon, watch event → first node: ${ms(daemon.map((c) => c.watchFirst))} (controller's status event after ${ms(daemon.map((c) => c.watchAssigned))}; then the route after ${ms(daemon.map((c) => c.assignedFirst))}); → all three nodes: ${ms(daemon.map((c) => c.watchAll))}; ` +
           `kubectl apply started → first node: ${ms(daemon.map((c) => c.applyFirst))} (kubectl apply itself took ${ms(daemon.map((c) => c.applyOwn), 0)}); addresses ${daemon.map((c) => c.prefix).join(', ')}. ` +
           `FRR network → route: ${ms(frr.add)}. Library: ${ms(lib)}. Node lost → withdrawn, daemon (n1, n2, n3, …): ${ms(lost, 0)}; FRR: ${ms(frr.lost, 0)}.`,
       ],

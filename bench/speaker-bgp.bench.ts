@@ -1,156 +1,164 @@
-// The speaker's BGP side (BgpSpeaker in a node namespace) toward a real FRR router: service added → route at the
-// router, node lost (link down, BFD 3 × 100 ms) → route withdrawn at the router; next to an FRR speaker doing the
-// same toward the same router in the same run, with the same BFD timers.
-import {type ChildProcess} from 'node:child_process'
-import {join} from 'node:path'
-import {bundleEntry} from '../test/harness/lab/bundle.js'
-import {Frr} from '../test/harness/lab/frr.js'
-import {Lab, type LabNode} from '../test/harness/lab/index.js'
-import {Vty} from './bgp.bench.js'
+// The speaker's BGP side through the real daemon (three bin/speaker.js against the API server harness, with the real
+// controller; lab in speaker-bgp-lab.ts) toward a real FRR router: Service created → route at the router; node lost
+// (link down + speaker SIGKILL, BFD 3 × 100 ms) → route withdrawn at the router. Next to an FRR speaker doing the same
+// toward the same router in the same run with the same BFD timers, and to the BgpSpeaker library alone (the
+// measurement this bench made before it drove the daemon).
 import {median, type Bench, type BenchReport, type BenchRow} from './lib.js'
+import {debug, FRR_SPEAKER, LIB_SPEAKER, libState, pollTable, POLL_MS, startBgpBenchLab, type BgpBenchLab} from './speaker-bgp-lab.js'
+import {NODES, type NodeName} from '../test/lab/speaker/speaker-lab.js'
 
-const R = '198.18.41.1'
-const N = '198.18.41.11'
-const F = '198.18.41.21'
-const NS = 'metallb-system'
-const POLL_MS = 2
 const REPS = Number(process.env.LBCTL_SPEAKER_BGP_BENCH_REPS ?? 5)
-const debug = (m: string) => process.env.LBCTL_BENCH_DEBUG && process.stderr.write(`[speaker-bgp bench] ${m}\n`)
-const BFD = ['bfd', ' profile fast', '  receive-interval 100', '  transmit-interval 100', '  detect-multiplier 3', ' !', '!', ''].join('\n')
+const REF = 'FRR speaker (bgpd + bfdd), same router, same timers'
 
-const routerConf = [
-  'router bgp 64512', ` bgp router-id ${R}`, ' no bgp ebgp-requires-policy',
-  ...[N, F].flatMap((a) => [` neighbor ${a} remote-as 64512`, ` neighbor ${a} timers connect 1`, ` neighbor ${a} bfd`, ` neighbor ${a} bfd profile fast`]), '',
-].join('\n')
-const frrSpeakerConf = [
-  'router bgp 64512', ` bgp router-id ${F}`, ' no bgp ebgp-requires-policy', ' no bgp network import-check',
-  ` neighbor ${R} remote-as 64512`, ` neighbor ${R} timers connect 1`, ` neighbor ${R} bfd`, ` neighbor ${R} bfd profile fast`, '',
-].join('\n')
+const service = (name: string) => ({apiVersion: 'v1', kind: 'Service', metadata: {name, namespace: 'default'},
+  spec: {type: 'LoadBalancer', selector: {app: name}, ports: [{port: 8080, protocol: 'TCP'}], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack'}})
 
-const meta = (name: string, namespace = NS) => ({name, namespace})
-/** The SpeakerState of node n1 announcing `ips` (as the informers would fill it), to the router with BFD. */
-function speakerState(ips: string[]) {
-  return {
-    node: 'n1', namespace: NS, live: ['n1'], secrets: {}, l2Advertisements: [], communities: [],
-    nodes: [{apiVersion: 'v1', kind: 'Node', metadata: {name: 'n1', labels: {'kubernetes.io/hostname': 'n1'}}, status: {addresses: [{type: 'InternalIP', address: N}]}}],
-    pools: [{apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: meta('default'), spec: {addresses: ['203.0.113.0/24']}}],
-    bgpPeers: [{apiVersion: 'metallb.io/v1beta2', kind: 'BGPPeer', metadata: meta('router'), spec: {myASN: 64512, peerASN: 64512, peerAddress: R, bfdProfile: 'fast', connectTime: '1s'}}],
-    bfdProfiles: [{apiVersion: 'metallb.io/v1beta1', kind: 'BFDProfile', metadata: meta('fast'), spec: {receiveInterval: 100, transmitInterval: 100, detectMultiplier: 3}}],
-    bgpAdvertisements: [{apiVersion: 'metallb.io/v1beta1', kind: 'BGPAdvertisement', metadata: meta('all'), spec: {}}],
-    services: ips.map((ip, i) => ({apiVersion: 'v1', kind: 'Service', metadata: {name: `s${i}`, namespace: 'default'}, spec: {type: 'LoadBalancer'}, status: {loadBalancer: {ingress: [{ip}]}}})),
-    endpointSlices: ips.map((_, i) => ({apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: {name: `s${i}-x`, namespace: 'default', labels: {'kubernetes.io/service-name': `s${i}`}},
-      endpoints: [{addresses: ['10.244.0.10'], nodeName: 'n1', conditions: {ready: true}}]})),
-  }
+interface Created {
+  /** API watch event (ADDED) → the first node's path at the router. */
+  watchFirst: number
+  /** API watch event (ADDED) → the watch event carrying the address the controller assigned (its status write). */
+  watchAssigned: number
+  /** That status event → the first node's path at the router (the speakers' part, UPDATE included). */
+  assignedFirst: number
+  /** API watch event → the paths of all three nodes at the router. */
+  watchAll: number
+  /** kubectl apply started → the first node's path at the router. */
+  applyFirst: number
+  /** kubectl apply started → kubectl apply exited. */
+  applyOwn: number
+  prefix: string
 }
 
-async function until(v: () => Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
-  const deadline = performance.now() + timeoutMs
-  while (performance.now() < deadline) {
-    if (await v()) return performance.now()
-    await new Promise((r) => setTimeout(r, POLL_MS))
-  }
-  throw new Error(`timed out: ${what}`)
+/** A LoadBalancer Service (its EndpointSlice already there) through kubectl apply; the controller assigns the address. */
+async function createService(b: BgpBenchLab, name: string): Promise<Created> {
+  const ips = NODES.map((n) => b.l.nodeIP(n))
+  await b.l.setEndpoints(name, [...NODES])
+  const known = new Set((await b.table()).keys())
+  const t0 = performance.now()
+  const applied = b.l.apply(service(name)).then(() => performance.now())
+  const first = await pollTable(b, (t) => [...t].find(([p, from]) => !known.has(p) && ips.some((a) => from.has(a)))?.[0], 15_000, `a route for ${name} at the router`)
+  const all = await pollTable(b, (t) => (ips.every((a) => t.get(first.value)?.has(a)) ? true : undefined), 15_000, `${first.value} from all three nodes`)
+  const t1 = await applied
+  const deadline = performance.now() + 5000
+  while (b.watched.get(name)?.assigned === undefined && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10))
+  const w = b.watched.get(name)
+  if (w?.assigned === undefined) throw new Error(`kubectl get services --watch-only never showed ${name} with an address (${JSON.stringify(w)})`)
+  return {watchFirst: first.at - w.added, watchAssigned: w.assigned - w.added, assignedFirst: first.at - w.assigned, watchAll: all.at - w.added,
+    applyFirst: first.at - t0, applyOwn: t1 - t0, prefix: first.value}
 }
 
-const hasRoute = async (vty: Vty, prefix: string, from: string): Promise<boolean> => {
-  const j = JSON.parse(await vty.cmd(`show bgp ipv4 unicast ${prefix} json`)) as {paths?: Array<{peer?: {peerId?: string}}>}
-  return (j.paths ?? []).some((p) => p.peer?.peerId === from)
+/** `network P` on the FRR speaker's vty socket → its path at the router. */
+async function frrAnnounce(b: BgpBenchLab, prefix: string): Promise<number> {
+  const t0 = performance.now()
+  for (const c of ['configure terminal', 'router bgp 64512', 'address-family ipv4 unicast', `network ${prefix}`, 'end']) await b.fv.cmd(c)
+  return (await pollTable(b, (t) => (t.get(prefix)?.has(FRR_SPEAKER) ? true : undefined), 15_000, `${prefix} from the FRR speaker`)).at - t0
 }
 
-interface Speaker {
-  name: string
-  node: LabNode
-  address: string
-  announce(prefixes: string[]): Promise<void>
+/** The library speaker handed a SpeakerState with one more service → its path at the router. */
+async function libAnnounce(b: BgpBenchLab, ips: string[]): Promise<number> {
+  const prefix = `${ips[ips.length - 1]}/32`
+  const t0 = performance.now()
+  b.lib.apply(libState(ips), [LIB_SPEAKER])
+  return (await pollTable(b, (t) => (t.get(prefix)?.has(LIB_SPEAKER) ? true : undefined), 15_000, `${prefix} from the library speaker`)).at - t0
 }
+
+/** Node n lost: link down, then its speaker SIGKILLed → n's path for `prefix` gone at the router. Then n comes back. */
+async function loseNode(b: BgpBenchLab, n: NodeName, prefix: string): Promise<number> {
+  const addr = b.l.nodeIP(n)
+  await b.ready(addr)
+  const child = b.l.speakers.get(n)!.child
+  const exited = new Promise((r) => child.once('exit', r))
+  const t0 = performance.now()
+  // The link first: the killed speaker's FIN cannot reach the router, so only BFD can tell it (hold time is 90 s).
+  await b.l.nodes[n].setLink('eth0', 'down')
+  child.kill('SIGKILL')
+  const gone = await pollTable(b, (t) => (t.get(prefix)?.has(addr) ? undefined : true), 15_000, `${n}'s path for ${prefix} withdrawn`)
+  await b.l.nodes[n].setLink('eth0', 'up')
+  await exited
+  await b.l.startSpeaker(n)
+  await b.ready(addr)
+  await pollTable(b, (t) => (t.get(prefix)?.has(addr) ? true : undefined), 30_000, `${n}'s path for ${prefix} back`)
+  return gone.at - t0
+}
+
+/** The FRR speaker's node lost (link down) → its path for `prefix` gone at the router. Then the link comes back. */
+async function loseFrr(b: BgpBenchLab, prefix: string): Promise<number> {
+  await b.ready(FRR_SPEAKER)
+  const t0 = performance.now()
+  await b.frrSpeaker.node.setLink('eth0', 'down')
+  const gone = await pollTable(b, (t) => (t.get(prefix)?.has(FRR_SPEAKER) ? undefined : true), 15_000, `the FRR speaker's path for ${prefix} withdrawn`)
+  await b.frrSpeaker.node.setLink('eth0', 'up')
+  await b.ready(FRR_SPEAKER)
+  await pollTable(b, (t) => (t.get(prefix)?.has(FRR_SPEAKER) ? true : undefined), 30_000, `the FRR speaker's path for ${prefix} back`)
+  return gone.at - t0
+}
+
+const ms = (xs: number[], digits = 1) => xs.map((x) => x.toFixed(digits)).join(', ')
 
 export const bench: Bench = {
   id: 'speaker-bgp',
-  title: 'Speaker BGP: service added → route at the router; node lost (BFD) → route withdrawn, against an FRR speaker',
-  needs: ['root', 'bgpd', 'bfdd', 'zebra', 'vtysh'],
+  title: 'Speaker BGP through the daemon: Service created → route at the router; node lost (BFD) → route withdrawn, against an FRR speaker',
+  needs: ['root', 'bgpd', 'bfdd', 'zebra', 'vtysh', 'kubectl'],
   async run(): Promise<BenchReport> {
-    const lab = await Lab.create('spbb')
-    const frrs: Frr[] = []
-    let child: ChildProcess | undefined
-    const rows: BenchRow[] = []
-    const res: Record<string, {add: number[]; lost: number[]}> = {lbctl: {add: [], lost: []}, FRR: {add: [], lost: []}}
+    const b = await startBgpBenchLab()
+    const daemon: Created[] = []
+    const lost: number[] = []
+    const frr = {add: [] as number[], lost: [] as number[]}
+    const lib: number[] = []
     try {
-      const br = await lab.addBridge('lan')
-      const r = await lab.addNode('r', {bridge: br, ipv4: `${R}/24`})
-      const n = await lab.addNode('n1', {bridge: br, ipv4: `${N}/24`})
-      const f = await lab.addNode('f1', {bridge: br, ipv4: `${F}/24`})
-      const router = await Frr.start(r, routerConf, BFD, {zebra: true})
-      frrs.push(router)
-      const frrSpeaker = await Frr.start(f, frrSpeakerConf, BFD, {zebra: true})
-      frrs.push(frrSpeaker)
-      const rv = await Vty.open(join(router.dir, 'bgpd.vty'))
-      const fv = await Vty.open(join(frrSpeaker.dir, 'bgpd.vty'))
-      await fv.cmd('enable')
-      const file = await bundleEntry('test/lab/speaker/bgp-speaker-main.ts')
-      child = n.spawn(process.execPath, [file, 'n1'])
-      child.stderr!.on('data', (d: Buffer) => debug(d.toString()))
-      child.stdout!.on('data', (d: Buffer) => debug(d.toString().slice(0, 600)))
-      const apply = (ips: string[]) => child!.stdin!.write(JSON.stringify({nodeAddresses: [N], state: speakerState(ips)}) + '\n')
-      const lbctlIps: string[] = []
-      const speakers: Speaker[] = [
-        {name: 'lbctl', node: n, address: N, announce: async (ps) => {
-          lbctlIps.splice(0, lbctlIps.length, ...ps.map((p) => p.split('/')[0]))
-          apply(lbctlIps)
-        }},
-        {name: 'FRR', node: f, address: F, announce: async (ps) => {
-          await fv.cmd('configure terminal')
-          await fv.cmd('router bgp 64512')
-          await fv.cmd('address-family ipv4 unicast')
-          for (const p of ps) await fv.cmd(`network ${p}`)
-          await fv.cmd('end')
-        }},
-      ]
-      apply([])
+      for (const a of [...NODES.map((n) => b.l.nodeIP(n)), FRR_SPEAKER, LIB_SPEAKER]) await b.ready(a)
+      // Warm-up (not measured): the watch is established, the controller assigns, all three speakers announce.
+      const w = await createService(b, 'warm')
+      debug(`warm-up: ${JSON.stringify(w)}`)
+      const libIps: string[] = []
       for (let i = 0; i < REPS; i++) {
-        for (const [k, s] of speakers.entries()) {
-          debug(`${s.name} rep ${i}: wait for the session and BFD`)
-          await until(async () => {
-            const nb = JSON.parse(await rv.cmd(`show bgp neighbors ${s.address} json`))[s.address]
-            return nb?.bgpState === 'Established' && nb?.peerBfdInfo?.status === 'Up'
-          }, 60_000, `${s.name} up`)
-          // A fresh address per repetition: 203.0.113.(10 + rep) for lbctl, .(100 + rep) for FRR; the earlier ones stay.
-          const prefixes = Array.from({length: i + 1}, (_, j) => `203.0.113.${(k === 0 ? 10 : 100) + j}/32`)
-          const added = prefixes[i]
-          const t0 = performance.now()
-          await s.announce(prefixes)
-          res[s.name].add.push(await until(() => hasRoute(rv, added, s.address), 10_000, `${s.name} ${added} at the router`) - t0)
-          await new Promise((r) => setTimeout(r, 300))
-          const t1 = performance.now()
-          await s.node.setLink('eth0', 'down')
-          res[s.name].lost.push(await until(async () => !(await hasRoute(rv, added, s.address)), 10_000, `${s.name} withdrawn`) - t1)
-          await s.node.setLink('eth0', 'up')
-        }
+        const c = await createService(b, `bgp${i}`)
+        daemon.push(c)
+        frr.add.push(await frrAnnounce(b, `203.0.113.${200 + i}/32`))
+        libIps.push(`203.0.113.${150 + i}`)
+        lib.push(await libAnnounce(b, libIps))
+        const n = NODES[i % NODES.length]
+        lost.push(await loseNode(b, n, c.prefix))
+        frr.lost.push(await loseFrr(b, `203.0.113.${200 + i}/32`))
+        debug(`rep ${i}: ${JSON.stringify({created: c, frrAdd: frr.add[i], lib: lib[i], lost: lost[i], frrLost: frr.lost[i]})}`)
       }
-      rv.close()
-      fv.close()
     } finally {
-      child?.kill('SIGKILL')
-      for (const x of frrs) await x.stop()
-      await lab.destroy()
+      await b.destroy()
     }
-    const row = (metric: string, key: 'add' | 'lost', target?: string, limit?: number) => {
-      const v = median(res.lbctl[key])
-      const ref = median(res.FRR[key])
-      rows.push({metric, value: v, unit: 'ms', reference: {name: 'FRR speaker (bgpd + bfdd), same router, same timers', value: ref}, ratio: v / ref,
+    const rows: BenchRow[] = []
+    const refAdd = median(frr.add)
+    const row = (metric: string, v: number, ref?: number, target?: string, limit?: number) =>
+      rows.push({metric, value: v, unit: 'ms', ...(ref !== undefined ? {reference: {name: REF, value: ref}, ratio: v / ref} : {}),
         ...(target ? {target, met: limit !== undefined ? v <= limit : undefined} : {})})
-    }
-    row(`service added → route at the router, median of ${REPS}`, 'add')
-    row(`node lost (link down) → route withdrawn at the router, BFD 3 × 100 ms, median of ${REPS}`, 'lost', '≤ 500 ms', 500)
+    row(`Service created (API watch event) → route at the router from the first node, daemon, median of ${REPS}`, median(daemon.map((c) => c.watchFirst)), refAdd)
+    row(`of which: watch event → the controller's address in the Service's status (seen in the watch), median of ${REPS}`, median(daemon.map((c) => c.watchAssigned)))
+    row(`of which: that status event → route at the router from the first node (speakers' informers → UPDATE), median of ${REPS}`, median(daemon.map((c) => c.assignedFirst)))
+    row(`Service created (API watch event) → route at the router from all three nodes, daemon, median of ${REPS}`, median(daemon.map((c) => c.watchAll)))
+    row(`kubectl apply started → route at the router from the first node, daemon, median of ${REPS}`, median(daemon.map((c) => c.applyFirst)))
+    row(`BgpSpeaker library alone (SpeakerState on stdin) → route at the router, the former measurement, median of ${REPS}`, median(lib), refAdd)
+    row(`node lost (link down + speaker SIGKILL) → route withdrawn at the router, BFD 3 × 100 ms, daemon, median of ${REPS}`, median(lost), median(frr.lost), '≤ 500 ms', 500)
     return {
       id: 'speaker-bgp', title: this.title,
-      method: `One bridge as the LAN; router namespace r runs FRR (zebra, bgpd, bfdd) in AS 64512 with iBGP neighbours n1 (lbctl: BgpSpeaker in a Node process, fed SpeakerState on stdin as the daemon would) ` +
-        'and f1 (FRR: zebra, bgpd, bfdd), both with BFD profile 100 ms / 100 ms × 3 on each side. A client on the router\'s vty socket polls `show bgp ipv4 unicast P json` every 2 ms. ' +
-        'Added: from handing the new SpeakerState to BgpSpeaker (lbctl) / the `network P` command on the FRR speaker\'s vty socket, to the path from that node appearing at the router. ' +
-        'Lost: from `ip link set eth0 down` in the node namespace to the path gone at the router (the router\'s BFD detects the loss; the speaker\'s part is to have negotiated the fast timers). ' +
-        `Speakers alternate, ${REPS} repetitions each, fresh address per repetition; the link comes back up and both the session and BFD are up before the next one. Median.`,
+      method: 'The speaker lab on one bridge: the API server harness and the real controller (bin/controller.js) in one namespace, three node namespaces n1–n3 each running the real bin/speaker.js ' +
+        '(configured only through API objects: IPAddressPool 203.0.113.0/25, BGPPeer to the router with myASN = peerASN = 64512 and bfdProfile `fast`, BFDProfile `fast` 100 ms / 100 ms × 3, BGPAdvertisement of the pool; no gossip key, so membership is the API\'s Ready speaker Pods). ' +
+        'On the same bridge: router r (FRR 8.4: zebra, bgpd, bfdd; iBGP neighbours with BFD profile `fast`, `maximum-paths ibgp 8`), the reference speaker f1 (FRR: zebra, bgpd, bfdd, BFD profile `fast` toward r), ' +
+        'and b1 (the BgpSpeaker library in a Node process fed SpeakerState on stdin, BFD 100/100 × 3: the measurement this bench made before it drove the daemon). ' +
+        `A client on the router's bgpd vty socket polls \`show bgp ipv4 unicast json\` every ${POLL_MS} ms. ` +
+        'Created: the Service\'s EndpointSlice (ready endpoints on n1–n3) is applied first, then `kubectl apply` of a LoadBalancer Service without an address; the controller assigns one from the pool. ' +
+        'The time starts at the API server\'s watch event (ADDED, seen by a `kubectl get services --watch-only` running next to the API server) and so includes: the controller\'s informer → allocation → status write → the speakers\' informers → BGP UPDATE → the router\'s table; ' +
+        'the same watch shows when the controller\'s status write (the address) arrives, which splits that time into the controller\'s part and the speakers\' part (the speakers\' informers get that event at the same moment); ' +
+        'another row counts from starting `kubectl apply` (kubectl\'s own start, discovery and request included). ' +
+        'Reference: `network P` given to the FRR speaker on its bgpd vty socket (as vtysh does) → P from f1 in the router\'s table (bgpd\'s own UPDATE scheduling, nothing else). Library row: writing the SpeakerState with one more service to b1 → its path at the router. ' +
+        'Lost: node n(rep mod 3)\'s link set down and its speaker SIGKILLed (link first, so no FIN reaches the router; the hold time is 90 s, only BFD can tell) → that node\'s path for the rep\'s address gone from the router\'s table; ' +
+        'reference: f1\'s link set down → its path gone. Both are the router\'s BFD detection (3 × 100 ms) plus its withdrawal; the speaker\'s part is to have negotiated the fast timers, which is checked (router\'s BFD peer up with remote intervals 100 ms) before each cut. ' +
+        `After each loss the link comes back, the speaker is started again, and the session, BFD and the path are back before the next step. One warm-up Service (not counted), then ${REPS} repetitions, each: daemon created, FRR created, library created, daemon lost, FRR lost. Median.`,
       rows,
-      notes: ['The FRR speaker runs with its defaults: bgpd batches UPDATEs of an update group (coalesce-time, up to 1 s), which is most of its "added" time; the "lost" rows are the router\'s BFD detection (3 × 100 ms) plus its withdrawal, for both speakers alike.',
-        `lbctl: added ${res.lbctl.add.map((x) => x.toFixed(1)).join(', ')} ms; lost ${res.lbctl.lost.map((x) => x.toFixed(0)).join(', ')} ms. FRR: added ${res.FRR.add.map((x) => x.toFixed(1)).join(', ')} ms; lost ${res.FRR.lost.map((x) => x.toFixed(0)).join(', ')} ms.`],
+      notes: [
+        `The FRR speaker runs with bgpd's defaults (no UPDATE timer tuned); its "created" times ranged ${Math.min(...frr.add).toFixed(1)}–${Math.max(...frr.add).toFixed(1)} ms in this run.`,
+        `Raw values (ms, in repetition order). Daemon, watch event → first node: ${ms(daemon.map((c) => c.watchFirst))} (controller's status event after ${ms(daemon.map((c) => c.watchAssigned))}; then the route after ${ms(daemon.map((c) => c.assignedFirst))}); → all three nodes: ${ms(daemon.map((c) => c.watchAll))}; ` +
+          `kubectl apply started → first node: ${ms(daemon.map((c) => c.applyFirst))} (kubectl apply itself took ${ms(daemon.map((c) => c.applyOwn), 0)}); addresses ${daemon.map((c) => c.prefix).join(', ')}. ` +
+          `FRR network → route: ${ms(frr.add)}. Library: ${ms(lib)}. Node lost → withdrawn, daemon (n1, n2, n3, …): ${ms(lost, 0)}; FRR: ${ms(frr.lost, 0)}.`,
+      ],
     }
   },
 }

@@ -48,12 +48,23 @@ export function seal(buf: Buffer, key: Buffer): Buffer {
 
 /** Which key authenticates the datagram, or undefined when none does. */
 export function open(buf: Buffer, keys: KeyRing): 'current' | 'previous' | undefined {
+  return openWith(buf, keys)?.which
+}
+
+/** The key that authenticates the datagram and whether it is the one we send with, or undefined when none does. */
+export function openWith(buf: Buffer, keys: KeyRing): {which: 'current' | 'previous'; key: Buffer} | undefined {
   if (buf.length < MAC_LENGTH) return undefined
   const got = buf.subarray(buf.length - MAC_LENGTH)
-  if (timingSafeEqual(mac(keys.current, buf), got)) return 'current'
-  if (keys.previous && timingSafeEqual(mac(keys.previous, buf), got)) return 'previous'
-  for (const k of keys.accepted ?? []) if (timingSafeEqual(mac(k, buf), got)) return 'previous'
+  if (timingSafeEqual(mac(keys.current, buf), got)) return {which: 'current', key: keys.current}
+  for (const k of [...(keys.previous ? [keys.previous] : []), ...(keys.accepted ?? [])]) {
+    if (timingSafeEqual(mac(k, buf), got)) return {which: 'previous', key: k}
+  }
   return undefined
+}
+
+/** Whether `key` is one of the ring's keys. */
+export function inRing(key: Buffer, keys: KeyRing): boolean {
+  return key.equals(keys.current) || !!keys.previous?.equals(key) || (keys.accepted ?? []).some((k) => k.equals(key))
 }
 
 export type ReplayVerdict = 'ok' | 'replay' | 'stale'

@@ -7,7 +7,10 @@
 //   then it forgets the old key.
 // This holds as long as every speaker sees the new file within one grace period of the first (kubelet's sync period
 // plus its cache TTL: ≈ 2 min by default, hence the 3 min default). The Secret's `previoussecretkey` stays accepted
-// as it was (a speaker restarted during the roll-out knows only the files). Pure: the caller passes the time.
+// as it was. A speaker restarted during the roll-out knows only the files (the new key): every member answers a member
+// in the key that member last sealed with, while that key is in its ring (wire.ts), so the restarted speaker reads
+// every member that has seen the new file at once; only members that have not seen it yet stay unreadable to it until
+// they do, as they would be without the restart. Pure: the caller passes the time.
 import type {KeyRing} from './auth.js'
 
 export const DEFAULT_KEY_GRACE_MS = 180_000

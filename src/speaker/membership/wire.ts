@@ -2,7 +2,7 @@
 // datagram that is not an authentic, fresh message from a member is dropped with a named reason and counted.
 import {randomBytes} from 'node:crypto'
 import type {Clock} from '../../lib/clock.js'
-import {type KeyRing, open, ReplayGuard, seal} from './auth.js'
+import {inRing, type KeyRing, openWith, ReplayGuard, seal} from './auth.js'
 import {type Body, checkFraming, decodeMessage, encodeMessage, MembershipDecodeError, type Update} from './codec.js'
 import type {MembershipTimers} from './options.js'
 import {Swim} from './swim.js'
@@ -50,6 +50,13 @@ export class WireMember {
   private readonly stats_: WireStats = {sent: 0, received: 0, previousKey: 0, sendErrors: 0, dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>}
   private readonly replay: ReplayGuard
   private readonly addresses = new Map<string, string>()
+  /**
+   * Per member, the key its last accepted message was sealed with. We send to a member with that key while it is still
+   * in our ring: during a rotation a member that already sends the new key (one restarted with only the new Secret
+   * mounted, or one further in its rotation) is answered in the key it can read, instead of in ours for a whole grace
+   * period. Only our own keys are ever chosen, and only after a message passed the MAC and the replay guard.
+   */
+  private readonly peerKeys = new Map<string, Buffer>()
   private seq = 0
   /** A datagram with our framing arrived while we had no key: others gossip, and we cannot. */
   sawForeignGossip = false
@@ -67,6 +74,7 @@ export class WireMember {
   setMembers(addresses: ReadonlyMap<string, string>): void {
     this.addresses.clear()
     for (const [n, a] of addresses) if (n !== this.o.node) this.addresses.set(n, a)
+    for (const n of [...this.peerKeys.keys()]) if (!this.addresses.has(n)) this.peerKeys.delete(n)
     this.swim.setMembers(this.addresses.keys())
   }
 
@@ -90,7 +98,8 @@ export class WireMember {
     const buf = encodeMessage({bootId: this.bootId, seq: this.seq, timestamp: Math.floor(this.o.wallClock()), sender: this.o.node,
       incarnation: this.swim.incarnation, body, updates})
     this.stats_.sent++
-    this.o.transport.send(address, seal(buf, keys.current))
+    const theirs = this.peerKeys.get(to)
+    this.o.transport.send(address, seal(buf, theirs && inRing(theirs, keys) ? theirs : keys.current))
   }
 
   receive(buf: Buffer, _from: string): void {
@@ -108,8 +117,8 @@ export class WireMember {
       }
       return
     }
-    const which = open(buf, keys)
-    if (!which) return this.drop('auth')
+    const opened = openWith(buf, keys)
+    if (!opened) return this.drop('auth')
     let m
     try {
       m = decodeMessage(buf)
@@ -122,7 +131,8 @@ export class WireMember {
     const verdict = this.replay.accept(m.sender, m.bootId, m.seq, m.timestamp, this.o.wallClock())
     if (verdict !== 'ok') return this.drop(verdict)
     this.stats_.received++
-    if (which === 'previous') this.stats_.previousKey++
+    if (opened.which === 'previous') this.stats_.previousKey++
+    this.peerKeys.set(m.sender, opened.key)
     this.swim.receive(m.sender, m.incarnation, m.body, m.updates)
   }
 }

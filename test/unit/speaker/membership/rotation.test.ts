@@ -105,3 +105,29 @@ describe('membership: one-step key rotation', () => {
     expect(lost).toBe(true)
   })
 })
+
+describe('membership: a speaker restarted during a rotation', () => {
+  it('is answered in the new key it knows, so it reads every member that has seen the new file at once, not after the grace period', async () => {
+    const c = cluster = await simCluster([], {keyGraceMs: GRACE})
+    for (const n of ALL) await c.add(n, writeKey(c.dir, `${n}-cur`, K1TEXT))
+    expect(c.until(() => ALL.every((n) => c.alive(n).join() === ALL.join()), 1000)).toBeDefined()
+    // a and b see the new file: for one grace period they still send the old key and accept both.
+    for (const n of ['a', 'b']) {
+      writeKey(c.dir, `${n}-cur`, K2TEXT)
+      await c.members.get(n)!.reloadKeys()
+      expect(c.members.get(n)!.keyPhase()).toBe('announcing')
+    }
+    // c restarts; its pod mounts the Secret as it is now: only the new key, no previoussecretkey.
+    await c.members.get('c')!.stop()
+    const restarted = await c.add('c', writeKey(c.dir, 'c-restarted', K2TEXT))
+    expect(c.until(() => c.alive('c').join() === ALL.join(), 2000)).toBeDefined()
+    // From then on nothing it receives is refused, though a and b still send everyone else the old key.
+    const before = restarted.stats()
+    c.clock.advance(5000)
+    const after = restarted.stats()
+    expect(after.received - before.received).toBeGreaterThan(30)
+    expect(after.dropped.auth).toBe(before.dropped.auth)
+    expect(c.members.get('a')!.keyPhase()).toBe('announcing')
+    for (const n of ALL) expect(c.alive(n)).toEqual(ALL)
+  })
+})

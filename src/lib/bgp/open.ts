@@ -233,10 +233,11 @@ export interface Negotiated {
 }
 
 /**
- * Check a received OPEN against ours and the configured peer AS; returns what the session runs with, or the
- * NOTIFICATION to send (2/2 bad peer AS, 2/3 bad identifier, 2/6 hold time 1 or 2).
+ * Check a received OPEN against ours and the configured peer AS (a number, `external`: any AS but ours, or undefined:
+ * any); returns what the session runs with, or the NOTIFICATION to send (2/2 bad peer AS, 2/3 bad identifier, 2/6 hold
+ * time 1 or 2).
  */
-export function negotiate(local: OpenMessage, localAsn: number, remote: OpenMessage, expectedPeerAsn?: number): Negotiated | BgpProtocolError {
+export function negotiate(local: OpenMessage, localAsn: number, remote: OpenMessage, expectedPeerAsn?: number | 'external'): Negotiated | BgpProtocolError {
   const caps = remote.capabilities
   const as4 = caps.find((c): c is Extract<Capability, {kind: 'four-octet-as'}> => c.kind === 'four-octet-as')
   const peerAsn = as4 ? as4.asn : remote.asn
@@ -246,7 +247,10 @@ export function negotiate(local: OpenMessage, localAsn: number, remote: OpenMess
     else b.writeUInt16BE(peerAsn)
     return b
   }
-  if (peerAsn === 0 || (expectedPeerAsn !== undefined && peerAsn !== expectedPeerAsn)) {
+  if (expectedPeerAsn === 'external' && peerAsn === localAsn) {
+    return openErr(OpenSubcode.BAD_PEER_AS, `peer is AS ${peerAsn}, ours: an external peer was expected`, asData())
+  }
+  if (peerAsn === 0 || (typeof expectedPeerAsn === 'number' && peerAsn !== expectedPeerAsn)) {
     return openErr(OpenSubcode.BAD_PEER_AS, `peer is AS ${peerAsn}, expected AS ${expectedPeerAsn}`, asData())
   }
   if (remote.holdTime === 1 || remote.holdTime === 2) {

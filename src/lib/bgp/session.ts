@@ -4,7 +4,7 @@
 import {EventEmitter} from 'node:events'
 import {type Clock, systemClock, Timer} from '../clock.js'
 import {Link, type LinkHandler} from './session-link.js'
-import {BgpProtocolError, CeaseSubcode, ErrorCode, OpenSubcode} from './errors.js'
+import {BgpProtocolError, CeaseSubcode, ErrorCode} from './errors.js'
 import {describeNotification, encodeKeepalive, encodeNotification, shutdownMessage} from './notification.js'
 import {buildOpen, capabilityCode, encodeOpen, type Negotiated, negotiate, refusedCapabilities} from './open.js'
 import {familyOfAfi, parseIPv4} from './prefixes.js'
@@ -22,13 +22,6 @@ export type {Conn, SessionOptions, SessionState, Transport} from './session-type
 /** RFC 4271 10: a large hold time while waiting for the peer's OPEN. */
 const OPEN_HOLD_MS = 240_000
 const CLOSE_GRACE_MS = 1000
-
-const asBytes = (asn: number, four: boolean): Buffer => {
-  const b = Buffer.alloc(four ? 4 : 2)
-  if (four) b.writeUInt32BE(asn >>> 0)
-  else b.writeUInt16BE(asn & 0xffff)
-  return b
-}
 
 export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandler {
   state: SessionState = 'Idle'
@@ -311,11 +304,7 @@ export class BgpSession extends EventEmitter<SessionEvents> implements LinkHandl
   private onOpen(l: Link, m: OpenMessage): void {
     if (l.state !== 'OpenSent') return this.fsmError(l, 'OPEN')
     this.emit('open-received', m)
-    const external = this.o.peerAsn === 'external'
-    let n = negotiate(this.localOpen(), this.o.localAsn, m, external ? undefined : this.o.peerAsn as number)
-    if (!(n instanceof BgpProtocolError) && external && n.peerAsn === this.o.localAsn) {
-      n = new BgpProtocolError(ErrorCode.OPEN, OpenSubcode.BAD_PEER_AS, `peer is AS ${n.peerAsn}, ours: an external peer was expected`, {data: asBytes(n.peerAsn, n.fourOctetAs)})
-    }
+    const n = negotiate(this.localOpen(), this.o.localAsn, m, this.o.peerAsn)
     if (n instanceof BgpProtocolError) return this.fail(l, n)
     if (this.o.keepaliveTime !== undefined && n.holdTime > 0) n.keepaliveTime = Math.max(1, Math.min(this.o.keepaliveTime, n.keepaliveTime))
     l.remoteOpen = m

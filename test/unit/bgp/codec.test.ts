@@ -122,7 +122,7 @@ describe('negotiate', () => {
     expect(negotiate(local, 64512, peer({}), 'external')).toMatchObject({peerAsn: 64513})
     const same = buildOpen({asn: 64512, routerId: '198.18.0.1', holdTime: 30, families: [4]})
     const e = negotiate(local, 64512, same, 'external') as BgpProtocolError
-    expect([e.code, e.subcode, e.data.readUInt32BE(0), e.message]).toEqual([2, 2, 64512, 'peer is AS 64512, ours: an external peer was expected'])
+    expect([e.code, e.subcode, e.data.readUInt32BE(0), e.message]).toEqual([2, 2, 64512, '2/2 Bad Peer AS: peer is AS 64512, ours: an external peer was expected'])
   })
   it('no multiprotocol capability means IPv4 unicast only', () => {
     expect(negotiate(local, 64512, peer({capabilities: []}), 64513)).toMatchObject({families: [4], fourOctetAs: false})

@@ -166,27 +166,8 @@ export const NODE = 'n1'
 /** The class a case's daemons serve, so cases sharing the harness never touch each other's services. */
 export const classOf = (ns: string): string => `lbctl.io/${ns}`
 
-/** The lab's router (FRR, eBGP AS 64500) on the speakers' link; the speakers' side of it is 198.18.1.2/24. */
-export const ROUTER = {address: '198.18.1.1', asn: 64500, speakerAsn: 64512, password: 'pw'}
-/** A speaker that peers with the router binds its own source address (one BGP session per address, as per node). */
-export const bgpSource = (index: number): string => `198.18.1.${10 + index}`
-/** Where the speakers that do not peer with the router point their BGPPeer: no route leads there (a session that fails). */
-const NOWHERE = '198.18.0.1'
-
-/** FRR's configuration: a passive eBGP neighbor for each source, with the password the speakers read from their Secret. */
-export function routerConf(sources: string[]): string {
-  return ['router bgp 64500', ` bgp router-id ${ROUTER.address}`, ' no bgp ebgp-requires-policy', ' no bgp default ipv4-unicast',
-    ' neighbor nodes peer-group', ` neighbor nodes remote-as ${ROUTER.speakerAsn}`, ` neighbor nodes password ${ROUTER.password}`, ' neighbor nodes passive',
-    ...sources.map((a) => ` neighbor ${a} peer-group nodes`),
-    ' address-family ipv4 unicast', '  neighbor nodes activate', ' exit-address-family', ''].join('\n')
-}
-
-/**
- * Everything one case needs in the harness: its namespace, install's access objects (maybe minus one verb), the
- * configuration. A speaker given `bgpSource` peers with the lab's router from that address (its session comes up and
- * it advertises the service); the others peer with an address nothing answers.
- */
-export function seedCase(server: ApiServer, ns: string, access: Manifest[], component: Component, address: string, bgpSource?: string): void {
+/** Everything one case needs in the harness: its namespace, install's access objects (maybe minus one verb), the configuration. */
+export function seedCase(server: ApiServer, ns: string, access: Manifest[], component: Component, address: string): void {
   const put = (o: object) => server.store.put(o)
   put({apiVersion: 'v1', kind: 'Namespace', metadata: {name: ns}})
   for (const o of access) put(o)
@@ -198,14 +179,16 @@ export function seedCase(server: ApiServer, ns: string, access: Manifest[], comp
     return
   }
   // The speaker's world: an assigned address, an L2Advertisement, a BGP peer with a password Secret and a
-  // BGPAdvertisement, its own Pod.
+  // BGPAdvertisement, its own Pod. The peer's address has no route (the session never opens): ServiceBGPStatus lists
+  // the peers a service is configured to be advertised to, whatever the session's state (MetalLB's API says so), so
+  // the speaker writes it all the same.
   put({...svc, status: {loadBalancer: {ingress: [{ip: address}]}}})
   put({apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: {name: `${ns}-x`, namespace: 'default', labels: {'kubernetes.io/service-name': ns}},
     addressType: 'IPv4', ports: [{name: 'http', port: 80, protocol: 'TCP'}], endpoints: [{addresses: ['198.18.0.9'], nodeName: NODE, conditions: {ready: true}}]})
   put({apiVersion: 'metallb.io/v1beta1', kind: 'L2Advertisement', metadata: {name: 'l2', namespace: ns}, spec: {ipAddressPools: ['pool']}})
-  put({apiVersion: 'v1', kind: 'Secret', metadata: {name: 'peer-pw', namespace: ns}, type: 'kubernetes.io/basic-auth', data: {password: Buffer.from(ROUTER.password).toString('base64')}})
-  put({apiVersion: 'metallb.io/v1beta2', kind: 'BGPPeer', metadata: {name: 'router', namespace: ns}, spec: {myASN: ROUTER.speakerAsn, peerASN: ROUTER.asn, passwordSecret: {name: 'peer-pw'},
-    ...(bgpSource ? {peerAddress: ROUTER.address, sourceAddress: bgpSource, routerID: bgpSource} : {peerAddress: NOWHERE, routerID: '198.18.0.2'})}})
+  put({apiVersion: 'v1', kind: 'Secret', metadata: {name: 'peer-pw', namespace: ns}, type: 'kubernetes.io/basic-auth', data: {password: Buffer.from('pw').toString('base64')}})
+  put({apiVersion: 'metallb.io/v1beta2', kind: 'BGPPeer', metadata: {name: 'router', namespace: ns},
+    spec: {myASN: 64512, peerASN: 64500, peerAddress: '198.18.0.1', routerID: '198.18.0.2', passwordSecret: {name: 'peer-pw'}}})
   put({apiVersion: 'metallb.io/v1beta1', kind: 'BGPAdvertisement', metadata: {name: 'bgp', namespace: ns}, spec: {ipAddressPools: ['pool']}})
   put({apiVersion: 'v1', kind: 'Pod', metadata: {name: `lbctl-speaker-${NODE}`, namespace: ns, labels: {'app.kubernetes.io/name': 'lbctl', 'app.kubernetes.io/component': 'speaker', 'app.kubernetes.io/part-of': 'lbctl'}},
     spec: {nodeName: NODE, hostNetwork: true, containers: [{name: 'speaker', image: 'lbctl-speaker'}]},

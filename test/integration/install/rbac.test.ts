@@ -5,16 +5,15 @@
 // without one refusal, using every verb they were given. See rbac-lab.ts for the setting. The grants only some
 // situations reach are reached on purpose: a repeated Event (the service's request toggled away and back; the L2
 // advertisement taken away and back) is patched; another client's write lands before the controller's first status
-// write (a real 409, then the controller reads the Service again); speakers that peer with the lab's FRR router
-// advertise over an established session and so write ServiceBGPStatus.
+// write (a real 409, then the controller reads the Service again); a BGPAdvertisement makes the speaker write
+// ServiceBGPStatus (for the peers a service is configured to be advertised to: no session needs to be up).
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {crdManifests} from '../../../src/lib/api/crds.js'
 import type {Component} from '../../../src/lib/install/names.js'
 import {type ApiServer, startApiServer} from '../../harness/apiserver/index.js'
-import {Frr} from '../../harness/lab/frr.js'
-import {Lab, type LabNode, missingBuild, missingFrr, missingNative, requireLab} from '../../harness/lab/index.js'
-import {bgpSource, forbidden, forwardInto, label, NODE, type Permission, permissions, type Proc, raceFirstStatusWrite, renderedAccess, routerConf,
-  seedCase, startDaemon, tmp, tokenKubeconfig, used, waitUntil, withoutPermission} from './rbac-lab.js'
+import {Lab, type LabNode, missingBuild, missingNative, requireLab} from '../../harness/lab/index.js'
+import {forbidden, forwardInto, label, NODE, type Permission, permissions, type Proc, raceFirstStatusWrite, renderedAccess, seedCase, startDaemon, tmp,
+  tokenKubeconfig, used, waitUntil, withoutPermission} from './rbac-lab.js'
 
 interface Case {
   ns: string
@@ -40,9 +39,6 @@ const CASES: Case[] = [
   {ns: 'base-speaker', component: 'speaker'},
   ...ALL.map((p, i) => ({ns: `rbac-${i}`, component: p.component, without: p})),
 ]
-/** Speakers that peer with the router: the baseline and the cases about what only an established session writes. */
-const peersWithRouter = (c: Case): boolean => c.component === 'speaker' && (!c.without || c.without.resource.startsWith('servicebgpstatuses'))
-const BGP_CASES = CASES.map((c, i) => ({c, i})).filter(({c}) => peersWithRouter(c))
 /** A request no pool can serve: the controller's decision goes to AllocationFailed and back when it is dropped. */
 const NO_POOL_HAS = '203.0.113.250'
 const IPS_ANNOTATION = 'metallb.io/loadBalancerIPs'
@@ -54,12 +50,11 @@ const REFUSAL_LOGGED = /forbidden|HTTP 403/i
 /** Refusals a daemon does not log by design: the test looks at what is missing instead (the Event, the diagnostics answer). */
 const NAMED_ELSEWHERE = new Set(['events', 'tokenreviews', 'subjectaccessreviews'])
 
-describe.runIf(requireLab(['curl'], [...missingNative(), ...missingBuild(), ...missingFrr()]))('install\'s RBAC, enforced: every verb it grants is needed, and enough', () => {
+describe.runIf(requireLab(['curl'], [...missingNative(), ...missingBuild()]))('install\'s RBAC, enforced: every verb it grants is needed, and enough', () => {
   let server: ApiServer
   let lab: Lab
   let node: LabNode
   let fwd: {url: string; close(): Promise<void>} | undefined
-  let frr: Frr | undefined
   const t = tmp()
 
   const refusedFor = (c: Case, p: Permission) => forbidden(c.server!, c.ns, SA(c.component)).filter((f) => f.verb === p.verb && f.group === p.group && f.resource === p.resource)
@@ -78,10 +73,6 @@ describe.runIf(requireLab(['curl'], [...missingNative(), ...missingBuild(), ...m
     server = await startApiServer({crds: crdManifests(), workloadReadyDelayMs: -1})
     lab = await Lab.create('rbac')
     node = await lab.addNode('sp')
-    const rt = await lab.addNode('rt')
-    await lab.link(node, rt, {aIp: '198.18.1.2/24', bIp: '198.18.1.1/24'})
-    for (const {i} of BGP_CASES) await node.addAddress(`${bgpSource(i)}/24`)
-    frr = await Frr.start(rt, routerConf(BGP_CASES.map(({i}) => bgpSource(i))))
     fwd = await forwardInto(node, server, t.dir)
     server.store.put({apiVersion: 'v1', kind: 'Node', metadata: {name: NODE, labels: {'kubernetes.io/hostname': NODE}},
       status: {conditions: [{type: 'Ready', status: 'True'}], addresses: [{type: 'InternalIP', address: '127.0.0.1'}]}})
@@ -97,7 +88,7 @@ describe.runIf(requireLab(['curl'], [...missingNative(), ...missingBuild(), ...m
       const i = first + j
       c.server = c.component === 'speaker' ? server : await startApiServer({crds: crdManifests(), workloadReadyDelayMs: -1})
       const access = renderedAccess(c.ns)
-      seedCase(c.server, c.ns, c.without ? withoutPermission(access, c.without) : access, c.component, `203.0.113.${i + 1}`, peersWithRouter(c) ? bgpSource(i) : undefined)
+      seedCase(c.server, c.ns, c.without ? withoutPermission(access, c.without) : access, c.component, `203.0.113.${i + 1}`)
       if (c.component === 'controller') raceFirstStatusWrite(c.server, c.ns)
       const token = c.server.issueToken(c.ns, SA(c.component)).token
       const kubeconfig = tokenKubeconfig(t.dir, c.ns, c.component === 'controller' ? c.server.url : fwd!.url, token)
@@ -112,8 +103,7 @@ describe.runIf(requireLab(['curl'], [...missingNative(), ...missingBuild(), ...m
         get('metallb.io/v1beta1', 'IPAddressPool', c.ns, 'pool')?.status?.assignedIPv4 === 1 && get('metallb.io/v1beta1', 'ConfigurationState', c.ns, 'controller')?.status &&
         (!leaderElect(c) || renewed(get('coordination.k8s.io/v1', 'Lease', c.ns, 'lbctl-controller')))
     }
-    const announced = (c: Case) => (c.component === 'controller' ? controllerDone(c) : l2Statuses(c.ns).some((s) => s.status?.node === NODE) && sessions(c.ns).some((s) => s.status?.node === NODE) &&
-      (!peersWithRouter(c) || bgpStatuses(c.ns).some((s) => s.status?.node === NODE)))
+    const announced = (c: Case) => (c.component === 'controller' ? controllerDone(c) : [l2Statuses, sessions, bgpStatuses].every((of) => of(c.ns).some((s) => s.status?.node === NODE)))
     await waitUntil(settled(announced), 60_000, 'every case to be refused or to announce').catch(() => undefined)
     // 2. Ask every speaker's diagnostics endpoint (TokenReview, SubjectAccessReview); tamper with the labels of its
     //    status objects (it patches them back).
@@ -191,7 +181,6 @@ describe.runIf(requireLab(['curl'], [...missingNative(), ...missingBuild(), ...m
     await stop(CASES)
     await Promise.all(CASES.filter((c) => c.server && c.server !== server).map((c) => c.server!.stop().catch(() => undefined)))
     await fwd?.close()
-    await frr?.stop()
     await lab?.destroy()
     await server?.stop()
     t.remove()
@@ -232,10 +221,10 @@ describe.runIf(requireLab(['curl'], [...missingNative(), ...missingBuild(), ...m
     expect(eventsOf(CASES[1], 'nodeAssigned', /"layer2"/).map((e) => e.count)).toEqual([expect.any(Number)])
     expect(repeated(CASES[1], 'nodeAssigned', /"layer2"/)).toBe(true)
     expect(eventsOf(CASES[1], 'nodeAssigned', /"bgp"/)).toHaveLength(1)
-    // Advertised over the established session: its ServiceBGPStatus, labels restored after tampering, with a status.
+    // Configured to be advertised to the peer: its ServiceBGPStatus, labels restored after tampering, with a status.
     expect(CASES[1].bgpStatuses).toEqual([expect.objectContaining({
       metadata: expect.objectContaining({labels: expect.objectContaining({'metallb.io/service-name': ns, 'metallb.io/node': NODE})}),
-      status: expect.objectContaining({node: NODE}),
+      status: expect.objectContaining({node: NODE, serviceName: ns, peers: ['router']}),
     })])
     // Announced, then (service and peer gone) removed.
     for (const plural of ['servicel2statuses', 'servicebgpstatuses']) {
@@ -269,7 +258,7 @@ describe.runIf(requireLab(['curl'], [...missingNative(), ...missingBuild(), ...m
       expect(c.diagnostics?.status, JSON.stringify(c.diagnostics)).toBeGreaterThanOrEqual(400)
       expect(JSON.parse(c.diagnostics!.body).error.code).toBeTruthy()
     } else expect(c.proc!.lines.join('\n'), c.proc!.lines.join('\n')).toMatch(REFUSAL_LOGGED)
-    // What only an established BGP session writes is missing, or stale.
+    // The ServiceBGPStatus is missing, or stale.
     const bgp = c.bgpStatuses ?? []
     const created = server.requests.some((r) => r.method === 'POST' && r.path === `/apis/metallb.io/v1beta1/namespaces/${c.ns}/servicebgpstatuses` && r.status === 201)
     if (p.resource === 'servicebgpstatuses' && p.verb === 'create') expect([created, bgp]).toEqual([false, []])

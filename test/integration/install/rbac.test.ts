@@ -166,7 +166,7 @@ describe.runIf(requireLab(['curl'], [...missingNative(), ...missingBuild()]))('i
         server.store.put({apiVersion: 'metallb.io/v1beta1', kind: 'L2Advertisement', metadata: {name, namespace}, spec})
       }
     }
-    const again = (c: Case) => (c.component === 'controller' ? repeated(c, 'IPAllocated') : repeated(c, 'nodeAssigned', /layer2/))
+    const again = (c: Case) => (c.component === 'controller' ? repeated(c, 'IPAllocated') : repeated(c, 'nodeAssigned', /"layer2"/))
     await waitUntil(settled(again), 30_000, 'every case to be refused or to count a repeated event').catch(() => undefined)
   }
 
@@ -258,6 +258,8 @@ describe.runIf(requireLab(['curl'], [...missingNative(), ...missingBuild()]))('i
       expect(c.diagnostics?.status, JSON.stringify(c.diagnostics)).toBeGreaterThanOrEqual(400)
       expect(JSON.parse(c.diagnostics!.body).error.code).toBeTruthy()
     } else expect(c.proc!.lines.join('\n'), c.proc!.lines.join('\n')).toMatch(REFUSAL_LOGGED)
+    // After the conflict it could not read the Service again, and said so (the watch brought the change instead).
+    if (p.resource === 'services' && p.verb === 'get') expect(c.proc!.lines.join('\n')).toMatch(/forbidden.*re-reading the service after a conflict failed/)
     // The ServiceBGPStatus is missing, or stale.
     const bgp = c.bgpStatuses ?? []
     const created = server.requests.some((r) => r.method === 'POST' && r.path === `/apis/metallb.io/v1beta1/namespaces/${c.ns}/servicebgpstatuses` && r.status === 201)

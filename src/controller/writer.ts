@@ -124,8 +124,9 @@ export class StatusWriter {
         const [ns, name] = key.split('/')
         const fresh = await this.d.kube.get<Service>(Kinds.Service, name, ns)
         if (fresh) this.d.observe(fresh)
-      } catch {
-        // the informer will deliver the change
+      } catch (e) {
+        // The informer will deliver the change; a refusal (RBAC) or an outage is still worth saying.
+        this.d.log.warn({service: key, err: (e as Error).message}, 're-reading the service after a conflict failed; waiting for the watch')
       }
       return
     }

@@ -1,8 +1,10 @@
 // Events on objects (core/v1 Event), rate limited so that a service stuck in a loop cannot flood the event store:
 // the same (object, reason, message) is created at most once per `dedupeMs` and repeats only raise its `count` (as
-// client-go's aggregation does: `kubectl describe` shows "x5 over 3m"), patched at most once per `countEveryMs`; each
-// object gets a token bucket, and the write queue is bounded (events are best effort: the oldest queued one is
-// dropped, and counted, when it is full).
+// client-go's aggregation does: `kubectl describe` shows "x5 over 3m"). As client-go's events recorder
+// (k8s.io/client-go/tools/events: the first isomorphic event starts a series and is written at once, later ones wait
+// for a heartbeat), the first repeat is patched as soon as the Event exists, later ones at most once per
+// `countEveryMs`. Each object gets a token bucket, and the write queue is bounded (events are best effort: the oldest
+// queued one is dropped, and counted, when it is full).
 import type {KubeApi} from './rest.js'
 import {microTime, rfc3339} from '../api/time.js'
 
@@ -19,7 +21,13 @@ interface Seen {
   name: string
   namespace: string
   count: number
+  /** When a count was last due (the series started, or the interval passed). */
   countedAt: number
+  /** The series has started: the first repeat was due. */
+  series: boolean
+  /** The create went through; until then a due count waits for it. */
+  created: boolean
+  countWaiting: boolean
 }
 
 type Write =
@@ -60,7 +68,10 @@ export interface EventRecorderOptions {
   perObject?: {burst: number; everyMs: number}
   /** Identical events are not repeated within this window (default 10 minutes); repeats raise the count instead. */
   dedupeMs?: number
-  /** The count of a repeated event is written at most this often (default 60 s); the next repeat after it writes it. */
+  /**
+   * After the first repeat (written at once), the count is written at most this often (default 60 s); the next repeat
+   * after it writes it.
+   */
   countEveryMs?: number
   maxQueue?: number
   concurrency?: number
@@ -104,9 +115,11 @@ export class EventRecorder {
     if (last !== undefined && t - last.at < (this.opts.dedupeMs ?? 600_000)) {
       last.count++
       this.stats.suppressed++
-      if (t - last.countedAt >= (this.opts.countEveryMs ?? 60_000)) {
+      if (!last.series || t - last.countedAt >= (this.opts.countEveryMs ?? 60_000)) {
+        last.series = true
         last.countedAt = t
-        this.enqueue({op: 'count', name: last.name, namespace: last.namespace, patch: {count: last.count, lastTimestamp: rfc3339(t), series: {count: last.count, lastObservedTime: microTime(t)}}})
+        if (last.created) this.enqueueCount(last, t)
+        else last.countWaiting = true
       }
       return false
     }
@@ -116,7 +129,7 @@ export class EventRecorder {
     }
     const name = `${obj.metadata.name}.${t.toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`
     const namespace = obj.metadata.namespace ?? 'default'
-    this.seen.set(key, {at: t, name, namespace, count: 1, countedAt: t})
+    this.seen.set(key, {at: t, name, namespace, count: 1, countedAt: t, series: false, created: false, countWaiting: false})
     const ts = rfc3339(t)
     this.enqueue({op: 'create', key, body: {
       apiVersion: 'v1', kind: 'Event',
@@ -128,6 +141,19 @@ export class EventRecorder {
       firstTimestamp: ts, lastTimestamp: ts, eventTime: microTime(t), action: reason, count: 1,
     }})
     return true
+  }
+
+  private enqueueCount(s: Seen, t: number): void {
+    s.countWaiting = false
+    this.enqueue({op: 'count', name: s.name, namespace: s.namespace, patch: {count: s.count, lastTimestamp: rfc3339(t), series: {count: s.count, lastObservedTime: microTime(t)}}})
+  }
+
+  /** The Event exists now: a count that came due meanwhile is written. */
+  private createdNow(key: string): void {
+    const s = this.seen.get(key)
+    if (!s) return
+    s.created = true
+    if (s.countWaiting) this.enqueueCount(s, this.now())
   }
 
   private enqueue(w: Write): void {
@@ -164,7 +190,11 @@ export class EventRecorder {
       this.active++
       const write = w.op === 'create' ? this.kube.create(w.body) : this.kube.mergePatch(EVENT, w.name, w.namespace, w.patch)
       write.then(
-        () => void (w.op === 'create' ? this.stats.recorded++ : this.stats.counted++),
+        () => {
+          if (w.op === 'count') return void this.stats.counted++
+          this.stats.recorded++
+          this.createdNow(w.key)
+        },
         (err) => {
           this.stats.failed++
           this.opts.onError?.(err)

@@ -63,6 +63,62 @@ describe('fault injection', () => {
     expect(order).toEqual(['after clear', 'delayed'])
   })
 
+  it('beforeNext: another client\'s write lands first, and a write with the old resourceVersion meets the real 409 Conflict', async () => {
+    const created = await raw(h.server, 'POST', CMS, {metadata: {name: 'raced'}, data: {a: '1'}})
+    const rv0 = created.body.metadata.resourceVersion
+    let ran = 0
+    h.server.faults.beforeNext(1, () => {
+      ran++
+      const cm = h.server.store.get('v1', 'ConfigMap', 'default', 'raced')
+      h.server.store.put({...cm, data: {...cm.data, b: 'theirs'}})
+    }, {method: 'PUT', path: /\/configmaps\/raced$/})
+    // Requests that do not match leave it waiting.
+    expect((await raw(h.server, 'GET', `${CMS}/raced`)).body.data).toEqual({a: '1'})
+    const other = await raw(h.server, 'POST', CMS, {metadata: {name: 'other'}})
+    expect((await raw(h.server, 'PUT', `${CMS}/other`, {metadata: {name: 'other', resourceVersion: other.body.metadata.resourceVersion}, data: {x: 'y'}})).status).toBe(200)
+    expect(ran).toBe(0)
+    const lost = await raw(h.server, 'PUT', `${CMS}/raced`, {metadata: {name: 'raced', resourceVersion: rv0}, data: {a: '2'}})
+    expect(ran).toBe(1)
+    expect(lost.status).toBe(409)
+    expect(lost.body).toMatchObject({kind: 'Status', reason: 'Conflict', code: 409, details: {name: 'raced', kind: 'configmaps'}})
+    expect(lost.body.message).toMatch(/the object has been modified/)
+    // Their write stands; ours did not land.
+    expect(h.server.store.get('v1', 'ConfigMap', 'default', 'raced').data).toEqual({a: '1', b: 'theirs'})
+    // Used up: the next write with the current version goes through, and nothing runs first.
+    const rv1 = h.server.store.get('v1', 'ConfigMap', 'default', 'raced').metadata.resourceVersion
+    expect((await raw(h.server, 'PUT', `${CMS}/raced`, {metadata: {name: 'raced', resourceVersion: rv1}, data: {a: '2'}})).status).toBe(200)
+    expect(ran).toBe(1)
+  })
+
+  it('beforeNext: a status merge patch carrying a stale resourceVersion (as the controller writes) is refused, the fresh one lands', async () => {
+    const SVCS = '/api/v1/namespaces/default/services'
+    await raw(h.server, 'POST', SVCS, {metadata: {name: 'web'}, spec: {type: 'LoadBalancer', ports: [{port: 80}]}})
+    const rv0 = h.server.store.get('v1', 'Service', 'default', 'web').metadata.resourceVersion
+    h.server.faults.beforeNext(1, () => {
+      const svc = h.server.store.get('v1', 'Service', 'default', 'web')
+      h.server.store.put({...svc, metadata: {...svc.metadata, labels: {team: 'b'}}})
+    }, {method: 'PATCH', path: /\/services\/web\/status$/})
+    const patch = (rv: string) => raw(h.server, 'PATCH', `${SVCS}/web/status`, {metadata: {resourceVersion: rv}, status: {loadBalancer: {ingress: [{ip: '203.0.113.9'}]}}},
+      {'Content-Type': 'application/merge-patch+json'})
+    const lost = await patch(rv0)
+    expect(lost.status).toBe(409)
+    expect(lost.body).toMatchObject({reason: 'Conflict', details: {name: 'web', kind: 'services'}})
+    const fresh = h.server.store.get('v1', 'Service', 'default', 'web')
+    expect(fresh.metadata.labels).toEqual({team: 'b'})
+    expect(fresh.status?.loadBalancer?.ingress ?? []).toEqual([])
+    const won = await patch(fresh.metadata.resourceVersion)
+    expect(won.status).toBe(200)
+    expect(won.body.status.loadBalancer.ingress).toEqual([{ip: '203.0.113.9'}])
+  })
+
+  it('clear() removes pending failures and interlopers', async () => {
+    let ran = false
+    h.server.faults.beforeNext(1, () => void (ran = true))
+    h.server.faults.clear()
+    expect((await raw(h.server, 'GET', CMS)).status).toBe(200)
+    expect(ran).toBe(false)
+  })
+
   it('clear() removes pending failures', async () => {
     h.server.faults.failNext(5, 500)
     h.server.faults.clear()

@@ -274,6 +274,7 @@ export const createServer = (deps: ServerDeps): http.Server => {
       const attrs = requestAttributes(user, rec.method, url.pathname, url.searchParams)
       const serviceAccount = user.username.startsWith('system:serviceaccount:')
       if ((deps.rbac.enforce || !serviceAccount) && !authorize(api.store, attrs).allowed) throw forbiddenError(attrs)
+      await faults.interleave(rec.method, url.pathname + url.search)
       const segs = url.pathname.split('/').filter(Boolean)
       if (discovery(req, res, segs)) return
       const t = (segs[0] === 'api' && segs.length > 2) || (segs[0] === 'apis' && segs.length > 3) ? resolve(registry, segs) : undefined

@@ -178,7 +178,10 @@ export function seedCase(server: ApiServer, ns: string, access: Manifest[], comp
     put(svc)
     return
   }
-  // The speaker's world: an assigned address, an L2Advertisement, a BGP peer with a password Secret, its own Pod.
+  // The speaker's world: an assigned address, an L2Advertisement, a BGP peer with a password Secret and a
+  // BGPAdvertisement, its own Pod. The peer's address has no route (the session never opens): ServiceBGPStatus lists
+  // the peers a service is configured to be advertised to, whatever the session's state (MetalLB's API says so), so
+  // the speaker writes it all the same.
   put({...svc, status: {loadBalancer: {ingress: [{ip: address}]}}})
   put({apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: {name: `${ns}-x`, namespace: 'default', labels: {'kubernetes.io/service-name': ns}},
     addressType: 'IPv4', ports: [{name: 'http', port: 80, protocol: 'TCP'}], endpoints: [{addresses: ['198.18.0.9'], nodeName: NODE, conditions: {ready: true}}]})
@@ -186,9 +189,22 @@ export function seedCase(server: ApiServer, ns: string, access: Manifest[], comp
   put({apiVersion: 'v1', kind: 'Secret', metadata: {name: 'peer-pw', namespace: ns}, type: 'kubernetes.io/basic-auth', data: {password: Buffer.from('pw').toString('base64')}})
   put({apiVersion: 'metallb.io/v1beta2', kind: 'BGPPeer', metadata: {name: 'router', namespace: ns},
     spec: {myASN: 64512, peerASN: 64500, peerAddress: '198.18.0.1', routerID: '198.18.0.2', passwordSecret: {name: 'peer-pw'}}})
+  put({apiVersion: 'metallb.io/v1beta1', kind: 'BGPAdvertisement', metadata: {name: 'bgp', namespace: ns}, spec: {ipAddressPools: ['pool']}})
   put({apiVersion: 'v1', kind: 'Pod', metadata: {name: `lbctl-speaker-${NODE}`, namespace: ns, labels: {'app.kubernetes.io/name': 'lbctl', 'app.kubernetes.io/component': 'speaker', 'app.kubernetes.io/part-of': 'lbctl'}},
     spec: {nodeName: NODE, hostNetwork: true, containers: [{name: 'speaker', image: 'lbctl-speaker'}]},
     status: {phase: 'Running', podIP: '127.0.0.1', hostIP: '127.0.0.1', conditions: [{type: 'Ready', status: 'True'}]}})
+}
+
+/**
+ * Another client writes the case's Service (a label) just before the controller's first status write lands, so that
+ * write, carrying the resourceVersion the controller read, meets a real 409 Conflict and the controller reads the
+ * Service again (`get services`, the only request that needs it).
+ */
+export function raceFirstStatusWrite(server: ApiServer, ns: string): void {
+  server.faults.beforeNext(1, () => {
+    const svc = server.store.get('v1', 'Service', 'default', ns)
+    server.store.put({...svc, metadata: {...svc.metadata, labels: {...svc.metadata.labels, 'example.com/touched-by': 'someone-else'}}})
+  }, {method: 'PATCH', path: new RegExp(`^/api/v1/namespaces/default/services/${ns}/status(\\?|$)`)})
 }
 
 /** `leaderElect`: as install runs it with more than one replica (a Lease); otherwise as with one. */

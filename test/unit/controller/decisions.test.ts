@@ -86,7 +86,8 @@ describe('event rate limiting', () => {
 
   it('a stuck service cannot flood the event store', async () => {
     const created: any[] = []
-    const kube = {create: async (e: any) => void created.push(e)} as unknown as Kube
+    const patched: any[] = []
+    const kube = {create: async (e: any) => void created.push(e), mergePatch: async (_r: unknown, _n: string, _ns: string, p: any) => void patched.push(p)} as unknown as Kube
     const clock = {t: 0}
     const rec = new EventRecorder(kube, {component: 'c', instance: 'i', now: () => clock.t, perObject: {burst: 3, everyMs: 10_000}, dedupeMs: 60_000})
     const target = {kind: 'Service', metadata: {name: 's', namespace: 'default', uid: 'u'}}
@@ -98,6 +99,9 @@ describe('event rate limiting', () => {
     expect(created).toHaveLength(3)
     expect(rec.stats.suppressed).toBe(197)
     expect(created[0]).toMatchObject({involvedObject: {kind: 'Service', name: 's', uid: 'u'}, reason: 'AllocationFailed', reportingInstance: 'i', type: 'Warning'})
+    // The 99 repeats of 'same' cost one count write (the series' start), carrying all of them.
+    await poll(() => rec.stats.counted === 1, {what: 'the count of the repeats'})
+    expect(patched).toEqual([expect.objectContaining({count: 100})])
     clock.t += 61_000
     expect(rec.record(target, 'Warning', 'AllocationFailed', 'same')).toBe(true)
   })
@@ -122,7 +126,7 @@ describe('event rate limiting', () => {
     expect(rec.record(target, 'Warning', 'AllocationFailed', 'pool exhausted')).toBe(false)
   })
 
-  it('a repeated event raises its count (patched at most once per countEveryMs) instead of creating another', async () => {
+  it('a repeated event raises its count instead of creating another: the first repeat at once (once the Event exists), then at most once per countEveryMs', async () => {
     const created: any[] = []
     const patched: any[] = []
     const kube = {
@@ -133,26 +137,35 @@ describe('event rate limiting', () => {
     const rec = new EventRecorder(kube, {component: 'c', instance: 'i', now: () => clock.t, dedupeMs: 600_000, countEveryMs: 60_000})
     const target = {kind: 'Service', metadata: {name: 's', namespace: 'ns1', uid: 'u'}}
     const fire = () => rec.record(target, 'Warning', 'AllocationFailed', 'pool exhausted')
+    const settle = () => new Promise((r) => setImmediate(r))
     expect(fire()).toBe(true)
-    for (let i = 0; i < 4; i++) {
+    // The first repeat comes before the create has landed: its count waits for the Event, then is written.
+    clock.t += 10_000
+    expect(fire()).toBe(false)
+    expect(patched).toEqual([])
+    await poll(() => rec.stats.counted === 1, {what: 'the first repeat\'s count to be patched'})
+    expect(created).toHaveLength(1)
+    expect(patched).toHaveLength(1)
+    expect(patched[0]).toMatchObject({ref: {kind: 'Event', apiVersion: 'v1'}, name: created[0].metadata.name, namespace: 'ns1', patch: {count: 2, series: {count: 2}}})
+    // Later repeats within countEveryMs of that write are only counted.
+    for (let i = 0; i < 3; i++) {
       clock.t += 10_000
       expect(fire()).toBe(false)
     }
-    await poll(() => rec.stats.recorded === 1, {what: 'the event to be written'})
-    expect(created).toHaveLength(1)
-    expect(patched).toEqual([])
-    expect(rec.stats.counted).toBe(0)
-    clock.t += 30_000 // 70 s after the event was created: the next repeat writes the count
-    fire()
-    await poll(() => rec.stats.counted === 1, {what: 'the count to be patched'})
+    // the mock client settles at once: one turn of the event loop runs every write this could have started
+    await settle()
     expect(patched).toHaveLength(1)
-    expect(patched[0]).toMatchObject({ref: {kind: 'Event', apiVersion: 'v1'}, name: created[0].metadata.name, namespace: 'ns1', patch: {count: 6}})
-    expect(patched[0].patch.lastTimestamp).toBe(new Date(clock.t).toISOString().replace(/\.\d+Z$/, 'Z'))
+    clock.t += 30_000 // 60 s after the first repeat: the next repeat writes the count
+    fire()
+    await poll(() => rec.stats.counted === 2, {what: 'the count to be patched again'})
+    expect(patched[1].patch).toMatchObject({count: 6, series: {count: 6}})
+    expect(patched[1].patch.lastTimestamp).toBe(new Date(clock.t).toISOString().replace(/\.\d+Z$/, 'Z'))
     clock.t += 1000
     fire()
-    // the mock client settles at once: one turn of the event loop runs every write this could have started
-    await new Promise((r) => setImmediate(r))
-    expect(patched).toHaveLength(1)
-    expect(rec.stats).toMatchObject({recorded: 1, counted: 1, suppressed: 6})
+    await settle()
+    expect(patched).toHaveLength(2)
+    expect(created).toHaveLength(1)
+    expect(rec.stats).toMatchObject({recorded: 1, counted: 2, suppressed: 6})
   })
+
 })

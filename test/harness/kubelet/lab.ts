@@ -94,7 +94,7 @@ export class PodLab {
         server.store.put({apiVersion: 'v1', kind: 'Node', metadata: {name: n, labels: {'kubernetes.io/hostname': n, 'kubernetes.io/os': 'linux'}},
           status: {conditions: [{type: 'Ready', status: 'True'}], addresses: [{type: 'InternalIP', address: NODE_IP[n]}]}})
       }
-      const kubelet = new Kubelet({server, namespace: o.namespace ?? 'metallb-system', nodes: NODES.map((n) => ({name: n, netns: nodes[n].ns, ip: NODE_IP[n]})),
+      const kubelet = new Kubelet({server, kubeconfig, namespace: o.namespace ?? 'metallb-system', nodes: NODES.map((n) => ({name: n, netns: nodes[n].ns, ip: NODE_IP[n]})),
         podNetworks: slots, api: {host: API_IP, port: API_PORT}, dir: join(dir, 'pods'), runFlags: RUN_FLAGS,
         log: (event, fields) => {
           const line = JSON.stringify({t: new Date().toISOString(), event, ...fields})
@@ -102,7 +102,7 @@ export class PodLab {
           if (PodLab.events.length > 500) PodLab.events.shift()
           if (o.log || process.env.KUBELET_LOG) process.stderr.write(`kubelet: ${line}\n`)
         }})
-      kubelet.start()
+      await kubelet.start()
       return new PodLab(lab, lan, api, nodes, client, extra, server, kubelet, kubeconfig, dir, relay)
     } catch (e) {
       await lab.destroy()

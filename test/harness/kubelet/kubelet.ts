@@ -10,16 +10,15 @@
 // DaemonSet controller's standard tolerations) and whose labels match the nodeSelector. Template changes roll: a
 // DaemonSet one node at a time (maxUnavailable 1), a Deployment new pod first, then the old one goes.
 // Level-triggered: every tick compares the watched state with the containers.
-import {type ChildProcess, spawn} from 'node:child_process'
+import type {ChildProcess} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {chownSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
-import {createInterface} from 'node:readline'
 import {execa} from 'execa'
 import {type ApiServer, projectServiceAccountToken, type ProjectedToken} from '../apiserver/index.js'
-import {sh} from '../lab/netns.js'
 import {ClusterView} from './cluster.js'
-import {containerEnv, type Placement, podmanRunArgs, podObject, PodStartError, probePort, templateHash} from './pods.js'
+import {containerEnv, type Placement, podmanRunArgs, podObject, PodStartError, templateHash} from './pods.js'
+import {containersOf, followLogs, httpProbe, LABEL, PID_LABEL, secretVolumes} from './runtime.js'
 import {fits} from './scheduling.js'
 import {daemonSetStatus, deploymentStatus, podStatus} from './status.js'
 
@@ -55,6 +54,8 @@ export interface KubeletOptions {
 
 type Kind = 'DaemonSet' | 'Deployment'
 
+export {removeStaleContainers} from './runtime.js'
+
 interface RunningPod {
   kind: Kind
   owner: string
@@ -87,25 +88,6 @@ interface RunningPod {
   terminating?: boolean
   /** The status last written (nothing is written when it would not change). */
   written?: string
-}
-
-const LABEL = 'lbctl-kubelet'
-const PID_LABEL = 'lbctl-kubelet-pid'
-
-/** Remove containers a stand-in left behind when its process died (killed test runs): their pid is gone. */
-export async function removeStaleContainers(): Promise<string[]> {
-  const r = await execa('podman', ['ps', '-a', '--filter', `label=${PID_LABEL}`, '--format', 'json'], {reject: false})
-  const stale = (r.exitCode === 0 ? JSON.parse(r.stdout || '[]') as Array<{Names: string[]; Labels: Record<string, string>}> : [])
-    .filter((c) => {
-      try {
-        process.kill(Number(c.Labels[PID_LABEL]), 0)
-        return false
-      } catch {
-        return true
-      }
-    }).map((c) => c.Names[0])
-  if (stale.length) await execa('podman', ['rm', '-f', '-t', '0', ...stale], {reject: false})
-  return stale
 }
 
 export class Kubelet {
@@ -150,9 +132,8 @@ export class Kubelet {
   }
 
   /** The containers of this stand-in, as podman lists them (name, state, labels). */
-  async containers(): Promise<Array<{Names: string[]; State: string; Labels: Record<string, string>}>> {
-    const r = await execa('podman', ['ps', '-a', '--filter', `label=${LABEL}=${this.id}`, '--format', 'json'], {reject: false})
-    return r.exitCode === 0 ? JSON.parse(r.stdout || '[]') : []
+  containers(): Promise<Array<{Names: string[]; State: string; Labels: Record<string, string>}>> {
+    return containersOf(this.id)
   }
 
   /** The container running a pod now (for tests that inspect it). */
@@ -293,28 +274,13 @@ export class Kubelet {
     const spec = pod.spec
     const container = spec.containers[0]
     const podDir = join(this.o.dir, p.name)
-    const volumes: Record<string, string> = {}
-    // As the kubelet does: volume files belong to the pod's fsGroup, so a non-root container can read them.
-    const fsGroup: number | undefined = spec.securityContext?.fsGroup
-    for (const v of spec.volumes ?? []) {
-      if (!v.secret) continue
-      const secret = this.view.get('Secret', v.secret.secretName)
-      // The kubelet keeps the pod ContainerCreating (a FailedMount event) until the Secret exists.
-      if (!secret) throw new PodStartError('ContainerCreating', `secret "${v.secret.secretName}" not found`)
-      const dir = join(podDir, 'volumes', v.name)
-      mkdirSync(dir, {recursive: true})
-      for (const [k, b64] of Object.entries<string>(secret.data ?? {})) {
-        writeFileSync(join(dir, k), Buffer.from(b64, 'base64'), {mode: v.secret.defaultMode ?? 0o644})
-        if (fsGroup !== undefined) chownSync(join(dir, k), -1, fsGroup)
-      }
-      volumes[v.name] = dir
-    }
+    const volumes = secretVolumes(spec, podDir, (n) => this.view.get('Secret', n))
     // The downward API reads the pod's addresses from the placement (the Pod's status may not carry them yet).
     const withIPs = {...pod, status: {...pod.status, podIP: p.placement.podIP, hostIP: p.placement.hostIP}}
     const env = containerEnv(container, withIPs, this.o.api, {secret: (n) => this.view.get('Secret', n), configMap: (n) => this.view.get('ConfigMap', n)})
     if (spec.automountServiceAccountToken !== false && !p.token) {
       p.token = projectServiceAccountToken(this.o.server, join(podDir, 'serviceaccount'), {namespace: p.placement.namespace, serviceAccount: spec.serviceAccountName ?? 'default',
-        checkIntervalMs: 5000, fileMode: 0o644, gid: fsGroup})
+        checkIntervalMs: 5000, fileMode: 0o644, gid: spec.securityContext?.fsGroup})
     }
     const args = podmanRunArgs({containerName: p.container, labels: {[LABEL]: this.id, [PID_LABEL]: String(process.pid), 'io.kubernetes.pod.name': p.name, 'io.kubernetes.pod.namespace': p.placement.namespace},
       container, pod: withIPs, placement: p.placement, env, mounts: {serviceAccount: p.token?.dir, volumes}, runFlags: this.o.runFlags})
@@ -322,24 +288,8 @@ export class Kubelet {
     if (r.exitCode !== 0) throw new PodStartError('CreateContainerError', `podman run: ${r.stderr.trim().split('\n').pop()}`)
     p.waiting = undefined
     p.startedAt = Date.now()
-    this.followLogs(p, container.name)
+    followLogs(p, this.o.server, container.name)
     this.log('started', {pod: p.name, node: p.placement.nodeName, image: container.image})
-  }
-
-  /** The container's output as the pod's log (`kubectl logs`, `previous=true` after a restart). */
-  private followLogs(p: RunningPod, container: string, since?: string): void {
-    const child = spawn('podman', ['logs', '-f', ...(since ? ['--since', since] : []), p.container], {stdio: ['ignore', 'pipe', 'pipe']})
-    p.logs = child
-    for (const stream of [child.stdout, child.stderr]) {
-      createInterface({input: stream}).on('line', (line) => {
-        try {
-          this.o.server.appendPodLog(p.placement.namespace, p.name, container, line)
-        } catch {
-          // the pod is gone
-        }
-      })
-    }
-    child.on('error', () => undefined)
   }
 
   /** Container states (restart what exited, as restartPolicy Always), readiness and liveness probes. */
@@ -369,7 +319,7 @@ export class Kubelet {
         const now = Date.now()
         if (now - p.lastProbe >= (this.o.probeMs ?? 1000)) {
           p.lastProbe = now
-          if (await this.probe(p, container.readinessProbe)) {
+          if (await httpProbe(p, container.readinessProbe)) {
             p.failures = 0
             p.ready = true
           } else if (++p.failures >= (container.readinessProbe?.failureThreshold ?? 3)) p.ready = false
@@ -378,7 +328,7 @@ export class Kubelet {
         const scale = this.o.livenessScale ?? 1
         if (lp?.httpGet && now - p.startedAt >= (lp.initialDelaySeconds ?? 0) * 1000 * scale && now - p.lastLiveness >= (lp.periodSeconds ?? 10) * 1000 * scale) {
           p.lastLiveness = now
-          if (await this.probe(p, lp)) p.liveFailures = 0
+          if (await httpProbe(p, lp)) p.liveFailures = 0
           else if (++p.liveFailures >= (lp.failureThreshold ?? 3)) {
             // The kubelet kills a container that fails its liveness probe (its grace period) and restartPolicy Always starts it again.
             this.log('liveness probe failed, restarting', {pod: p.name, failures: p.liveFailures})
@@ -406,20 +356,7 @@ export class Kubelet {
     const since = new Date().toISOString()
     await execa('podman', ['start', p.container], {reject: false})
     p.startedAt = Date.now()
-    this.followLogs(p, container, since)
-  }
-
-  /** An HTTP GET probe from the pod's network namespace: true for 2xx/3xx (no probe: true). */
-  private async probe(p: RunningPod, probe: any): Promise<boolean> {
-    const get = probe?.httpGet
-    if (!get) return true
-    const port = probePort(p.spec.containers[0], get.port)
-    const host = p.placement.podIP.includes(':') ? `[${p.placement.podIP}]` : p.placement.podIP
-    const url = `${(get.scheme ?? 'HTTP').toLowerCase()}://${host}:${port}${get.path ?? '/'}`
-    // The kubelet probes from the host; the pod's (or node's) namespace is where the pod's address answers.
-    const r = await sh('ip', ['netns', 'exec', p.placement.netns, 'curl', '-sk', '-o', '/dev/null', '-w', '%{http_code}', '-m', String(probe.timeoutSeconds ?? 1), url], {timeoutMs: 10_000})
-    const code = Number(r.stdout.trim())
-    return code >= 200 && code < 400
+    followLogs(p, this.o.server, container, since)
   }
 
   /** The Pod's status through its status subresource, when it changed. */

@@ -149,6 +149,15 @@ describe.runIf(requireLab(['curl', 'kubectl'], missingPodman()))('the kubelet st
     expect(seen('POST', /^\/api\/v1\/namespaces\/kubelet-test\/pods$/)).toBe(true)
     expect(seen('PATCH', /^\/api\/v1\/namespaces\/kubelet-test\/pods\/probe-\w+\/status$/)).toBe(true)
     expect(seen('PATCH', /^\/apis\/apps\/v1\/namespaces\/kubelet-test\/daemonsets\/probe\/status$/)).toBe(true)
+    // Level-triggered, but not chatty: with nothing changing, nothing is written (and nothing is read but the watches).
+    await poll(() => pods('late').length === 0, {timeoutMs: 30_000, what: 'the previous test\'s pods gone'})
+    const from = lab.server.requests.length
+    await new Promise((r) => setTimeout(r, 2000))
+    const quiet = lab.server.requests.slice(from).filter((r) => !/watch=true/.test(r.query))
+    const all = lab.server.requests
+    console.log(`kubelet: ${all.length} requests so far (${all.filter((r) => /watch=true/.test(r.query)).length} watches, ${all.filter((r) => r.method === 'GET' && !/watch=true/.test(r.query)).length} other reads, ` +
+      `${all.filter((r) => r.method !== 'GET').length} writes); in 2 s with nothing changing: ${quiet.map((r) => `${r.method} ${r.path}`).join(', ') || 'none'}`)
+    expect(quiet.map((r) => `${r.method} ${r.path}`)).toEqual([])
     const lists = lab.kubelet.view.lists().DaemonSet
     // The watch is resumed from its resourceVersion and told the history is gone: only a new list is consistent.
     lab.server.faults.failNext(1, 410, {path: /daemonsets\?.*watch=true/})

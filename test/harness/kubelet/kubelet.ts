@@ -17,7 +17,7 @@ import {join} from 'node:path'
 import {execa} from 'execa'
 import {type ApiServer, projectServiceAccountToken, type ProjectedToken} from '../apiserver/index.js'
 import {ClusterView} from './cluster.js'
-import {containerEnv, type Placement, podmanRunArgs, podObject, PodStartError, templateHash} from './pods.js'
+import {containerEnv, type Placement, podmanRunArgs, podObject, PodStartError, stable, templateHash} from './pods.js'
 import {containersOf, followLogs, httpProbe, LABEL, PID_LABEL, secretVolumes} from './runtime.js'
 import {fits} from './scheduling.js'
 import {daemonSetStatus, deploymentStatus, podStatus} from './status.js'
@@ -343,9 +343,10 @@ export class Kubelet {
 
   /** Start an exited container again: restartCount and lastState, a new log (the old one is `previous`). */
   private async restart(p: RunningPod, container: string): Promise<void> {
-    const exit = await execa('podman', ['inspect', '--format', '{{.State.ExitCode}}', p.container], {reject: false})
-    const exitCode = Number(exit.stdout.trim()) || 0
-    p.lastTerminated = {exitCode, reason: exitCode === 137 ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error', finishedAt: new Date().toISOString()}
+    const exit = await execa('podman', ['inspect', '--format', '{{.State.ExitCode}} {{.State.OOMKilled}}', p.container], {reject: false})
+    const [code, oom] = exit.stdout.trim().split(' ')
+    const exitCode = Number(code) || 0
+    p.lastTerminated = {exitCode, reason: oom === 'true' ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error', finishedAt: new Date().toISOString()}
     p.restarts++
     p.ready = false
     p.failures = 0
@@ -384,7 +385,7 @@ export class Kubelet {
     const status = kind === 'DaemonSet'
       ? daemonSetStatus({...counts, desired: new Set([...this.eligibleQuiet(cur, nodes), ...pods.filter((p) => this.stays(cur, p, nodes)).map((p) => p.placement.nodeName)]).size})
       : deploymentStatus({...counts, want: cur.spec?.replicas ?? 1})
-    if (JSON.stringify(status) === JSON.stringify(cur.status ?? {})) return
+    if (stable(status) === stable(cur.status ?? {})) return
     await this.view.patchStatus(kind, name, status).catch((e: Error) => this.log('workload status not written', {kind, name, error: e.message}))
   }
 

@@ -33,7 +33,7 @@ export class PodStartError extends Error {
 }
 
 /** Stable JSON (sorted keys), so equal templates hash equally. */
-const stable = (v: unknown): string =>
+export const stable = (v: unknown): string =>
   Array.isArray(v) ? `[${v.map(stable).join(',')}]`
     : v && typeof v === 'object' ? `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`).join(',')}}`
       : JSON.stringify(v)

@@ -1,7 +1,10 @@
 // The kubelet stand-in on its own: a DaemonSet becomes one running container per node (env from the downward API,
-// hostNetwork, capabilities, read-only root, the Secret volume, a service-account token that RBAC holds to its Role)
-// whose Pod object turns Ready from the readiness probe; a template change rolls one node at a time; a Deployment's
-// pod gets an address of its own; deleting the workloads removes the containers.
+// Secrets and ConfigMaps, hostNetwork, capabilities, read-only root, cgroup limits, the Secret volume, a
+// service-account token that RBAC holds to its Role) whose Pod object turns Ready from the readiness probe; the
+// stand-in follows the harness over HTTPS (watches, a re-list after 410, status through the subresource, nothing
+// written while nothing changes); a failing liveness probe and an OOM kill restart the container; a missing env key
+// is CreateContainerConfigError; taints keep DaemonSet pods off a node unless tolerated; a template change rolls one
+// node at a time; a Deployment's pod gets an address of its own; deleting the workloads removes the containers.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {missingPodman, requireLab} from '../lab/prereq.js'
 import {poll} from '../poll.js'
@@ -19,6 +22,7 @@ const api=(p)=>new Promise((r)=>{const q=https.get({host:process.env.KUBERNETES_
 ca:fs.readFileSync(sa+'/ca.crt'),headers:{authorization:'Bearer '+fs.readFileSync(sa+'/token','utf8')}},(s)=>{s.resume();r(s.statusCode)});q.on('error',(e)=>r(e.message))});
 const cg=(f)=>{try{return fs.readFileSync('/sys/fs/cgroup/'+f,'utf8').trim()}catch(e){return e.code}};let sick=false;
 http.createServer(async(q,s)=>{if(q.url==='/readyz')return s.end('ok');if(q.url==='/sick'){sick=true;return s.end('ok')}
+if(q.url==='/hog'){const a=[];for(let i=0;i<40;i++)a.push(Buffer.alloc(8<<20,1));return s.end(String(a.length))}
 if(q.url==='/healthz'){s.statusCode=sick?500:200;return s.end(sick?'sick':'ok')}let w='written';try{fs.writeFileSync('/x','')}catch(e){w=e.code}
 s.end(JSON.stringify({env:process.env,uid:process.getuid(),cap:/CapEff:\\s*(\\w+)/.exec(fs.readFileSync('/proc/self/status','utf8'))[1],
 key:fs.readFileSync('/etc/key/secretkey','utf8'),memory:cg('memory/memory.limit_in_bytes'),quota:cg('cpu/cpu.cfs_quota_us'),shares:cg('cpu/cpu.shares'),ns:fs.readFileSync(sa+'/namespace','utf8'),write:w,
@@ -171,9 +175,20 @@ describe.runIf(requireLab(['curl', 'kubectl'], missingPodman()))('the kubelet st
     expect(await lab.httpGet(`http://${NODE_IP.n1}:7474/sick`)).toBe('ok')
     const after = await poll(() => store().get('v1', 'Pod', NS, pod.metadata.name), {timeoutMs: 30_000, what: 'the restart',
       ok: (p) => p?.status?.containerStatuses?.[0]?.restartCount === 1 && p.status.containerStatuses[0].ready})
-    expect(after.status.containerStatuses[0].lastState.terminated).toBeDefined()
+    // Stopped by the kubelet (SIGTERM, its grace period): not an OOM kill.
+    expect(after.status.containerStatuses[0].lastState.terminated.reason).not.toBe('OOMKilled')
     // A new process: healthy again, and it stays (no second restart).
     expect(await lab.httpGet(`http://${NODE_IP.n1}:7474/healthz`)).toBe('ok')
+  }, 60_000)
+
+  it('enforces limits.memory: a container that allocates past it is killed, reported OOMKilled, and restarted', async () => {
+    const pod = pods('probe').find((p) => p.spec.nodeName === 'n2')
+    expect(pod.status.containerStatuses[0].restartCount).toBe(0)
+    // 320 MiB against a 128 MiB limit: the kernel kills it before it answers.
+    expect(await lab.httpGet(`http://${NODE_IP.n2}:7474/hog`, 10_000)).toBeUndefined()
+    const after = await poll(() => store().get('v1', 'Pod', NS, pod.metadata.name), {timeoutMs: 30_000, what: 'the restart after the OOM kill',
+      ok: (p) => p?.status?.containerStatuses?.[0]?.restartCount === 1 && p.status.containerStatuses[0].ready})
+    expect(after.status.containerStatuses[0].lastState.terminated).toMatchObject({exitCode: 137, reason: 'OOMKilled'})
   }, 60_000)
 
   it('keeps a pod whose env names a missing key in CreateContainerConfigError, and starts it once the key exists', async () => {

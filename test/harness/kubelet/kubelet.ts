@@ -333,7 +333,7 @@ export class Kubelet {
             // The kubelet kills a container that fails its liveness probe (its grace period) and restartPolicy Always starts it again.
             this.log('liveness probe failed, restarting', {pod: p.name, failures: p.liveFailures})
             await execa('podman', ['stop', '-t', String(p.spec.terminationGracePeriodSeconds ?? 30), p.container], {reject: false})
-            await this.restart(p, container.name)
+            await this.restart(p, container.name, true)
           }
         }
       }
@@ -342,11 +342,14 @@ export class Kubelet {
   }
 
   /** Start an exited container again: restartCount and lastState, a new log (the old one is `previous`). */
-  private async restart(p: RunningPod, container: string): Promise<void> {
+  private async restart(p: RunningPod, container: string, killedByUs = false): Promise<void> {
     const exit = await execa('podman', ['inspect', '--format', '{{.State.ExitCode}} {{.State.OOMKilled}}', p.container], {reject: false})
     const [code, oom] = exit.stdout.trim().split(' ')
     const exitCode = Number(code) || 0
-    p.lastTerminated = {exitCode, reason: oom === 'true' ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error', finishedAt: new Date().toISOString()}
+    // runc on this machine's cgroup v1 kills at the memory limit (exit 137) but podman reports OOMKilled false: a
+    // SIGKILL nobody here sent, to a container with a memory limit, is taken for the limit's.
+    const oomKilled = oom === 'true' || (exitCode === 137 && !killedByUs && p.spec.containers[0].resources?.limits?.memory !== undefined)
+    p.lastTerminated = {exitCode, reason: oomKilled ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error', finishedAt: new Date().toISOString()}
     p.restarts++
     p.ready = false
     p.failures = 0

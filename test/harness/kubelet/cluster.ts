@@ -20,6 +20,7 @@ export class ClusterView {
   readonly kube: RestKube
   readonly informers: Record<Watched, Informer<any>>
   private changed?: () => void
+  private lastError?: string
 
   /** `kubeconfig`: the stand-in's credentials (a token) and the API server's address and CA. */
   constructor(kubeconfig: string, readonly namespace: string, onError?: (what: string, err: unknown) => void) {
@@ -27,15 +28,30 @@ export class ClusterView {
     if (!target) throw new Error(`kubelet stand-in: cannot read ${kubeconfig} (a token kubeconfig is needed)`)
     this.kube = new RestKube(target, {fieldManager: 'kubelet', attempts: 3, timeoutMs: 15_000})
     const inf = (k: Watched, namespaced = true) => new Informer<any>(this.kube, Kinds[k], {namespace: namespaced ? namespace : undefined, timeoutSeconds: 60,
-      backoff: {baseMs: 100, maxMs: 2000}, onError: (err, phase) => onError?.(`${k} ${phase}`, err)}).on(() => this.changed?.())
+      backoff: {baseMs: 100, maxMs: 2000}, onError: (err, phase) => {
+        this.lastError = `${k} ${phase}: ${(err as Error)?.message ?? err}`
+        onError?.(`${k} ${phase}`, err)
+      }}).on(() => this.changed?.())
     this.informers = {DaemonSet: inf('DaemonSet'), Deployment: inf('Deployment'), Pod: inf('Pod'), Secret: inf('Secret'), ConfigMap: inf('ConfigMap'), Node: inf('Node', false)}
   }
 
-  /** Start every list + watch; resolves once each has listed. `changed` is called on every event. */
-  async start(changed: () => void): Promise<void> {
+  /** Start every list + watch; resolves once each has listed (fails after timeoutMs naming those that have not). */
+  async start(changed: () => void, timeoutMs = 30_000): Promise<void> {
     this.changed = changed
     for (const i of Object.values(this.informers)) void i.run()
-    await Promise.all(Object.values(this.informers).map((i) => i.waitSynced()))
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const kinds = Object.entries(this.informers).filter(([, i]) => !i.synced).map(([k]) => k)
+        this.stop()
+        reject(new Error(`kubelet stand-in: no list of ${kinds.join(', ')} from ${this.kube.server} in ${timeoutMs / 1000} s (${this.lastError ?? 'no error'})`))
+      }, timeoutMs)
+    })
+    try {
+      await Promise.race([Promise.all(Object.values(this.informers).map((i) => i.waitSynced())), late])
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   stop(): void {

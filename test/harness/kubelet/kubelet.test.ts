@@ -11,7 +11,7 @@ import {poll} from '../poll.js'
 import {ensureBases, RUNTIME_BASE} from '../../lab/images/bases.js'
 import {loadRestTarget, RestKube} from '../../../src/lib/kube/rest.js'
 import {speakerDaemonSet} from '../../../src/lib/install/workloads.js'
-import {NODE_IP, NODES, PodLab} from './lab.js'
+import {KUBELET_USER, NODE_IP, NODES, PodLab} from './lab.js'
 
 const NS = 'kubelet-test'
 const CAP_NET_RAW = 1n << 13n
@@ -146,7 +146,8 @@ describe.runIf(requireLab(['curl', 'kubectl'], missingPodman()))('the kubelet st
   }, 90_000)
 
   it('follows the harness over HTTPS: list + watch, Pods and status written through the API, a fresh list after 410 Gone', async () => {
-    const seen = (method: string, path: RegExp, query = /.*/) => lab.server.requests.some((r) => r.method === method && path.test(r.path) && query.test(r.query) && r.status < 300)
+    // Every one of them sent by the stand-in with its own token, which the harness's RBAC holds to its ClusterRole.
+    const seen = (method: string, path: RegExp, query = /.*/) => lab.server.requests.some((r) => r.method === method && path.test(r.path) && query.test(r.query) && r.status < 300 && r.user === KUBELET_USER)
     expect(seen('GET', /^\/apis\/apps\/v1\/namespaces\/kubelet-test\/daemonsets$/, /watch=true/)).toBe(true)
     expect(seen('GET', /^\/api\/v1\/nodes$/, /watch=true/)).toBe(true)
     expect(seen('GET', /^\/api\/v1\/namespaces\/kubelet-test\/secrets$/, /watch=true/)).toBe(true)
@@ -162,6 +163,7 @@ describe.runIf(requireLab(['curl', 'kubectl'], missingPodman()))('the kubelet st
     console.log(`kubelet: ${all.length} requests so far (${all.filter((r) => /watch=true/.test(r.query)).length} watches, ${all.filter((r) => r.method === 'GET' && !/watch=true/.test(r.query)).length} other reads, ` +
       `${all.filter((r) => r.method !== 'GET').length} writes); in 2 s with nothing changing: ${quiet.map((r) => `${r.method} ${r.path}`).join(', ') || 'none'}`)
     expect(quiet.map((r) => `${r.method} ${r.path}`)).toEqual([])
+    expect(all.filter((r) => r.user === KUBELET_USER && r.status === 403).map((r) => `${r.method} ${r.path}`)).toEqual([])
     const lists = lab.kubelet.view.lists().DaemonSet
     // The watch is resumed from its resourceVersion and told the history is gone: only a new list is consistent.
     lab.server.faults.failNext(1, 410, {path: /daemonsets\?.*watch=true/})

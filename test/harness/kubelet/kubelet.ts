@@ -19,7 +19,7 @@ import {type ApiServer, projectServiceAccountToken, type ProjectedToken} from '.
 import {ClusterView} from './cluster.js'
 import {containerEnv, type Placement, podmanRunArgs, podObject, PodStartError, stable, templateHash} from './pods.js'
 import {containersOf, followLogs, httpProbe, LABEL, PID_LABEL, secretVolumes} from './runtime.js'
-import {fits} from './scheduling.js'
+import {fits, nodeNamed} from './scheduling.js'
 import {daemonSetStatus, deploymentStatus, podStatus} from './status.js'
 
 export interface KubeletNode {
@@ -177,7 +177,7 @@ export class Kubelet {
   /** The nodes a workload's pod may go to now (taints, tolerations, nodeSelector), logging each refusal once. */
   private eligible(kind: Kind, owner: any, nodes: any[]): KubeletNode[] {
     return this.o.nodes.filter((n) => {
-      const f = fits(owner.spec?.template?.spec, nodes.find((x) => x.metadata.name === n.name) ?? {metadata: {name: n.name}}, {daemon: kind === 'DaemonSet'})
+      const f = fits(owner.spec?.template?.spec, nodeNamed(nodes, n.name), {daemon: kind === 'DaemonSet'})
       const key = `${kind}/${owner.metadata.name}: ${f.reason}`
       if (!f.ok && !this.refused.has(key)) {
         this.refused.add(key)
@@ -189,7 +189,7 @@ export class Kubelet {
 
   /** Whether a DaemonSet's pod already on a node may stay (its nodeSelector still matches, no NoExecute taint it does not tolerate). */
   private stays(ds: any, p: RunningPod, nodes: any[]): boolean {
-    return fits(ds.spec?.template?.spec, nodes.find((x) => x.metadata.name === p.placement.nodeName) ?? {metadata: {name: p.placement.nodeName}}, {daemon: true, running: true}).ok
+    return fits(ds.spec?.template?.spec, nodeNamed(nodes, p.placement.nodeName), {daemon: true, running: true}).ok
   }
 
   private async rollDaemonSet(ds: any, pods: RunningPod[], hash: string, nodes: any[]): Promise<void> {
@@ -394,7 +394,7 @@ export class Kubelet {
 
   /** The names of the nodes a DaemonSet's new pod fits on. */
   private eligibleQuiet(ds: any, nodes: any[]): string[] {
-    return this.o.nodes.filter((n) => fits(ds.spec?.template?.spec, nodes.find((x) => x.metadata.name === n.name) ?? {metadata: {name: n.name}}, {daemon: true}).ok).map((n) => n.name)
+    return this.o.nodes.filter((n) => fits(ds.spec?.template?.spec, nodeNamed(nodes, n.name), {daemon: true}).ok).map((n) => n.name)
   }
 
   /** Stop the pod's container (its grace period), then delete its Pod object and files. */

@@ -48,6 +48,9 @@ export function daemonSetTolerations(podSpec: any): Toleration[] {
 export const selects = (nodeSelector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean =>
   Object.entries(nodeSelector ?? {}).every(([k, v]) => labels?.[k] === v)
 
+/** The Node object of that name, or a bare one (no labels, no taints) when the API has none. */
+export const nodeNamed = (nodes: any[], name: string): any => nodes.find((x) => x.metadata?.name === name) ?? {metadata: {name}}
+
 export interface Fit {
   ok: boolean
   /** Why not, in words (for the stand-in's log and the tests). */

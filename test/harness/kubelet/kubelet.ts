@@ -12,7 +12,7 @@
 // Level-triggered: every tick compares the watched state with the containers.
 import type {ChildProcess} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {mkdirSync, rmSync} from 'node:fs'
+import {existsSync, mkdirSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {execa} from 'execa'
 import {type ApiServer, projectServiceAccountToken, type ProjectedToken} from '../apiserver/index.js'
@@ -284,7 +284,9 @@ export class Kubelet {
     }
     const args = podmanRunArgs({containerName: p.container, labels: {[LABEL]: this.id, [PID_LABEL]: String(process.pid), 'io.kubernetes.pod.name': p.name, 'io.kubernetes.pod.namespace': p.placement.namespace},
       container, pod: withIPs, placement: p.placement, env, mounts: {serviceAccount: p.token?.dir, volumes}, runFlags: this.o.runFlags})
-    const r = await execa('podman', ['run', ...args], {reject: false})
+    // conmon writes `oom` into its working directory when the kernel kills the container at its memory limit.
+    mkdirSync(podDir, {recursive: true})
+    const r = await execa('podman', ['run', ...args], {reject: false, cwd: podDir})
     if (r.exitCode !== 0) throw new PodStartError('CreateContainerError', `podman run: ${r.stderr.trim().split('\n').pop()}`)
     p.waiting = undefined
     p.startedAt = Date.now()
@@ -333,7 +335,7 @@ export class Kubelet {
             // The kubelet kills a container that fails its liveness probe (its grace period) and restartPolicy Always starts it again.
             this.log('liveness probe failed, restarting', {pod: p.name, failures: p.liveFailures})
             await execa('podman', ['stop', '-t', String(p.spec.terminationGracePeriodSeconds ?? 30), p.container], {reject: false})
-            await this.restart(p, container.name, true)
+            await this.restart(p, container.name)
           }
         }
       }
@@ -342,13 +344,15 @@ export class Kubelet {
   }
 
   /** Start an exited container again: restartCount and lastState, a new log (the old one is `previous`). */
-  private async restart(p: RunningPod, container: string, killedByUs = false): Promise<void> {
+  private async restart(p: RunningPod, container: string): Promise<void> {
     const exit = await execa('podman', ['inspect', '--format', '{{.State.ExitCode}} {{.State.OOMKilled}}', p.container], {reject: false})
     const [code, oom] = exit.stdout.trim().split(' ')
     const exitCode = Number(code) || 0
-    // runc on this machine's cgroup v1 kills at the memory limit (exit 137) but podman reports OOMKilled false: a
-    // SIGKILL nobody here sent, to a container with a memory limit, is taken for the limit's.
-    const oomKilled = oom === 'true' || (exitCode === 137 && !killedByUs && p.spec.containers[0].resources?.limits?.memory !== undefined)
+    // podman 4.3 reports OOMKilled false here: conmon's OOM mark is the `oom` file it writes into its working
+    // directory (the pod's folder, where podman run and start are run).
+    const oomFile = join(this.o.dir, p.name, 'oom')
+    const oomKilled = oom === 'true' || existsSync(oomFile)
+    rmSync(oomFile, {force: true})
     p.lastTerminated = {exitCode, reason: oomKilled ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error', finishedAt: new Date().toISOString()}
     p.restarts++
     p.ready = false
@@ -358,7 +362,7 @@ export class Kubelet {
     p.logs?.kill()
     this.o.server.restartContainer(p.placement.namespace, p.name, container)
     const since = new Date().toISOString()
-    await execa('podman', ['start', p.container], {reject: false})
+    await execa('podman', ['start', p.container], {reject: false, cwd: join(this.o.dir, p.name)})
     p.startedAt = Date.now()
     followLogs(p, this.o.server, container, since)
   }

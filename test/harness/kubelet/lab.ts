@@ -2,11 +2,12 @@
 // API server harness in this process (HTTPS, an admin token, RBAC for service-account tokens, its own ready counts
 // off) reachable from the lab at API_IP:6443 through a forwarder in the `api` namespace (TCP → a unix socket → the
 // harness on loopback; podman must run from the root namespace, which has no route into the lab), and the kubelet.
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {createConnection, createServer, type Server} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {execa} from 'execa'
+import {parse, stringify} from 'yaml'
 import {type ApiServer, startApiServer} from '../apiserver/index.js'
 import {makeCertificates} from '../apiserver/tls.js'
 import {type Bridge, cleanupStale, Lab, type LabNode} from '../lab/index.js'
@@ -28,6 +29,35 @@ export const RUN_FLAGS = ['--runtime', 'runc', '--ulimit', 'nofile=1024:1024', '
 const FORWARDER = `const net=require('net');const [host,port,sock]=process.argv.slice(1);
 net.createServer((c)=>{const u=net.connect(sock);const end=()=>{c.destroy();u.destroy()};c.pipe(u).pipe(c);
 for(const s of [c,u]){s.on('error',end);s.on('close',end)}}).listen(Number(port),host,()=>console.log('listening'))`
+
+/** The stand-in's identity: a ServiceAccount in kube-system, held by the harness's RBAC to what it does. */
+export const KUBELET_USER = 'system:serviceaccount:kube-system:lab-kubelet'
+
+/**
+ * What the stand-in may do (the kubelet's and the DaemonSet/Deployment controllers' part): read and watch the
+ * workloads, Pods, Secrets, ConfigMaps and Nodes; create and delete Pods; write Pod and workload status.
+ */
+const KUBELET_RULES = [
+  {apiGroups: ['apps'], resources: ['daemonsets', 'deployments'], verbs: ['get', 'list', 'watch']},
+  {apiGroups: ['apps'], resources: ['daemonsets/status', 'deployments/status'], verbs: ['patch', 'update']},
+  {apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'create', 'delete']},
+  {apiGroups: [''], resources: ['pods/status'], verbs: ['patch', 'update']},
+  {apiGroups: [''], resources: ['secrets', 'configmaps', 'nodes'], verbs: ['get', 'list', 'watch']},
+]
+
+/** A kubeconfig for the stand-in: the harness's address and CA, and a token of its own ServiceAccount (a week long). */
+function kubeletCredentials(server: ApiServer): string {
+  const name = 'lab-kubelet'
+  const rbac = 'rbac.authorization.k8s.io/v1'
+  server.store.put({apiVersion: 'v1', kind: 'ServiceAccount', metadata: {name, namespace: 'kube-system'}})
+  server.store.put({apiVersion: rbac, kind: 'ClusterRole', metadata: {name}, rules: KUBELET_RULES})
+  server.store.put({apiVersion: rbac, kind: 'ClusterRoleBinding', metadata: {name}, roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name},
+    subjects: [{kind: 'ServiceAccount', name, namespace: 'kube-system'}]})
+  const {token} = server.issueToken('kube-system', name, {expirationSeconds: 7 * 24 * 3600})
+  const doc = parse(server.kubeconfigYaml())
+  for (const u of doc.users) u.user = {token}
+  return stringify(doc)
+}
 
 export interface PodLabOptions {
   /** Extra nodes on the bridge (a router, say): name → IPv4 CIDR. */
@@ -94,7 +124,9 @@ export class PodLab {
         server.store.put({apiVersion: 'v1', kind: 'Node', metadata: {name: n, labels: {'kubernetes.io/hostname': n, 'kubernetes.io/os': 'linux'}},
           status: {conditions: [{type: 'Ready', status: 'True'}], addresses: [{type: 'InternalIP', address: NODE_IP[n]}]}})
       }
-      const kubelet = new Kubelet({server, namespace: o.namespace ?? 'metallb-system', nodes: NODES.map((n) => ({name: n, netns: nodes[n].ns, ip: NODE_IP[n]})),
+      const kubeletKubeconfig = join(dir, 'kubelet.kubeconfig')
+      writeFileSync(kubeletKubeconfig, kubeletCredentials(server), {mode: 0o600})
+      const kubelet = new Kubelet({server, kubeconfig: kubeletKubeconfig, namespace: o.namespace ?? 'metallb-system', nodes: NODES.map((n) => ({name: n, netns: nodes[n].ns, ip: NODE_IP[n]})),
         podNetworks: slots, api: {host: API_IP, port: API_PORT}, dir: join(dir, 'pods'), runFlags: RUN_FLAGS,
         log: (event, fields) => {
           const line = JSON.stringify({t: new Date().toISOString(), event, ...fields})
@@ -102,7 +134,7 @@ export class PodLab {
           if (PodLab.events.length > 500) PodLab.events.shift()
           if (o.log || process.env.KUBELET_LOG) process.stderr.write(`kubelet: ${line}\n`)
         }})
-      kubelet.start()
+      await kubelet.start()
       return new PodLab(lab, lan, api, nodes, client, extra, server, kubelet, kubeconfig, dir, relay)
     } catch (e) {
       await lab.destroy()

@@ -1,7 +1,7 @@
 // What the kubelet stand-in makes of install's own pod templates, without running anything.
 import {describe, expect, it} from 'vitest'
 import {controllerDeployment, SPEAKER_CAPABILITIES, speakerDaemonSet} from '../../../src/lib/install/workloads.js'
-import {containerEnv, fieldValue, podmanRunArgs, podObject, runAs, SA_MOUNT, selects, templateHash} from './pods.js'
+import {containerEnv, fieldValue, parseQuantity, podmanRunArgs, podObject, PodStartError, resourceArgs, runAs, SA_MOUNT, templateHash} from './pods.js'
 
 const opts = {namespace: 'metallb-system', controllerImage: 'r/lbctl-controller:1', speakerImage: 'r/lbctl-speaker:1', controllerReplicas: 1, logLevel: 'info'}
 const api = {host: '198.18.44.250', port: 6443}
@@ -49,7 +49,7 @@ describe('the kubelet stand-in\'s pod translation', () => {
 
   it('refuses what it cannot do, naming it', () => {
     expect(() => fieldValue(pod, 'status.nominatedNodeName')).toThrow(/fieldRef status.nominatedNodeName is not supported/)
-    expect(() => containerEnv({env: [{name: 'X', valueFrom: {secretKeyRef: {name: 's', key: 'k'}}}]}, pod, api)).toThrow(/env X: only value and valueFrom.fieldRef/)
+    expect(() => containerEnv({env: [{name: 'X', valueFrom: {resourceFieldRef: {resource: 'limits.cpu'}}}]}, pod, api)).toThrow(/env X: only value, fieldRef, secretKeyRef and configMapKeyRef/)
     const c = {...ds.spec.template.spec.containers[0], volumeMounts: [{name: 'nope', mountPath: '/x'}]}
     expect(() => podmanRunArgs({containerName: 'x', labels: {}, container: c, pod, placement, env: {}, mounts: {volumes: {}}, runFlags: []})).toThrow(/volumeMount nope/)
     const root = {image: 'i', securityContext: {runAsNonRoot: true, runAsUser: 0}}
@@ -63,7 +63,45 @@ describe('the kubelet stand-in\'s pod translation', () => {
     const args = podmanRunArgs({containerName: 'x', labels: {}, container: {image: 'i', command: ['/bin/x', '-y'], args: ['z']}, pod: {metadata: {name: 'p'}, spec: {}}, placement, env: {}, mounts: {volumes: {}}, runFlags: []})
     expect(args.slice(-4)).toEqual(['--entrypoint', '["/bin/x","-y"]', 'i', 'z'])
     expect(containerEnv({env: [{name: 'A', value: 'a'}, {name: 'B', value: '$(A)-$(C)'}]}, pod, api)).toMatchObject({B: 'a-$(C)'})
-    expect(selects({'kubernetes.io/os': 'linux'}, {'kubernetes.io/os': 'linux', x: 'y'})).toBe(true)
-    expect(selects({'kubernetes.io/os': 'linux'}, {})).toBe(false)
+  })
+
+  it('resolves secretKeyRef and configMapKeyRef from the namespace\'s objects; a missing one that is not optional is CreateContainerConfigError', () => {
+    const sources = {
+      secret: (n: string) => (n === 'memberlist' ? {data: {secretkey: Buffer.from('k3y').toString('base64')}} : undefined),
+      configMap: (n: string) => (n === 'cfg' ? {data: {mode: 'bgp'}} : undefined),
+    }
+    const env = (e: unknown[]) => containerEnv({env: e}, pod, api, sources)
+    expect(env([{name: 'K', valueFrom: {secretKeyRef: {name: 'memberlist', key: 'secretkey'}}}, {name: 'M', valueFrom: {configMapKeyRef: {name: 'cfg', key: 'mode'}}},
+      {name: 'O', valueFrom: {secretKeyRef: {name: 'gone', key: 'x', optional: true}}}, {name: 'P', valueFrom: {configMapKeyRef: {name: 'cfg', key: 'nope', optional: true}}},
+      {name: 'R', value: '$(M)-$(K)'}])).toMatchObject({K: 'k3y', M: 'bgp', R: 'bgp-k3y'})
+    expect(Object.keys(env([{name: 'O', valueFrom: {secretKeyRef: {name: 'gone', key: 'x', optional: true}}}]))).not.toContain('O')
+    const refusal = (e: unknown) => {
+      try {
+        env([{name: 'X', valueFrom: e}])
+      } catch (err) {
+        return {reason: (err as PodStartError).reason, message: (err as Error).message}
+      }
+      return undefined
+    }
+    expect(refusal({secretKeyRef: {name: 'memberlist', key: 'nope'}})).toEqual({reason: 'CreateContainerConfigError', message: 'couldn\'t find key nope in Secret metallb-system/memberlist'})
+    expect(refusal({secretKeyRef: {name: 'gone', key: 'x'}})).toEqual({reason: 'CreateContainerConfigError', message: 'secrets "gone" not found'})
+    expect(refusal({configMapKeyRef: {name: 'cfg', key: 'nope'}})).toEqual({reason: 'CreateContainerConfigError', message: 'couldn\'t find key nope in ConfigMap metallb-system/cfg'})
+    expect(refusal({configMapKeyRef: {name: 'gone', key: 'x'}})).toEqual({reason: 'CreateContainerConfigError', message: 'configmaps "gone" not found'})
+  })
+
+  it('reads resource quantities as the API does', () => {
+    expect([parseQuantity('256Mi'), parseQuantity('1Gi'), parseQuantity('64M'), parseQuantity('500m'), parseQuantity('2'), parseQuantity('1.5'), parseQuantity('1e3'), parseQuantity(3)])
+      .toEqual([268435456, 2 ** 30, 64e6, 0.5, 2, 1.5, 1000, 3])
+    expect(() => parseQuantity('12 apples')).toThrow(/quantity "12 apples" is not a resource quantity/)
+  })
+
+  it('turns install\'s resources into podman\'s cgroup limits: memory limit, cpu quota, cpu shares', () => {
+    const c = ds.spec.template.spec.containers[0]
+    expect(c.resources).toEqual({requests: {cpu: '50m', memory: '64Mi'}, limits: {memory: '256Mi'}})
+    expect(resourceArgs(c)).toEqual(['--memory', String(256 * 2 ** 20), '--cpu-shares', '51'])
+    expect(resourceArgs({resources: {limits: {cpu: '1500m', memory: '1Gi'}}})).toEqual(['--memory', String(2 ** 30), '--cpus', '1.5', '--cpu-shares', '1536'])
+    expect(resourceArgs({})).toEqual([])
+    const args = podmanRunArgs({containerName: 'x', labels: {}, container: c, pod, placement, env: {}, mounts: {volumes: {memberlist: '/m'}}, runFlags: []})
+    expect(flagValues(args, '--memory')).toEqual([String(256 * 2 ** 20)])
   })
 })

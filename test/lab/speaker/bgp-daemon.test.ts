@@ -12,9 +12,9 @@
 // The timing (≤ 0.5 s) is bench/speaker-bgp.bench.ts's business, not this suite's.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {BGPSessionStateStatus} from '../../../src/lib/api/types.js'
-import {cleanupStale, missingBuild, missingFrr, missingNative, requireLab} from '../../harness/lab/index.js'
+import {missingBuild, missingFrr, missingNative, requireLab} from '../../harness/lab/index.js'
 import {Frr, until} from '../../harness/lab/frr.js'
-import {builtFiles, NS, SpeakerLab} from './speaker-lab.js'
+import {NS, SpeakerLab} from './speaker-lab.js'
 
 const PREFIX = 'spd'
 const VIP = '203.0.113.60'
@@ -42,10 +42,7 @@ describe.runIf(requireLab(['kubectl', 'bgpd', 'bfdd', 'zebra', 'vtysh'], [...mis
     ((await frr.rib('ipv4'))[`${VIP}/32`] ?? []).flatMap((p: any) => (p.nexthops ?? []).map((n: any) => n.ip as string)).sort()
 
   beforeAll(async () => {
-    const missing = builtFiles()
-    if (missing.length > 0) throw new Error(`the speaker lab runs the built daemons; missing ${missing.join(', ')}: run npm run build first`)
-    cleanupStale(PREFIX)
-    l = await SpeakerLab.create(PREFIX)
+    l = await SpeakerLab.start(PREFIX)
     // The router: eBGP (AS 64512) toward the nodes (AS 64513), BFD profile `fast` on each neighbour, ECMP. zebra runs
     // so that bfdd's verdict reaches bgpd.
     const r = await l.lab.addNode('r', {bridge: l.lan, ipv4: `${ROUTER}/24`})

@@ -3,10 +3,10 @@
 // BGPPeerSession (Established) and ServiceBGPStatus, and deleting the service withdraws the route. GoBGP is a second
 // router, reached with TCP MD5 (passwordSecret); bad configuration is named in ConfigurationState.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {cleanupStale, missingBuild, missingFrr, missingGobgp, missingNative, requireLab} from '../../harness/lab/index.js'
+import {missingBuild, missingFrr, missingGobgp, missingNative, requireLab} from '../../harness/lab/index.js'
 import {Frr, until} from '../../harness/lab/frr.js'
 import {GoBgp, gobgpConf} from '../../harness/lab/gobgp.js'
-import {builtFiles, NS, SpeakerLab} from './speaker-lab.js'
+import {NS, SpeakerLab} from './speaker-lab.js'
 
 const PREFIX = 'spg'
 const VIP = '203.0.113.50'
@@ -19,10 +19,7 @@ describe.runIf(requireLab(['curl', 'kubectl', 'bgpd', 'vtysh'], [...missingNativ
   let frr: Frr
   let gobgp: GoBgp
   beforeAll(async () => {
-    const missing = builtFiles()
-    if (missing.length > 0) throw new Error(`the speaker lab runs the built daemons; missing ${missing.join(', ')}: run npm run build first`)
-    cleanupStale(PREFIX)
-    l = await SpeakerLab.create(PREFIX)
+    l = await SpeakerLab.start(PREFIX)
     const r = await l.lab.addNode('r', {bridge: l.lan, ipv4: `${ROUTER}/24`})
     frr = await Frr.start(r, [
       'router bgp 64512', ' bgp router-id 198.18.40.254', ' no bgp ebgp-requires-policy', ' no bgp network import-check',

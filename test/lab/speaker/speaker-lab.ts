@@ -45,6 +45,14 @@ export class SpeakerLab {
 
   /** `gossip`: speakers share a memberlist key (a file per run), so membership runs over UDP on the bridge;
    * `perNodeKeys`: a copy of it per node (keyFile(n)), so a test can rotate it node by node. */
+  /** create(), once the built daemons are known to exist and whatever a crashed run with this prefix left is removed. */
+  static async start(prefix: string, opts: {speakerArgs?: string[]; gossip?: boolean; perNodeKeys?: boolean} = {}): Promise<SpeakerLab> {
+    const missing = builtFiles()
+    if (missing.length > 0) throw new Error(`the speaker lab runs the built daemons; missing ${missing.join(', ')}: run npm run build first`)
+    cleanupStale(prefix)
+    return SpeakerLab.create(prefix, opts)
+  }
+
   static async create(prefix: string, opts: {speakerArgs?: string[]; gossip?: boolean; perNodeKeys?: boolean} = {}): Promise<SpeakerLab> {
     const lab = await Lab.create(prefix)
     const dir = mkdtempSync(join(tmpdir(), 'lbctl-speaker-lab-'))
@@ -264,11 +272,8 @@ export async function waitFor(fn: () => boolean | Promise<boolean>, ms: number, 
  * appear). `probe(address)` runs `lbctl l2 probe` from the client and returns the MACs that answered.
  */
 export async function startL2Lab(prefix: string, vip: string, opts: {perNodeKeys?: boolean; speakerArgs?: string[]} = {}): Promise<{lab: SpeakerLab; probe: (address: string) => Promise<string[]>}> {
-  const missing = builtFiles()
-  if (missing.length > 0) throw new Error(`the speaker lab runs the built daemons; missing ${missing.join(', ')}: run npm run build first`)
-  cleanupStale(prefix)
   const probeCli = await bundleEntry('test/harness/lab/fixtures/l2-probe-cli-main.ts')
-  const lab = await SpeakerLab.create(prefix, {gossip: true, ...opts})
+  const lab = await SpeakerLab.start(prefix, {gossip: true, ...opts})
   await lab.addPool()
   await lab.addService('web', vip)
   await lab.waitAlive(3)

@@ -24,6 +24,9 @@ export interface BgpPeerMetrics {
 export interface BgpLike {
   /** Reconcile sessions and routes to the state; the configuration problems found. */
   apply(state: SpeakerState): ConfigProblem[]
+  /** Problems only the running sessions reveal (a family the peer did not accept, BFD that could not start): they
+   * change without a new state, so they are read whenever status is written. */
+  runtimeProblems?(): ConfigProblem[]
   sessions(): BGPSessionStateStatus[]
   routes(): BgpRoute[]
   /** `ns/name` → BGPPeer names the service is announced to. */

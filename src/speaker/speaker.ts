@@ -88,7 +88,7 @@ export class Speaker {
     this.status = new StatusSync({
       kube: o.kube, namespace: o.namespace, node: o.node, log: o.log,
       live: () => this.view().alive,
-      problems: () => this.problems,
+      problems: () => this.currentProblems(),
       onWrite: (kind, result) => o.metrics.statusWrites.inc({kind, result}),
       kinds: [
         {ref: Kinds.ServiceL2Status, nodeLabel: Labels.node, desired: () => desiredL2Statuses(o.node, o.l2.ownedAddresses()), existing: () => [...this.world.l2Statuses.cache.values()]},
@@ -151,7 +151,13 @@ export class Speaker {
   /** The BGP speaker's sessions or routes changed: status and metrics follow (no new decision is needed). */
   bgpChanged(): void {
     if (!this.started || this.stopped) return
+    this.o.metrics.configStale.set(this.currentProblems().length > 0 ? 1 : 0)
     this.status.kick()
+  }
+
+  /** The last pass's configuration problems and those the running BGP sessions reveal now. */
+  private currentProblems(): ConfigProblem[] {
+    return [...this.problems, ...(this.o.bgp?.runtimeProblems?.() ?? [])]
   }
 
   /** Coalesce bursts of informer events into one pass. */
@@ -190,7 +196,7 @@ export class Speaker {
     }
     this.problems = problems
     this.o.metrics.passes.inc()
-    this.o.metrics.configStale.set(problems.length > 0 ? 1 : 0)
+    this.o.metrics.configStale.set(this.currentProblems().length > 0 ? 1 : 0)
     this.o.metrics.membersAlive.set(v.alive.size)
     for (const s of ['gossip', 'api'] as const) this.o.metrics.membershipSource.set({source: s}, v.source === s ? 1 : 0)
     this.recordL2(state)

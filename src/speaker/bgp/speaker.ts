@@ -45,7 +45,10 @@ export class BgpSpeaker {
     this.deps = {node: opts.node, clock: opts.clock, log: opts.log, openBfd: opts.openBfd, onChange: () => opts.onChange?.()}
   }
 
-  /** Reconcile sessions and routes to `state`; idempotent. Returns the configuration problems (the rest runs). */
+  /**
+   * Reconcile sessions and routes to `state`; idempotent. Returns the problems of the configuration itself (the rest
+   * runs); those only the running sessions reveal change without a new state and come from runtimeProblems().
+   */
   apply(state: SpeakerState): ConfigProblem[] {
     if (this.stopped) return []
     const plan = planBgp(state, this.opts.nodeAddresses())
@@ -75,7 +78,7 @@ export class BgpSpeaker {
     this.table = plan.table
     this.announced = plan.announced
     if (changed || !same) this.opts.onChange?.()
-    return [...plan.problems, ...this.runtimeProblems()]
+    return plan.problems
   }
 
   /** Keep a replaced session's UPDATE count, so the counter for that peer never goes down. */

@@ -42,7 +42,26 @@ async function stopSpeakers(l: SpeakerLab): Promise<void> {
   }
 }
 
-async function rssAndCpu(l: SpeakerLab): Promise<{rssMb: number; cpuPct: number; userPct: number; sysPct: number}> {
+interface CpuWindow {cpuPct: number; userPct: number; sysPct: number}
+
+/** utime + stime of `pid` over `seconds`, in per cent of a core. */
+async function cpuOver(pid: number, seconds: number): Promise<CpuWindow> {
+  const stat = (): [number, number] => {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return [Number(f[11]), Number(f[12])]
+  }
+  const c0 = stat()
+  const w0 = Date.now()
+  await new Promise((r) => setTimeout(r, seconds * 1000))
+  const c1 = stat()
+  const secs = (Date.now() - w0) / 1000
+  // Clock ticks are 1/100 s: ticks per second = per cent of a core.
+  const userPct = (c1[0] - c0[0]) / secs
+  const sysPct = (c1[1] - c0[1]) / secs
+  return {cpuPct: userPct + sysPct, userPct, sysPct}
+}
+
+async function rssAndCpu(l: SpeakerLab): Promise<{rssMb: number; settling: CpuWindow; idle: CpuWindow}> {
   const items = []
   for (let i = 0; i < 1000; i++) {
     const ip = `2001:db8:ffff::1:${i.toString(16)}`
@@ -64,22 +83,13 @@ async function rssAndCpu(l: SpeakerLab): Promise<{rssMb: number; cpuPct: number;
   for (let i = 0; i < 480 && (await owned()) < 1000; i++) await new Promise((r) => setTimeout(r, 500))
   const announced = await owned()
   if (announced < 1000) throw new Error(`only ${announced} of 1,000 services have a ServiceL2Status after 4 minutes`)
-  await new Promise((r) => setTimeout(r, 5000))
-  const stat = (): [number, number] => {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-    return [Number(f[11]), Number(f[12])]
-  }
-  const c0 = stat()
-  const w0 = Date.now()
-  await new Promise((r) => setTimeout(r, IDLE_S * 1000))
-  const c1 = stat()
-  const secs = (Date.now() - w0) / 1000
-  // Clock ticks are 1/100 s: ticks per second = per cent of a core.
-  const userPct = (c1[0] - c0[0]) / secs
-  const sysPct = (c1[1] - c0[1]) / secs
-  const cpuPct = userPct + sysPct
+  // The first minute after the last status write still carries the burst's aftermath (V8 collecting and compacting the
+  // garbage of 2,000 list/watch objects and 1,000 status writes, events draining); it is reported on its own, and
+  // idle is the minute after it.
+  const settling = await cpuOver(pid, IDLE_S)
+  const idle = await cpuOver(pid, IDLE_S)
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1])
-  return {rssMb: rssKb / 1024, cpuPct, userPct, sysPct}
+  return {rssMb: rssKb / 1024, settling, idle}
 }
 
 export const bench: Bench = {
@@ -137,8 +147,9 @@ export const bench: Bench = {
       try {
         const f = await rssAndCpu(l)
         rows.push({metric: 'one speaker, 1,000 services: RSS', value: f.rssMb, unit: 'MB', target: '≤ 120 MB', met: f.rssMb <= 120})
-        rows.push({metric: `one speaker, 1,000 services: idle CPU (${IDLE_S} s)`, value: f.cpuPct, unit: '% of a core', target: '≤ 1 %', met: f.cpuPct <= 1})
-        notes.push(`Idle CPU split: user ${f.userPct.toFixed(2)} %, system ${f.sysPct.toFixed(2)} % (system time includes the kernel delivering the speaker's gossip datagrams through the lab bridge into the other namespaces). Load average (1 min) at the end: ${loadavg()[0].toFixed(1)} on ${cpus().length} cores.`)
+        rows.push({metric: `one speaker, 1,000 services: CPU in the first ${IDLE_S} s after the 1,000th ServiceL2Status (settling)`, value: f.settling.cpuPct, unit: '% of a core'})
+        rows.push({metric: `one speaker, 1,000 services: idle CPU (the ${IDLE_S} s after that)`, value: f.idle.cpuPct, unit: '% of a core', target: '≤ 1 %', met: f.idle.cpuPct <= 1})
+        notes.push(`Idle CPU split: user ${f.idle.userPct.toFixed(2)} %, system ${f.idle.sysPct.toFixed(2)} % (system time includes the kernel delivering the speaker's gossip datagrams through the lab bridge into the other namespaces); settling: user ${f.settling.userPct.toFixed(2)} %, system ${f.settling.sysPct.toFixed(2)} %. Where an idle speaker's time goes: each gossip datagram in or out wakes the process (16 sent and 16 received per second with the default timers), the 30 s resync checks status against the informers, and every tenth resync runs a full decision pass. Load average (1 min) at the end: ${loadavg()[0].toFixed(1)} on ${cpus().length} cores.`)
       } catch (e) {
         notes.push(`Footprint not measured: ${(e as Error).message.split('\n')[0]}`)
       }
@@ -146,6 +157,6 @@ export const bench: Bench = {
       await l.destroy()
     }
     return {id: 'speaker', title: bench.title, rows, notes,
-      method: `Speaker lab (3 nodes, gossip with default timers), ${REPS} repetitions each, median. The client runs arping -W 0.01 for the service address and tcpdump -tt; the time is from the kill to the first ARP reply carrying another node's MAC. keepalived 2.2 in the same lab and run: a VRRP instance on n1 (priority 150) and n2 (100), the address on eth0; hard = SIGSTOP of the parent, SIGKILL of the VRRP child and the parent, n1's link down; graceful = SIGTERM (priority-0 advert). Ratio = lbctl / keepalived. Footprint: node n1's speaker after 1,000 IPv6 services were announced (/proc/PID/status VmRSS; utime+stime over ${IDLE_S} s idle).`}
+      method: `Speaker lab (3 nodes, gossip with default timers), ${REPS} repetitions each, median. The client runs arping -W 0.01 for the service address and tcpdump -tt; the time is from the kill to the first ARP reply carrying another node's MAC. keepalived 2.2 in the same lab and run: a VRRP instance on n1 (priority 150) and n2 (100), the address on eth0; hard = SIGSTOP of the parent, SIGKILL of the VRRP child and the parent, n1's link down; graceful = SIGTERM (priority-0 advert). Ratio = lbctl / keepalived. Footprint: node n1's speaker after 1,000 IPv6 services were announced (/proc/PID/status VmRSS; utime+stime over the ${IDLE_S} s after the last ServiceL2Status appeared, reported as settling, and over the ${IDLE_S} s after those, reported as idle).`}
   },
 }

@@ -13,6 +13,7 @@ import {addLoss, type LossCounters, lossCounters} from './speaker-loss-net.js'
 
 const DEFAULT_LOSS = 0.05
 const POLL_MS = 3000
+const HTTP_TIMEOUT_MS = 3000
 const SERVICES = [
   ...[20, 21, 22, 23, 24].map((i) => ({name: `loss4-${i}`, address: `203.0.113.${i}`})),
   ...[20, 21, 22, 23, 24].map((i) => ({name: `loss6-${i}`, address: `2001:db8:ffff::${i}`})),
@@ -115,6 +116,9 @@ export const bench: Bench = {
           if (line.msg === 'layer-2 ownership changed') moves.push({node, gained: line.gained, lost: line.lost, t: Date.now() - t0})
         })
       }
+      // HTTP works before the loss, from the announcing node (what the rounds below compare with).
+      const pre = await Promise.all(SERVICES.map(async (svc) => (await l.httpGet(svc.address, HTTP_TIMEOUT_MS)) === baseline.get(svc.name)))
+      const preOk = pre.filter(Boolean).length
       const ev0 = new Map<NodeName, Events>()
       for (const n of NODES) ev0.set(n, await events(l, n))
       for (const n of NODES) await addLoss(l.nodes[n], loss)
@@ -127,9 +131,13 @@ export const bench: Bench = {
       let pollErrors = 0
       const end = lossStart + runMinutes * 60_000
       let load = 0
+      const http = {sent: 0, owner: 0, unanswered: 0, other: [] as Array<{service: string; node: string; t: number}>}
       while (Date.now() < end) {
         await sleep(Math.min(POLL_MS, Math.max(0, end - Date.now())))
         load = Math.max(load, loadavg()[0])
+        // The client asks every service address over HTTP (curl, 3 s limit): the node that answers is the one whose MAC
+        // the client resolved, i.e. the announcing node.
+        const asking = Promise.all(SERVICES.map(async (svc) => ({svc: svc.name, node: await l.httpGet(svc.address, HTTP_TIMEOUT_MS)})))
         try {
           const now = await statusOwners(l)
           polls++
@@ -137,6 +145,13 @@ export const bench: Bench = {
           last = now
         } catch {
           pollErrors++
+        }
+        const answers = await asking
+        for (const a of answers) {
+          http.sent++
+          if (a.node === undefined) http.unanswered++
+          else if (a.node === baseline.get(a.svc)) http.owner++
+          else http.other.push({service: a.svc, node: a.node, t: Date.now() - t0})
         }
       }
       const ranMin = (Date.now() - lossStart) / 60_000
@@ -154,7 +169,9 @@ export const bench: Bench = {
       const mins = `${runMinutes} min at ${pct} loss per interface and direction`
       rows.push(zero(`false failovers: membership views (any speaker) leaving out a live member or falling back to the API, ${mins}`, falseViews.length, 'views'))
       rows.push(zero(`false failovers: layer-2 ownership changes the speakers logged ('layer-2 ownership changed'), ${mins}`, moves.length, 'changes'))
-      rows.push(zero(`false failovers: ServiceL2Status node changes (${SERVICES.length} services, polled every ${POLL_MS / 1000} s), ${mins}`, statusChanges.length, 'changes'))
+      rows.push(zero(`false failovers: ServiceL2Status node changes (${SERVICES.length} services, polled in rounds ${POLL_MS / 1000} s apart), ${mins}`, statusChanges.length, 'changes'))
+      rows.push(zero(`false failovers: HTTP answers to the client from a node other than the service's announcing node (${http.sent} requests, ${SERVICES.length} services per round)`, http.other.length, 'answers'))
+      rows.push({metric: `HTTP requests answered by the announcing node (the others: no answer within ${HTTP_TIMEOUT_MS / 1000} s)`, value: http.owner, unit: `of ${http.sent}`})
       rows.push({metric: 'suspicions raised (lbctl_speaker_membership_events_total{event="suspected"}, 3 speakers)', value: delta('suspected'), unit: 'events'})
       rows.push({metric: 'suspicions refuted (event="refuted", 3 speakers)', value: delta('refuted'), unit: 'events'})
       rows.push({metric: 'members declared dead (event="declared_dead", 3 speakers)', value: delta('declared_dead'), unit: 'events', target: '0', met: delta('declared_dead') === 0})
@@ -170,15 +187,17 @@ export const bench: Bench = {
       notes.push(`Drop counters by rule — ${NODES.map((n) => `${n}: ${Object.entries(counters.get(n)!.by).map(([k, v]) => `${k} ${v.dropped}/${v.seen}`).join(', ')}`).join('; ')}.`)
       notes.push(`Membership view changes logged during the run: ${views.length} (${falseViews.length} leaving out a live member or not from gossip${falseViews.length ? `: ${falseViews.slice(0, 10).map((v) => `${v.node} at ${(v.t / 1000).toFixed(1)} s saw [${v.alive.join(' ')}] (${v.source}, ${JSON.stringify(v.reason)})`).join('; ')}` : ''}). ` +
         `Ownership changes logged: ${moves.length}${moves.length ? ` (${moves.slice(0, 10).map((m) => `${m.node} at ${(m.t / 1000).toFixed(1)} s gained ${JSON.stringify(m.gained)} lost ${JSON.stringify(m.lost)}`).join('; ')})` : ''}. ` +
+        `HTTP: ${http.sent} requests, ${http.owner} answered by the announcing node, ${http.unanswered} unanswered within ${HTTP_TIMEOUT_MS / 1000} s${http.other.length ? `, from another node: ${http.other.slice(0, 10).map((o) => `${o.service} by ${o.node} at ${(o.t / 1000).toFixed(1)} s`).join('; ')}` : ''}. ` +
         `Status polls: ${polls} (${pollErrors} failed)${statusChanges.length ? `; changes: ${statusChanges.slice(0, 10).map((c) => `${c.service} ${c.from || 'none'} → ${c.to || 'none'} at ${(c.t / 1000).toFixed(1)} s`).join('; ')}` : ''}.`)
+      notes.push(`Before the loss, ${preOk} of ${SERVICES.length} service addresses answered HTTP from their announcing node.`)
       notes.push(`Owners at the start: ${[...new Set(baseline.values())].map((n) => `${n} ${[...baseline.values()].filter((x) => x === n).length}`).join(', ')} services. Highest 1-minute load average seen: ${load.toFixed(1)} on ${cpus().length} cores (the machine is shared; late timers count the speakers' stalled event loops).`)
     } finally {
       await l.destroy()
     }
     return {id: 'speaker-loss', title: bench.title, rows, notes,
       method: `Speaker lab (three node namespaces, the API server harness and a client on one bridge), the real bin/speaker.js on every node with gossip (memberlist key file) and the default membership timers (probe every 125 ms, timeout 40 ms, 3 indirect probes, suspicion ×3), the real controller, a pool (203.0.113.0/24, 2001:db8:ffff::/120) with an L2Advertisement and ${SERVICES.length} LoadBalancer services (5 IPv4 203.0.113.20–24, 5 IPv6 2001:db8:ffff::20–24, a ready endpoint on every node). ` +
-        `Once all three speakers see each other by gossip and every service has one ServiceL2Status, unchanged over two polls, each node namespace gets iptables and ip6tables rules on eth0 (its only LAN link) in INPUT and OUTPUT: \`-m statistic --mode random --probability ${loss} -j DROP\`, after a counting rule with no target (this kernel has no netem). Every packet, gossip and the speakers' API traffic alike, is dropped with ${pct} independently at the sender's eth0 and again at the receiver's, so a node-to-node datagram is lost with 1 − ${1 - loss}² ≈ ${+(100 * (1 - (1 - loss) ** 2)).toFixed(2)} % (ARP is not IP and not dropped). Gossip and the API traffic are IPv4, so the ip6tables rules see little (neighbour discovery); the IPv6 services' owners are elected from the same gossip view as the IPv4 ones. ` +
-        `The run lasts ${runMinutes} minute${runMinutes === 1 ? '' : 's'} of real time. Nothing is killed, so every member is alive all along. Counted from the moment the loss is applied: (1) 'membership changed' log lines of any speaker whose alive list has fewer than 3 members or whose source is not gossip; (2) 'layer-2 ownership changed' log lines (the speaker logs every address it gains or loses); (3) changes of the node named by each service's ServiceL2Status objects, polled with kubectl every ${POLL_MS / 1000} s; each is a false failover. ` +
+        `Once all three speakers see each other by gossip and every service has one ServiceL2Status, unchanged over two polls, each node namespace gets iptables and ip6tables rules on eth0 (its only LAN link) in INPUT and OUTPUT: \`-m statistic --mode random --probability ${loss} -j DROP\`, after a counting rule with no target (this kernel has no netem). Every packet, gossip and the speakers' API traffic alike, is dropped with ${pct} independently at the sender's eth0 and again at the receiver's, so a node-to-node datagram is lost with 1 − ${1 - loss}² ≈ ${+(100 * (1 - (1 - loss) ** 2)).toFixed(2)} % (ARP is not IP and not dropped). Gossip and the API traffic are IPv4; the IPv6 services' owners are elected from the same gossip view as the IPv4 ones. ` +
+        `The run lasts ${runMinutes} minute${runMinutes === 1 ? '' : 's'} of real time. Nothing is killed, so every member is alive all along. Counted from the moment the loss is applied: (1) 'membership changed' log lines of any speaker whose alive list has fewer than 3 members or whose source is not gossip; (2) 'layer-2 ownership changed' log lines (the speaker logs every address it gains or loses); (3) changes of the node named by each service's ServiceL2Status objects, polled with kubectl in rounds ${POLL_MS / 1000} s apart; (4) HTTP answers from the client's curl to each service address (in the same rounds, all ${SERVICES.length} at once, ${HTTP_TIMEOUT_MS / 1000} s limit) that come from another node than the one announcing it at the start (each node's HTTP server answers with its name, so the answer names the node whose MAC the client resolved); each is a false failover. The client's requests to the IPv6 addresses are what puts IPv6 traffic through the ip6tables rules; a request can go unanswered when loss hits its packets beyond TCP's retransmissions within the limit, which is counted but is not a failover. ` +
         `Checks that the loss was real: the DROP rules' packet counters (iptables -L -v -x) and the increase of lbctl_speaker_membership_events_total{event="suspected"|"refuted"|"declared_dead"|"indirect_probe"} on each speaker's /metrics between the start and the end, summed over the three speakers.`}
   },
 }

@@ -50,5 +50,18 @@ export const Kinds = {
   Namespace: {apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces'},
   ConfigMap: {apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps'},
 } as const
+/** Built-in kinds beyond Kinds' core ones that the daemons, install and the doctor read or write (one table). */
+export const BuiltinKinds = {
+  Pod: {apiVersion: 'v1', kind: 'Pod', plural: 'pods'},
+  Secret: {apiVersion: 'v1', kind: 'Secret', plural: 'secrets'},
+  ServiceAccount: {apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts'},
+  Event: {apiVersion: 'v1', kind: 'Event', plural: 'events'},
+  EndpointSlice: {apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', plural: 'endpointslices'},
+  DaemonSet: {apiVersion: 'apps/v1', kind: 'DaemonSet', plural: 'daemonsets'},
+  Deployment: {apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments'},
+  CRD: {apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions'},
+  ValidatingWebhookConfiguration: {apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations'},
+} as const
+
 /** A kind of src/lib/kube/api.ts with its plural always given. */
 export type KindRef = Required<import('../kube/api.js').KindRef>

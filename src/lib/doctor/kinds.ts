@@ -1,17 +1,7 @@
-// Kinds the doctor reads beyond src/lib/api's Kinds (BGPPeerSession, lbctl's session kind, is one of those).
-import {Kinds} from '../api/constants.js'
+// Kinds the doctor reads: src/lib/api's metallb.io, lbctl.io and built-in kinds.
+import {BuiltinKinds, Kinds} from '../api/constants.js'
 
-export const DoctorKinds = {
-  ...Kinds,
-  CRD: {apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions'},
-  Pod: {apiVersion: 'v1', kind: 'Pod', plural: 'pods'},
-  Event: {apiVersion: 'v1', kind: 'Event', plural: 'events'},
-  Secret: {apiVersion: 'v1', kind: 'Secret', plural: 'secrets'},
-  EndpointSlice: {apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', plural: 'endpointslices'},
-  DaemonSet: {apiVersion: 'apps/v1', kind: 'DaemonSet', plural: 'daemonsets'},
-  Deployment: {apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments'},
-  ValidatingWebhookConfiguration: {apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations'},
-} as const
+export const DoctorKinds = {...Kinds, ...BuiltinKinds} as const
 
 /** The metallb.io kinds and the versions lbctl (and MetalLB ≥ 0.13) serve them in. */
 export const EXPECTED_CRDS: ReadonlyArray<{plural: string; group: string; versions: string[]; lbctlOnly?: boolean}> = [

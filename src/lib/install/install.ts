@@ -1,6 +1,6 @@
 // `lbctl install`: validate, pre-flight, then apply in the safe order (CRDs, access, config, controller, speakers),
 // then the pool, its advertisement and the BGP peer. Every check runs before the first write.
-import {Kinds} from '../api/constants.js'
+import {BuiltinKinds, Kinds} from '../api/constants.js'
 import {rfc3339} from '../api/time.js'
 import type {BGPAdvertisement, IPAddressPool, L2Advertisement, Service} from '../api/types.js'
 import {badInput, problems} from '../errors.js'
@@ -10,7 +10,7 @@ import {checkOverlapWithPools, checkPoolName, parseAddresses, planPool, specForm
 import {advertisementsFor} from '../pool/usage.js'
 import {type PeerInput, peerManifests, validatePeer, type ValidPeer} from '../peer/validate.js'
 import {type InstallRecord, type Manifest, newMemberlistKey, type Planned, planManifests} from './manifests.js'
-import {BuiltinKinds, DEFAULT_IMAGE_REGISTRY, imageFor, INSTALL_MODES, type InstallMode, Names, objectLabels} from './names.js'
+import {DEFAULT_IMAGE_REGISTRY, imageFor, INSTALL_MODES, type InstallMode, Names, objectLabels} from './names.js'
 import {checkAccess, findOtherLoadBalancers, refuse, requiredAccess} from './preflight.js'
 import {checkRegistry} from './registry.js'
 import {planTakeover, takeOver, type TakeoverPlan, type TakeoverStep} from './takeover.js'

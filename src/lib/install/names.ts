@@ -50,12 +50,3 @@ export const DEFAULT_IMAGE_REGISTRY = 'ghcr.io/lbctl'
 
 export const imageFor = (registry: string, c: Component, version: string): string =>
   `${registry.replace(/\/+$/, '')}/lbctl-${c}:${version}`
-
-/** Built-in kinds install reads and deletes (the metallb.io ones are in src/lib/api/constants.ts). */
-export const BuiltinKinds = {
-  Secret: {apiVersion: 'v1', kind: 'Secret', plural: 'secrets'},
-  ServiceAccount: {apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts'},
-  Deployment: {apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments'},
-  DaemonSet: {apiVersion: 'apps/v1', kind: 'DaemonSet', plural: 'daemonsets'},
-  CRD: {apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions'},
-} as const

@@ -1,12 +1,12 @@
 // `lbctl uninstall`: remove what install made, in the safe order — speakers first (announcements stop), then the
 // controller, the configuration kinds, the CRDs, access, and last the namespace install created.
-import {Kinds} from '../api/constants.js'
+import {BuiltinKinds, Kinds} from '../api/constants.js'
 import {crdNames} from '../api/crds.js'
 import type {IPAddressPool, Service} from '../api/types.js'
 import {dataLoss} from '../errors.js'
 import type {Kube, KindRef, KubernetesObject} from '../kube/client.js'
 import {computeUsage, type Holder} from '../pool/usage.js'
-import {BuiltinKinds, Names, PART_OF} from './names.js'
+import {Names, PART_OF} from './names.js'
 import {clusterRoleName} from './rbac.js'
 
 export interface UninstallInput {

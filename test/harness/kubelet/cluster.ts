@@ -2,16 +2,13 @@
 // HTTPS with a bearer token (the project's own transport, src/lib/kube RestKube, and its Informer: resourceVersion,
 // re-watch from the last version seen, a fresh list on 410 Gone or a watch ERROR), and every write over HTTP: Pods
 // created and deleted, their status and the workloads' status through the status subresource.
+import {BuiltinKinds, Kinds as ApiKinds} from '../../../src/lib/api/constants.js'
 import {Informer} from '../../../src/lib/kube/informer.js'
 import {loadRestTarget, RestKube} from '../../../src/lib/kube/rest.js'
 
 export const Kinds = {
-  DaemonSet: {apiVersion: 'apps/v1', kind: 'DaemonSet', plural: 'daemonsets'},
-  Deployment: {apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments'},
-  Pod: {apiVersion: 'v1', kind: 'Pod', plural: 'pods'},
-  Secret: {apiVersion: 'v1', kind: 'Secret', plural: 'secrets'},
-  ConfigMap: {apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps'},
-  Node: {apiVersion: 'v1', kind: 'Node', plural: 'nodes'},
+  DaemonSet: BuiltinKinds.DaemonSet, Deployment: BuiltinKinds.Deployment, Pod: BuiltinKinds.Pod, Secret: BuiltinKinds.Secret,
+  ConfigMap: ApiKinds.ConfigMap, Node: ApiKinds.Node,
 } as const
 
 type Watched = keyof typeof Kinds
